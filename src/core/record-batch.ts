@@ -40,6 +40,8 @@ export interface RecordInput {
   headers?: RecordHeader[]
   /** Milliseconds since the epoch; defaults to the batch's base timestamp. */
   timestamp?: number
+  /** Position in the batch; defaults to the record's index. Compaction keeps gaps by setting it. */
+  offsetDelta?: number
 }
 
 export interface BatchInput {
@@ -112,16 +114,18 @@ interface Sized {
   value: Uint8Array | null
   headerKeys: Uint8Array[]
   tsDelta: number
+  offsetDelta: number
   bodySize: number
 }
 
 function encodeRecords(
   input: BatchInput,
   baseTimestamp: number,
-): { bytes: Uint8Array; maxTimestamp: number } {
+): { bytes: Uint8Array; maxTimestamp: number; lastOffsetDelta: number } {
   const sized: Sized[] = new Array(input.records.length)
   let total = 0
   let maxTimestamp = -1
+  let lastOffsetDelta = 0
   for (let i = 0; i < input.records.length; i++) {
     const rec = input.records[i]!
     const ts = rec.timestamp ?? baseTimestamp
@@ -129,7 +133,9 @@ function encodeRecords(
     const tsDelta = ts - baseTimestamp
     const key = rec.key ?? null
     const value = rec.value ?? null
-    let size = 1 + varintSize(tsDelta) + varintSize(i)
+    const od = rec.offsetDelta ?? i
+    if (od > lastOffsetDelta) lastOffsetDelta = od
+    let size = 1 + varintSize(tsDelta) + varintSize(od)
     size += key ? varintSize(key.length) + key.length : 1
     size += value ? varintSize(value.length) + value.length : 1
     const headers = rec.headers ?? []
@@ -141,7 +147,7 @@ function encodeRecords(
       size += varintSize(hk.length) + hk.length
       size += h.value ? varintSize(h.value.length) + h.value.length : 1
     }
-    sized[i] = { rec, key, value, headerKeys, tsDelta, bodySize: size }
+    sized[i] = { rec, key, value, headerKeys, tsDelta, offsetDelta: od, bodySize: size }
     total += varintSize(size) + size
   }
   const out = new Uint8Array(total)
@@ -151,7 +157,7 @@ function encodeRecords(
     p = writeVarint(out, p, s.bodySize)
     out[p++] = 0
     p = writeVarint(out, p, s.tsDelta)
-    p = writeVarint(out, p, i)
+    p = writeVarint(out, p, s.offsetDelta)
     if (s.key) {
       p = writeVarint(out, p, s.key.length)
       out.set(s.key, p)
@@ -177,7 +183,7 @@ function encodeRecords(
       } else p = writeVarint(out, p, -1)
     }
   }
-  return { bytes: out, maxTimestamp }
+  return { bytes: out, maxTimestamp, lastOffsetDelta }
 }
 
 function baseTimestampOf(input: BatchInput): number {
@@ -192,6 +198,7 @@ function assemble(
   body: Uint8Array,
   baseTimestamp: number,
   maxTimestamp: number,
+  lastOffsetDelta: number,
   compression: number,
 ): Uint8Array {
   if (input.records.length === 0)
@@ -207,7 +214,7 @@ function assemble(
   if (input.transactional) attributes |= ATTR_TRANSACTIONAL
   if (input.control) attributes |= ATTR_CONTROL
   v.setInt16(21, attributes)
-  v.setInt32(23, input.records.length - 1)
+  v.setInt32(23, lastOffsetDelta)
   setInt64(v, 27, baseTimestamp)
   setInt64(v, 35, maxTimestamp)
   setInt64(v, 43, input.producerId ?? -1)
@@ -226,17 +233,17 @@ export function encodeBatch(input: BatchInput): Uint8Array {
     throw new BrookError('UNSUPPORTED_COMPRESSION_TYPE', 'compressed batches are built with encodeBatchAsync')
   }
   const base = baseTimestampOf(input)
-  const { bytes, maxTimestamp } = encodeRecords(input, base)
-  return assemble(input, bytes, base, maxTimestamp, Compression.none)
+  const { bytes, maxTimestamp, lastOffsetDelta } = encodeRecords(input, base)
+  return assemble(input, bytes, base, maxTimestamp, lastOffsetDelta, Compression.none)
 }
 
 /** Encodes a batch, compressing the records section when `input.compression` asks for it. */
 export async function encodeBatchAsync(input: BatchInput): Promise<Uint8Array> {
   const compression = input.compression ?? Compression.none
   const base = baseTimestampOf(input)
-  const { bytes, maxTimestamp } = encodeRecords(input, base)
+  const { bytes, maxTimestamp, lastOffsetDelta } = encodeRecords(input, base)
   const body = compression === Compression.none ? bytes : await compress(compression, bytes)
-  return assemble(input, body, base, maxTimestamp, compression)
+  return assemble(input, body, base, maxTimestamp, lastOffsetDelta, compression)
 }
 
 // ---- headers ----
