@@ -11,17 +11,52 @@ export type CompressionName = keyof typeof Compression
 
 export interface Codec {
   compress(data: Uint8Array): Promise<Uint8Array>
-  decompress(data: Uint8Array): Promise<Uint8Array>
+  /** Should fail once the output would exceed `maxBytes` (default `MAX_DECOMPRESSED_BYTES`). */
+  decompress(data: Uint8Array, maxBytes?: number): Promise<Uint8Array>
 }
 
-async function pipe(data: Uint8Array, stream: GenericTransformStream): Promise<Uint8Array> {
-  const out = new Response(new Blob([data as BlobPart]).stream().pipeThrough(stream as TransformStream))
-  return new Uint8Array(await out.arrayBuffer())
+/**
+ * The most a batch may inflate to. A few KiB of gzip can claim gigabytes (a "zip bomb"); records this
+ * large are far beyond any `max.message.bytes`, so stopping here costs real users nothing.
+ */
+export const MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024
+
+/**
+ * Feeds `data` through a transform stream and gathers its output. The write is not awaited: a
+ * stream applies backpressure until its output is read, so awaiting first would deadlock on
+ * large inputs. Errors reach us through the reading side.
+ */
+async function pipe(data: Uint8Array, stream: GenericTransformStream, limit: number): Promise<Uint8Array> {
+  const writer = (stream.writable as WritableStream<BufferSource>).getWriter()
+  writer.write(data as BufferSource).catch(() => {})
+  writer.close().catch(() => {})
+  const reader = (stream.readable as ReadableStream<Uint8Array>).getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.length
+    if (total > limit) {
+      reader.cancel().catch(() => {})
+      throw new Error(`inflates beyond ${limit} bytes`)
+    }
+    chunks.push(value)
+  }
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(total)
+  let pos = 0
+  for (const c of chunks) {
+    out.set(c, pos)
+    pos += c.length
+  }
+  return out
 }
 
 const gzip: Codec = {
-  compress: (data) => pipe(data, new CompressionStream('gzip')),
-  decompress: (data) => pipe(data, new DecompressionStream('gzip')),
+  compress: (data) => pipe(data, new CompressionStream('gzip'), Number.POSITIVE_INFINITY),
+  decompress: (data, maxBytes = MAX_DECOMPRESSED_BYTES) =>
+    pipe(data, new DecompressionStream('gzip'), maxBytes),
 }
 
 const codecs = new Map<number, Codec>([[Compression.gzip, gzip]])
@@ -44,9 +79,17 @@ export async function compress(code: number, data: Uint8Array): Promise<Uint8Arr
   return codecFor(code).compress(data)
 }
 
-export async function decompress(code: number, data: Uint8Array): Promise<Uint8Array> {
+/** Inflates a records section; data that does not inflate, or inflates absurdly, is CORRUPT_MESSAGE. */
+export async function decompress(
+  code: number,
+  data: Uint8Array,
+  maxBytes = MAX_DECOMPRESSED_BYTES,
+): Promise<Uint8Array> {
+  const codec = codecFor(code)
   try {
-    return await codecFor(code).decompress(data)
+    const out = await codec.decompress(data, maxBytes)
+    if (out.length > maxBytes) throw new Error(`inflates beyond ${maxBytes} bytes`)
+    return out
   } catch (e) {
     if (e instanceof BrookError) throw e
     throw new BrookError('CORRUPT_MESSAGE', `compressed records do not decompress: ${(e as Error).message}`, {

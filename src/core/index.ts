@@ -1,12 +1,90 @@
 /** @module brook's portable core: the public API. Explicit named exports only. */
 
+export type { Assignor, AssignorMember, GroupAssignment } from './assignors.ts'
+export {
+  computeLag,
+  DEFAULT_ASSIGNORS,
+  rangeAssignor,
+  roundRobinAssignor,
+  toTopicPartitions,
+} from './assignors.ts'
+export type { BrokerOptions } from './broker.ts'
+export { Broker } from './broker.ts'
+export type {
+  Batch,
+  BrookConfig,
+  ConsumerConfig,
+  ConsumerRunConfig,
+  ConsumerSubscribeTopic,
+  ConsumerSubscribeTopics,
+  EachBatchHandler,
+  EachBatchPayload,
+  EachMessageHandler,
+  EachMessagePayload,
+  GroupDescription,
+  GroupMemberDescription,
+  GroupPartitionOffset,
+  HeadersInput,
+  ITopicConfig,
+  KafkaMessage,
+  Logger,
+  Message,
+  PartitionAssigner,
+  PartitionOffsets,
+  ProducerBatch,
+  ProducerConfig,
+  ProducerRecord,
+  RecordMetadata,
+  RetryOptions,
+  TopicMessages,
+  TopicPartitionOffset,
+  TopicPartitionOffsetAndMetadata,
+} from './client/index.ts'
+export {
+  Admin,
+  Brook,
+  CONSUMER_EVENTS,
+  Consumer,
+  connectInProcess,
+  createBrook,
+  PartitionAssigners,
+  PRODUCER_EVENTS,
+  Producer,
+} from './client/index.ts'
 export type { Clock } from './clock.ts'
 export { ManualClock, systemClock } from './clock.ts'
 export type { Codec, CompressionCode, CompressionName } from './compression.ts'
 export { Compression, registerCodec } from './compression.ts'
+export type { Assignment, Subscription, TopicPartitions } from './consumer-protocol.ts'
+export {
+  decodeAssignment,
+  decodeSubscription,
+  encodeAssignment,
+  encodeSubscription,
+} from './consumer-protocol.ts'
 export { crc32c } from './crc32c.ts'
 export type { KafkaErrorName } from './errors.ts'
 export { BrookError, errorCode, errorName, isBrookError, isRetriable, KAFKA_ERRORS } from './errors.ts'
+export type { GroupCoordinatorOptions } from './group-coordinator.ts'
+export { GroupCoordinator } from './group-coordinator.ts'
+export { MemoryStore } from './memory-store.ts'
+export type { AppendResult, PartitionLogOptions, RetentionPolicy } from './partition-log.ts'
+export { PartitionLog } from './partition-log.ts'
+export type { FrameTransport, KafkaConnection, KafkaProtocolServiceOptions } from './protocol/index.ts'
+export {
+  API_KEYS,
+  decodeRequest,
+  decodeRequestHeader,
+  decodeResponse,
+  encodeRequest,
+  encodeResponse,
+  FrameConnection,
+  frame,
+  KafkaProtocolService,
+  supportedVersions,
+} from './protocol/index.ts'
+export type { KafkaAuth, KafkaHandlerOptions, KafkaSession } from './protocol/server.ts'
+export { createKafkaHandler, KafkaConnectionError, SUPPORTED_APIS } from './protocol/server.ts'
 export type { BatchHeader, BatchInput, Record, RecordHeader, RecordInput } from './record-batch.ts'
 export {
   decodeRecords,
@@ -21,3 +99,5 @@ export {
 export type * from './service.ts'
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from './service.ts'
 export type { Json, Store } from './store.ts'
+export type { LogConfig } from './topic-config.ts'
+export { TOPIC_CONFIGS, validateTopicName } from './topic-config.ts'

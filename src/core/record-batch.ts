@@ -11,17 +11,21 @@
  *   key: varint-length bytes (-1 = null) | value: varint-length bytes | headers: [key: string, value: bytes]
  *
  * Offsets, timestamps and producer ids are JS numbers (exact to 2^53); bytes are Uint8Array.
+ * The encode and decode loops allocate nothing per field beyond the key/value views and the record
+ * objects a caller asks for: they sit on every produce and fetch.
  */
 
 import { Compression, compress, decompress } from './compression.ts'
 import { crc32c } from './crc32c.ts'
 import { BrookError } from './errors.ts'
-import { Reader, varintSize, writeVarint } from './varint.ts'
+import { readUtf8, readVarintTail, utf8Length, varintSize, writeUtf8, writeVarint } from './varint.ts'
 
 export const BATCH_HEADER_SIZE = 61
 /** Bytes before `batchLength` counts: baseOffset + batchLength. */
 export const LOG_OVERHEAD = 12
 const CRC_START = 21
+/** The smallest record: length, attributes, timestampDelta, offsetDelta, key, value, header count. */
+const MIN_RECORD_SIZE = 7
 
 export const ATTR_COMPRESSION_MASK = 0x07
 export const ATTR_LOG_APPEND_TIME = 0x08
@@ -84,146 +88,175 @@ export interface Record {
   attributes: number
 }
 
-const utf8 = new TextEncoder()
-const utf8d = new TextDecoder('utf-8', { fatal: false })
-
-// ---- int64 as JS numbers ----
-function getInt64(v: DataView, pos: number): number {
-  const hi = v.getInt32(pos)
-  const lo = v.getUint32(pos + 4)
-  return hi * 0x1_0000_0000 + lo
+function corrupt(detail: string): never {
+  throw new BrookError('CORRUPT_MESSAGE', detail)
 }
 
-function setInt64(v: DataView, pos: number, n: number): void {
+function invalid(detail: string): never {
+  throw new BrookError('INVALID_RECORD', detail)
+}
+
+// ---- big-endian fixed-width fields, read and written byte by byte (no DataView per call) ----
+
+function getInt32(b: Uint8Array, p: number): number {
+  return (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
+}
+
+function getInt16(b: Uint8Array, p: number): number {
+  return ((b[p]! << 24) | (b[p + 1]! << 16)) >> 16
+}
+
+/** int64 as a JS number; values beyond ±2^53 cannot be held exactly, so they are corrupt here. */
+function getInt64(b: Uint8Array, p: number, field: string): number {
+  const n = getInt32(b, p) * 0x1_0000_0000 + (getInt32(b, p + 4) >>> 0)
+  if (!Number.isSafeInteger(n)) corrupt(`record batch ${field} is beyond 2^53`)
+  return n
+}
+
+function setInt32(b: Uint8Array, p: number, n: number): void {
+  b[p] = n >>> 24
+  b[p + 1] = n >>> 16
+  b[p + 2] = n >>> 8
+  b[p + 3] = n
+}
+
+function setInt16(b: Uint8Array, p: number, n: number): void {
+  b[p] = n >>> 8
+  b[p + 1] = n
+}
+
+function setInt64(b: Uint8Array, p: number, n: number): void {
   if (!Number.isSafeInteger(n))
     throw new BrookError('INVALID_REQUEST', `int64 value ${n} is not a safe integer`)
   const hi = Math.floor(n / 0x1_0000_0000)
-  v.setInt32(pos, hi)
-  v.setUint32(pos + 4, n - hi * 0x1_0000_0000)
+  setInt32(b, p, hi)
+  setInt32(b, p + 4, n - hi * 0x1_0000_0000)
 }
 
-function view(buf: Uint8Array): DataView {
-  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+function setInt32Field(b: Uint8Array, p: number, n: number, field: string): void {
+  if ((n | 0) !== n) throw new BrookError('INVALID_REQUEST', `${field} ${n} is not an int32`)
+  setInt32(b, p, n)
 }
 
 // ---- encode ----
 
-interface Sized {
-  rec: RecordInput
-  key: Uint8Array | null
-  value: Uint8Array | null
-  headerKeys: Uint8Array[]
-  tsDelta: number
-  offsetDelta: number
-  bodySize: number
+/** Per-record body sizes from the sizing pass, reused across calls (encoding is synchronous). */
+let sizes = new Int32Array(1024)
+let encMaxTimestamp = 0
+let encLastOffsetDelta = 0
+
+function nullableSize(b: Uint8Array | null | undefined): number {
+  return b == null ? 1 : varintSize(b.length) + b.length
 }
 
-function encodeRecords(
-  input: BatchInput,
-  baseTimestamp: number,
-): { bytes: Uint8Array; maxTimestamp: number; lastOffsetDelta: number } {
-  const sized: Sized[] = new Array(input.records.length)
+/** Sizing pass: fills `sizes`, checks fields, returns the records section's byte length. */
+function sizeRecords(records: RecordInput[], base: number): number {
+  const n = records.length
+  if (sizes.length < n) sizes = new Int32Array(Math.max(n, sizes.length * 2))
   let total = 0
   let maxTimestamp = -1
   let lastOffsetDelta = 0
-  for (let i = 0; i < input.records.length; i++) {
-    const rec = input.records[i]!
-    const ts = rec.timestamp ?? baseTimestamp
+  for (let i = 0; i < n; i++) {
+    const rec = records[i]!
+    const ts = rec.timestamp ?? base
+    if (!Number.isSafeInteger(ts - base)) invalid(`record ${i} timestamp ${ts} is not a usable integer`)
     if (ts > maxTimestamp) maxTimestamp = ts
-    const tsDelta = ts - baseTimestamp
-    const key = rec.key ?? null
-    const value = rec.value ?? null
     const od = rec.offsetDelta ?? i
+    if ((od | 0) !== od || od < 0) invalid(`record ${i} offsetDelta ${od} is not a non-negative int32`)
     if (od > lastOffsetDelta) lastOffsetDelta = od
-    let size = 1 + varintSize(tsDelta) + varintSize(od)
-    size += key ? varintSize(key.length) + key.length : 1
-    size += value ? varintSize(value.length) + value.length : 1
-    const headers = rec.headers ?? []
-    const headerKeys: Uint8Array[] = []
-    size += varintSize(headers.length)
-    for (const h of headers) {
-      const hk = utf8.encode(h.key)
-      headerKeys.push(hk)
-      size += varintSize(hk.length) + hk.length
-      size += h.value ? varintSize(h.value.length) + h.value.length : 1
+    let size = 1 + varintSize(ts - base) + varintSize(od) + nullableSize(rec.key) + nullableSize(rec.value)
+    const headers = rec.headers
+    if (headers === undefined || headers.length === 0) size += 1
+    else {
+      size += varintSize(headers.length)
+      for (let h = 0; h < headers.length; h++) {
+        const hdr = headers[h]!
+        const kl = utf8Length(hdr.key)
+        size += varintSize(kl) + kl + nullableSize(hdr.value)
+      }
     }
-    sized[i] = { rec, key, value, headerKeys, tsDelta, offsetDelta: od, bodySize: size }
+    sizes[i] = size
     total += varintSize(size) + size
   }
-  const out = new Uint8Array(total)
-  let p = 0
-  for (let i = 0; i < sized.length; i++) {
-    const s = sized[i]!
-    p = writeVarint(out, p, s.bodySize)
-    out[p++] = 0
-    p = writeVarint(out, p, s.tsDelta)
-    p = writeVarint(out, p, s.offsetDelta)
-    if (s.key) {
-      p = writeVarint(out, p, s.key.length)
-      out.set(s.key, p)
-      p += s.key.length
-    } else p = writeVarint(out, p, -1)
-    if (s.value) {
-      p = writeVarint(out, p, s.value.length)
-      out.set(s.value, p)
-      p += s.value.length
-    } else p = writeVarint(out, p, -1)
-    const headers = s.rec.headers ?? []
-    p = writeVarint(out, p, headers.length)
-    for (let h = 0; h < headers.length; h++) {
-      const hk = s.headerKeys[h]!
-      p = writeVarint(out, p, hk.length)
-      out.set(hk, p)
-      p += hk.length
-      const hv = headers[h]!.value
-      if (hv) {
-        p = writeVarint(out, p, hv.length)
-        out.set(hv, p)
-        p += hv.length
-      } else p = writeVarint(out, p, -1)
+  encMaxTimestamp = maxTimestamp
+  encLastOffsetDelta = lastOffsetDelta
+  return total
+}
+
+function writeNullable(out: Uint8Array, p: number, b: Uint8Array | null | undefined): number {
+  if (b == null) {
+    out[p] = 1 // zig-zag -1
+    return p + 1
+  }
+  p = writeVarint(out, p, b.length)
+  out.set(b, p)
+  return p + b.length
+}
+
+/** Writing pass, after `sizeRecords`; returns the position after the last record. */
+function writeRecords(out: Uint8Array, p: number, records: RecordInput[], base: number): number {
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i]!
+    // `out` is fresh, hence zeroed: attributes (0) and an empty header count (0) need no write.
+    p = writeVarint(out, p, sizes[i]!) + 1
+    p = writeVarint(out, p, (rec.timestamp ?? base) - base)
+    p = writeVarint(out, p, rec.offsetDelta ?? i)
+    p = writeNullable(out, p, rec.key)
+    p = writeNullable(out, p, rec.value)
+    const headers = rec.headers
+    if (headers === undefined || headers.length === 0) p++
+    else {
+      p = writeVarint(out, p, headers.length)
+      for (let h = 0; h < headers.length; h++) {
+        const hdr = headers[h]!
+        p = writeVarint(out, p, utf8Length(hdr.key))
+        p = writeUtf8(out, p, hdr.key)
+        p = writeNullable(out, p, hdr.value)
+      }
     }
   }
-  return { bytes: out, maxTimestamp, lastOffsetDelta }
+  return p
 }
 
+/** The batch's base timestamp; each record's timestamp is then checked as an exact delta from it. */
 function baseTimestampOf(input: BatchInput): number {
-  if (input.baseTimestamp !== undefined) return input.baseTimestamp
-  let min = Number.POSITIVE_INFINITY
-  for (const r of input.records) if (r.timestamp !== undefined && r.timestamp < min) min = r.timestamp
-  return min === Number.POSITIVE_INFINITY ? Date.now() : min
+  let base = input.baseTimestamp
+  if (base === undefined) {
+    let min = Number.POSITIVE_INFINITY
+    const records = input.records
+    for (let i = 0; i < records.length; i++) {
+      const ts = records[i]!.timestamp
+      if (ts !== undefined && ts < min) min = ts
+    }
+    base = min === Number.POSITIVE_INFINITY ? Date.now() : min
+  }
+  if (!Number.isSafeInteger(base)) invalid(`timestamp ${base} is not an integer`)
+  return base
 }
 
-function assemble(
-  input: BatchInput,
-  body: Uint8Array,
-  baseTimestamp: number,
-  maxTimestamp: number,
-  lastOffsetDelta: number,
-  compression: number,
-): Uint8Array {
-  if (input.records.length === 0)
-    throw new BrookError('INVALID_RECORD', 'a record batch needs at least one record')
-  const out = new Uint8Array(BATCH_HEADER_SIZE + body.length)
-  const v = view(out)
-  setInt64(v, 0, input.baseOffset ?? 0)
-  v.setInt32(8, out.length - LOG_OVERHEAD)
-  v.setInt32(12, input.partitionLeaderEpoch ?? -1)
+/** Fills the 61-byte header of `out` (whose records section is in place) and its CRC. */
+function writeHeader(out: Uint8Array, input: BatchInput, base: number, compression: number): void {
+  setInt64(out, 0, input.baseOffset ?? 0)
+  setInt32(out, 8, out.length - LOG_OVERHEAD)
+  setInt32Field(out, 12, input.partitionLeaderEpoch ?? -1, 'partitionLeaderEpoch')
   out[16] = 2
   let attributes = compression & ATTR_COMPRESSION_MASK
   if (input.logAppendTime) attributes |= ATTR_LOG_APPEND_TIME
   if (input.transactional) attributes |= ATTR_TRANSACTIONAL
   if (input.control) attributes |= ATTR_CONTROL
-  v.setInt16(21, attributes)
-  v.setInt32(23, lastOffsetDelta)
-  setInt64(v, 27, baseTimestamp)
-  setInt64(v, 35, maxTimestamp)
-  setInt64(v, 43, input.producerId ?? -1)
-  v.setInt16(51, input.producerEpoch ?? -1)
-  v.setInt32(53, input.baseSequence ?? -1)
-  v.setInt32(57, input.records.length)
-  out.set(body, BATCH_HEADER_SIZE)
-  v.setUint32(17, crc32c(out, CRC_START))
-  return out
+  setInt16(out, 21, attributes)
+  setInt32(out, 23, encLastOffsetDelta)
+  setInt64(out, 27, base)
+  setInt64(out, 35, encMaxTimestamp)
+  setInt64(out, 43, input.producerId ?? -1)
+  setInt16(out, 51, input.producerEpoch ?? -1)
+  setInt32Field(out, 53, input.baseSequence ?? -1, 'baseSequence')
+  setInt32(out, 57, input.records.length)
+  setInt32(out, 17, crc32c(out, CRC_START))
+}
+
+function checkNotEmpty(input: BatchInput): void {
+  if (input.records.length === 0) invalid('a record batch needs at least one record')
 }
 
 /** Encodes an uncompressed batch. For compressed batches use `encodeBatchAsync`. */
@@ -232,93 +265,105 @@ export function encodeBatch(input: BatchInput): Uint8Array {
   if (compression !== Compression.none) {
     throw new BrookError('UNSUPPORTED_COMPRESSION_TYPE', 'compressed batches are built with encodeBatchAsync')
   }
+  checkNotEmpty(input)
   const base = baseTimestampOf(input)
-  const { bytes, maxTimestamp, lastOffsetDelta } = encodeRecords(input, base)
-  return assemble(input, bytes, base, maxTimestamp, lastOffsetDelta, Compression.none)
+  const out = new Uint8Array(BATCH_HEADER_SIZE + sizeRecords(input.records, base))
+  writeRecords(out, BATCH_HEADER_SIZE, input.records, base)
+  writeHeader(out, input, base, Compression.none)
+  return out
 }
 
 /** Encodes a batch, compressing the records section when `input.compression` asks for it. */
 export async function encodeBatchAsync(input: BatchInput): Promise<Uint8Array> {
   const compression = input.compression ?? Compression.none
+  if (compression === Compression.none) return encodeBatch(input)
+  checkNotEmpty(input)
   const base = baseTimestampOf(input)
-  const { bytes, maxTimestamp, lastOffsetDelta } = encodeRecords(input, base)
-  const body = compression === Compression.none ? bytes : await compress(compression, bytes)
-  return assemble(input, body, base, maxTimestamp, lastOffsetDelta, compression)
+  const plain = new Uint8Array(sizeRecords(input.records, base))
+  writeRecords(plain, 0, input.records, base)
+  // The sizing pass's results live in module state; keep them across the await.
+  const maxTimestamp = encMaxTimestamp
+  const lastOffsetDelta = encLastOffsetDelta
+  const body = await compress(compression, plain)
+  const out = new Uint8Array(BATCH_HEADER_SIZE + body.length)
+  out.set(body, BATCH_HEADER_SIZE)
+  encMaxTimestamp = maxTimestamp
+  encLastOffsetDelta = lastOffsetDelta
+  writeHeader(out, input, base, compression)
+  return out
 }
 
 // ---- headers ----
 
 /**
  * Reads the 61-byte header of the batch at `pos` without touching its records. Checks the magic
- * byte and that the batch fits in `buf`; does not check the CRC (see `verifyBatch`).
+ * byte, that the batch fits in `buf`, and that the counts are possible; does not check the CRC
+ * (see `verifyBatch`).
  */
 export function readBatchHeader(buf: Uint8Array, pos = 0): BatchHeader {
-  if (buf.length - pos < BATCH_HEADER_SIZE) {
-    throw new BrookError(
-      'CORRUPT_MESSAGE',
-      `a record batch needs ${BATCH_HEADER_SIZE} bytes, ${buf.length - pos} left`,
-    )
-  }
-  const v = new DataView(buf.buffer, buf.byteOffset + pos, buf.length - pos)
-  const batchLength = v.getInt32(8)
-  const magic = v.getInt8(16)
-  if (magic !== 2)
-    throw new BrookError('CORRUPT_MESSAGE', `record batch magic ${magic} is not supported (only v2)`)
-  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || batchLength + LOG_OVERHEAD > buf.length - pos) {
-    throw new BrookError(
-      'CORRUPT_MESSAGE',
-      `record batch length ${batchLength} does not fit the ${buf.length - pos} bytes given`,
-    )
-  }
-  const recordCount = v.getInt32(57)
-  const lastOffsetDelta = v.getInt32(23)
-  if (recordCount < 0 || lastOffsetDelta < 0) {
-    throw new BrookError('CORRUPT_MESSAGE', 'record batch has a negative record count or offset delta')
-  }
+  const avail = buf.length - pos
+  if (!(pos >= 0 && avail >= BATCH_HEADER_SIZE))
+    corrupt(`a record batch needs ${BATCH_HEADER_SIZE} bytes, ${avail} left`)
+  const batchLength = getInt32(buf, pos + 8)
+  const magic = (buf[pos + 16]! << 24) >> 24
+  if (magic !== 2) corrupt(`record batch magic ${magic} is not supported (only v2)`)
+  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || batchLength > avail - LOG_OVERHEAD)
+    corrupt(`record batch length ${batchLength} does not fit the ${avail} bytes given`)
+  const attributes = getInt16(buf, pos + 21)
+  const lastOffsetDelta = getInt32(buf, pos + 23)
+  const recordCount = getInt32(buf, pos + 57)
+  if (recordCount < 0 || lastOffsetDelta < 0)
+    corrupt('record batch has a negative record count or offset delta')
+  // Uncompressed records take at least MIN_RECORD_SIZE bytes each; a larger count is a lie.
+  const bodySize = batchLength + LOG_OVERHEAD - BATCH_HEADER_SIZE
+  if ((attributes & ATTR_COMPRESSION_MASK) === 0 && recordCount > bodySize / MIN_RECORD_SIZE)
+    corrupt(`record batch claims ${recordCount} records in ${bodySize} bytes`)
   return {
-    baseOffset: getInt64(v, 0),
+    baseOffset: getInt64(buf, pos, 'baseOffset'),
     batchLength,
-    partitionLeaderEpoch: v.getInt32(12),
+    partitionLeaderEpoch: getInt32(buf, pos + 12),
     magic,
-    crc: v.getUint32(17),
-    attributes: v.getInt16(21),
+    crc: getInt32(buf, pos + 17) >>> 0,
+    attributes,
     lastOffsetDelta,
-    baseTimestamp: getInt64(v, 27),
-    maxTimestamp: getInt64(v, 35),
-    producerId: getInt64(v, 43),
-    producerEpoch: v.getInt16(51),
-    baseSequence: v.getInt32(53),
+    baseTimestamp: getInt64(buf, pos + 27, 'baseTimestamp'),
+    maxTimestamp: getInt64(buf, pos + 35, 'maxTimestamp'),
+    producerId: getInt64(buf, pos + 43, 'producerId'),
+    producerEpoch: getInt16(buf, pos + 51),
+    baseSequence: getInt32(buf, pos + 53),
     recordCount,
   }
 }
 
 /** Total size in bytes of the batch starting at `pos` (batchLength + 12). */
 export function batchSize(buf: Uint8Array, pos = 0): number {
-  return view(buf).getInt32(pos + 8) + LOG_OVERHEAD
+  if (!(pos >= 0 && buf.length - pos >= LOG_OVERHEAD)) corrupt('record batch ends before its length field')
+  return getInt32(buf, pos + 8) + LOG_OVERHEAD
 }
 
 /** Rewrites `baseOffset` in place. The field is outside the CRC, so nothing else changes. */
 export function setBaseOffset(buf: Uint8Array, baseOffset: number, pos = 0): void {
-  setInt64(view(buf), pos, baseOffset)
+  setInt64(buf, pos, baseOffset)
+}
+
+/** Rewrites `partitionLeaderEpoch` in place; like `baseOffset` it is outside the CRC. */
+export function setPartitionLeaderEpoch(buf: Uint8Array, epoch: number, pos = 0): void {
+  setInt32Field(buf, pos + 12, epoch, 'partitionLeaderEpoch')
 }
 
 /** Rewrites maxTimestamp and sets the LogAppendTime attribute, recomputing the CRC. */
 export function setLogAppendTime(buf: Uint8Array, timestamp: number, pos = 0): void {
-  const v = new DataView(buf.buffer, buf.byteOffset + pos)
-  const size = v.getInt32(8) + LOG_OVERHEAD
-  v.setInt16(21, v.getInt16(21) | ATTR_LOG_APPEND_TIME)
-  setInt64(v, 35, timestamp)
-  v.setUint32(17, crc32c(buf, pos + CRC_START, pos + size))
+  const h = readBatchHeader(buf, pos)
+  setInt16(buf, pos + 21, h.attributes | ATTR_LOG_APPEND_TIME)
+  setInt64(buf, pos + 35, timestamp)
+  setInt32(buf, pos + 17, crc32c(buf, pos + CRC_START, pos + h.batchLength + LOG_OVERHEAD))
 }
 
 /** Throws CORRUPT_MESSAGE unless the batch at `pos` has a valid header and CRC. */
 export function verifyBatch(buf: Uint8Array, pos = 0): BatchHeader {
   const h = readBatchHeader(buf, pos)
-  const end = pos + h.batchLength + LOG_OVERHEAD
-  const crc = crc32c(buf, pos + CRC_START, end)
-  if (crc !== h.crc) {
-    throw new BrookError('CORRUPT_MESSAGE', `record batch CRC mismatch (stored ${h.crc}, computed ${crc})`)
-  }
+  const crc = crc32c(buf, pos + CRC_START, pos + h.batchLength + LOG_OVERHEAD)
+  if (crc !== h.crc) corrupt(`record batch CRC mismatch (stored ${h.crc}, computed ${crc})`)
   return h
 }
 
@@ -337,7 +382,7 @@ export function splitBatches(
   while (pos < buf.length) {
     if (options.partialTail) {
       if (buf.length - pos < LOG_OVERHEAD) break
-      const len = view(buf).getInt32(pos + 8)
+      const len = getInt32(buf, pos + 8)
       if (len >= 0 && pos + LOG_OVERHEAD + len > buf.length) break
     }
     const h = verify ? verifyBatch(buf, pos) : readBatchHeader(buf, pos)
@@ -350,68 +395,121 @@ export function splitBatches(
 
 // ---- decode ----
 
-function decodeRecordSection(body: Uint8Array, h: BatchHeader): Record[] {
-  const r = new Reader(body)
-  const out: Record[] = new Array(h.recordCount)
-  for (let i = 0; i < h.recordCount; i++) {
-    const len = r.varint()
-    if (len < 1 || r.pos + len > body.length)
-      throw new BrookError('CORRUPT_MESSAGE', `record ${i} has length ${len}`)
-    const end = r.pos + len
-    const rr = new Reader(body, r.pos, end)
-    const attributes = rr.int8()
-    const timestamp = h.baseTimestamp + rr.varint()
-    const offset = h.baseOffset + rr.varint()
-    const kl = rr.varint()
-    const key = kl < 0 ? null : rr.bytes(kl)
-    const vl = rr.varint()
-    const value = vl < 0 ? null : rr.bytes(vl)
-    const hc = rr.varint()
-    if (hc < 0 || hc > len) throw new BrookError('CORRUPT_MESSAGE', `record ${i} has ${hc} headers`)
-    const headers: RecordHeader[] = new Array(hc)
-    for (let j = 0; j < hc; j++) {
-      const hkl = rr.varint()
-      if (hkl < 0) throw new BrookError('CORRUPT_MESSAGE', 'record header key is null')
-      const hk = utf8d.decode(rr.bytes(hkl))
-      const hvl = rr.varint()
-      headers[j] = { key: hk, value: hvl < 0 ? null : rr.bytes(hvl) }
-    }
-    if (rr.pos !== end)
-      throw new BrookError('CORRUPT_MESSAGE', `record ${i} length does not match its fields`)
-    out[i] = { offset, timestamp, key, value, headers, attributes }
-    r.pos = end
-  }
-  if (r.pos !== body.length)
-    throw new BrookError('CORRUPT_MESSAGE', 'record batch has bytes after its last record')
-  return out
+interface Cursor {
+  pos: number
 }
 
-function withAppendTime(records: Record[], h: BatchHeader): Record[] {
-  if (h.attributes & ATTR_LOG_APPEND_TIME) for (const r of records) r.timestamp = h.maxTimestamp
-  return records
+/**
+ * One varint at `c.pos`, which must lie before `end`. One- and two-byte varints (record lengths under
+ * 8 KiB, offset deltas under 8,192) are decoded here so the call inlines; longer ones take the tail.
+ */
+function varint(c: Cursor, buf: Uint8Array, end: number): number {
+  const p = c.pos
+  if (p >= end) corrupt('record data ends early')
+  const b = buf[p]!
+  if (b < 0x80) {
+    c.pos = p + 1
+    return (b >>> 1) ^ -(b & 1)
+  }
+  if (p + 1 < end) {
+    const b2 = buf[p + 1]!
+    if (b2 < 0x80) {
+      c.pos = p + 2
+      const z = (b & 0x7f) | (b2 << 7)
+      return (z >>> 1) ^ -(z & 1)
+    }
+  }
+  c.pos = p + 1
+  return readVarintTail(c, buf, b, end)
+}
+
+/** A nullable byte field (varint length, -1 = null) as a view into `buf`, bounded by `end`. */
+function nullableBytes(c: Cursor, buf: Uint8Array, end: number, what: string): Uint8Array | null {
+  const n = varint(c, buf, end)
+  const p = c.pos
+  if (n >= 0) {
+    if (n > end - p) corrupt(`${what} length ${n} overruns its record`)
+    c.pos = p + n
+    return buf.subarray(p, p + n)
+  }
+  if (n !== -1) corrupt(`${what} length ${n}`)
+  return null
+}
+
+function decodeHeaders(c: Cursor, buf: Uint8Array, end: number): RecordHeader[] {
+  const count = varint(c, buf, end)
+  if (count === 0) return []
+  // A header takes at least two bytes (key length, value length).
+  if (count < 0 || count > (end - c.pos) / 2) corrupt(`record has ${count} headers`)
+  const headers: RecordHeader[] = new Array(count)
+  for (let j = 0; j < count; j++) {
+    const kl = varint(c, buf, end)
+    const p = c.pos
+    if (kl < 0 || kl > end - p) corrupt(`record header key length ${kl}`)
+    const key = readUtf8(buf, p, p + kl)
+    c.pos = p + kl
+    headers[j] = { key, value: nullableBytes(c, buf, end, 'header value') }
+  }
+  return headers
+}
+
+/**
+ * Decodes `h.recordCount` records from `buf[start, end)`. Every count and length is checked against the
+ * bytes that remain before anything is allocated for it, so a lying count or length is CORRUPT_MESSAGE.
+ */
+function decodeSection(buf: Uint8Array, start: number, end: number, h: BatchHeader): Record[] {
+  const count = h.recordCount
+  if (count > (end - start) / MIN_RECORD_SIZE) corrupt(`record batch claims ${count} records`)
+  const baseOffset = h.baseOffset
+  const baseTimestamp = h.baseTimestamp
+  const appendTime = (h.attributes & ATTR_LOG_APPEND_TIME) !== 0
+  const out: Record[] = new Array(count)
+  const c: Cursor = { pos: start }
+  for (let i = 0; i < count; i++) {
+    const len = varint(c, buf, end)
+    const re = c.pos + len
+    if (len < MIN_RECORD_SIZE - 1 || re > end) corrupt(`record ${i} has length ${len}`)
+    const attributes = (buf[c.pos++]! << 24) >> 24
+    const tsDelta = varint(c, buf, re)
+    const od = varint(c, buf, re)
+    if (od < 0) corrupt(`record ${i} has offset delta ${od}`)
+    const key = nullableBytes(c, buf, re, 'key')
+    const value = nullableBytes(c, buf, re, 'value')
+    const headers = decodeHeaders(c, buf, re)
+    if (c.pos !== re) corrupt(`record ${i} length does not match its fields`)
+    out[i] = {
+      offset: baseOffset + od,
+      timestamp: appendTime ? h.maxTimestamp : baseTimestamp + tsDelta,
+      key,
+      value,
+      headers,
+      attributes,
+    }
+  }
+  if (c.pos !== end) corrupt('record batch has bytes after its last record')
+  return out
 }
 
 /** Decodes the records of one uncompressed batch (the CRC is checked unless `verify` is false). */
 export function decodeRecords(batch: Uint8Array, verify = true): Record[] {
   const h = verify ? verifyBatch(batch) : readBatchHeader(batch)
-  const compression = h.attributes & ATTR_COMPRESSION_MASK
-  if (compression !== Compression.none) {
+  if ((h.attributes & ATTR_COMPRESSION_MASK) !== Compression.none) {
     throw new BrookError(
       'UNSUPPORTED_COMPRESSION_TYPE',
       'compressed batches are decoded with decodeRecordsAsync',
     )
   }
-  const body = batch.subarray(BATCH_HEADER_SIZE, h.batchLength + LOG_OVERHEAD)
-  return withAppendTime(decodeRecordSection(body, h), h)
+  return decodeSection(batch, BATCH_HEADER_SIZE, h.batchLength + LOG_OVERHEAD, h)
 }
 
 /** Decodes the records of one batch, decompressing when needed. */
 export async function decodeRecordsAsync(batch: Uint8Array, verify = true): Promise<Record[]> {
   const h = verify ? verifyBatch(batch) : readBatchHeader(batch)
   const compression = h.attributes & ATTR_COMPRESSION_MASK
-  let body = batch.subarray(BATCH_HEADER_SIZE, h.batchLength + LOG_OVERHEAD)
-  if (compression !== Compression.none) body = await decompress(compression, body)
-  return withAppendTime(decodeRecordSection(body, h), h)
+  const end = h.batchLength + LOG_OVERHEAD
+  if (compression === Compression.none) return decodeSection(batch, BATCH_HEADER_SIZE, end, h)
+  const body = await decompress(compression, batch.subarray(BATCH_HEADER_SIZE, end))
+  return decodeSection(body, 0, body.length, h)
 }
 
 export function isControlBatch(h: BatchHeader): boolean {

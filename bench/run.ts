@@ -1,0 +1,33 @@
+/**
+ * @module `npm run bench`: every benchmark suite, each printed beside the physical limit it runs
+ * under (raw codec, raw socket tools, raw IndexedDB) measured in the same run.
+ * `npm run bench -- codec client` runs only the named suites.
+ */
+import { printTable } from './table.ts'
+import type { BenchRow } from './table.ts'
+
+interface Suite {
+  name: string
+  baseline: string
+  run: () => Promise<BenchRow[]>
+}
+
+const suites: Suite[] = [
+  { name: 'codec', baseline: '', run: async () => (await import('./codec.ts')).benchCodec() },
+  { name: 'protocol', baseline: '', run: async () => (await import('./protocol.ts')).benchProtocol() },
+  { name: 'client', baseline: '', run: async () => (await import('./client.ts')).benchClient() },
+  { name: 'kafka-wire', baseline: '', run: async () => (await import('./kafka-wire.ts')).benchKafkaWire() },
+]
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+for (const suite of suites) {
+  if (wanted.length > 0 && !wanted.includes(suite.name)) continue
+  console.log(`\n## ${suite.name}`)
+  try {
+    const rows = await suite.run()
+    printTable(rows, suite.baseline || rows[0]?.name)
+  } catch (e) {
+    console.log(`${suite.name}: failed: ${(e as Error).message}`)
+    process.exitCode = 1
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * @module `brook serve`: a broker on disk behind the Kafka TCP listener. Loopback only unless the
+ * operator configures SASL/PLAIN users or says `--insecure`. Stops cleanly on SIGINT/SIGTERM:
+ * listener closed, logs flushed (fsync), files closed.
+ */
+
+import { resolve } from 'node:path'
+import { Broker } from '../../core/broker.ts'
+import { FileStore } from '../../edge/file-store.ts'
+import { startKafkaServer } from '../../edge/kafka/server.ts'
+import { helpText, intOption, type OptionSpecs, parseArgs } from '../args.ts'
+import { type CliContext, CommandError, write } from '../context.ts'
+
+const specs: OptionSpecs = {
+  host: { type: 'string', arg: '<address>', help: 'Address to listen on', default: '127.0.0.1' },
+  port: { type: 'string', arg: '<port>', help: 'Kafka listener port (0 = any free port)', default: '9092' },
+  'data-dir': {
+    type: 'string',
+    arg: '<dir>',
+    help: 'Where the log segments and metadata live',
+    default: './data',
+  },
+  insecure: { type: 'flag', help: 'Allow a non-loopback --host without authentication' },
+  'sasl-plain': {
+    type: 'list',
+    arg: '<user:password>',
+    help: 'Require SASL/PLAIN with this user (repeatable; also BROOK_SASL_PLAIN="u1:p1,u2:p2")',
+  },
+  'num-partitions': { type: 'string', arg: '<n>', help: 'Partitions of auto-created topics', default: '1' },
+  'segment-bytes': {
+    type: 'string',
+    arg: '<bytes>',
+    help: 'Roll log segments at this size',
+    default: '1073741824',
+  },
+  'flush-ms': {
+    type: 'string',
+    arg: '<ms>',
+    help: 'fsync at most this long after a write (acks=all always waits)',
+    default: '1000',
+  },
+  help: { type: 'flag', help: 'Print this help' },
+}
+
+export const serveHelp = helpText(
+  'brook serve [--host 127.0.0.1] [--port 9092] [--data-dir ./data] [options]',
+  'Runs a brook broker with its data on disk and a Kafka protocol listener (auto.create.topics.enable=true).',
+  specs,
+)
+
+export async function serveCommand(argv: string[], ctx: CliContext): Promise<number> {
+  const args = parseArgs(argv, specs)
+  if (args.flags.has('help')) {
+    await write(ctx.stdout, serveHelp)
+    return 0
+  }
+  const host = args.values.get('host') ?? '127.0.0.1'
+  const port = intOption(args, 'port', 0) ?? 9092
+  const dataDir = resolve(args.values.get('data-dir') ?? './data')
+  const users = saslUsers([...(args.lists.get('sasl-plain') ?? []), ...splitEnv(ctx.env.BROOK_SASL_PLAIN)])
+  if (!isLoopback(host) && users.size === 0 && !args.flags.has('insecure')) {
+    throw new CommandError(
+      `refusing to listen on ${host} without authentication: anyone on the network could read and write. ` +
+        'Configure users with --sasl-plain user:password (or BROOK_SASL_PLAIN), or pass --insecure.',
+    )
+  }
+  const log = (line: string) => void write(ctx.stderr, `${line}\n`)
+  const store = await FileStore.open({
+    dir: dataDir,
+    segmentBytes: intOption(args, 'segment-bytes', 1024),
+    flushMs: intOption(args, 'flush-ms', 0),
+    log,
+  })
+  const defaultPartitions = intOption(args, 'num-partitions', 1) ?? 1
+  let broker: Broker
+  try {
+    broker = await Broker.open({ store, autoCreateTopics: true, defaultPartitions, host, port })
+  } catch (e) {
+    await store.close()
+    throw e
+  }
+  let server: Awaited<ReturnType<typeof startKafkaServer>>
+  try {
+    server = await startKafkaServer({
+      broker,
+      host,
+      port,
+      auth: users.size > 0 ? { plain: (u, p) => users.get(u) === p } : undefined,
+      log: (line) => log(`brook kafka: ${line}`),
+    })
+  } catch (e) {
+    await broker.close()
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE')
+      throw new CommandError(`${host}:${port} is already in use (EADDRINUSE); is another broker running?`)
+    if (code === 'EADDRNOTAVAIL') throw new CommandError(`cannot listen on ${host} (EADDRNOTAVAIL)`)
+    throw e
+  }
+  const address = server.host.includes(':') ? `[${server.host}]` : server.host
+  await write(
+    ctx.stdout,
+    `brook serve: Kafka listener on ${address}:${server.port}${users.size > 0 ? ' (SASL/PLAIN required)' : ''}, ` +
+      `data in ${dataDir}, auto.create.topics.enable=true num.partitions=${defaultPartitions}\n`,
+  )
+  await new Promise<void>((done) => {
+    if (ctx.signal.aborted) return done()
+    ctx.signal.addEventListener('abort', () => done(), { once: true })
+  })
+  await server.close()
+  await broker.close()
+  await write(ctx.stdout, 'brook serve: stopped (all data flushed)\n')
+  return 0
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+function splitEnv(text: string | undefined): string[] {
+  return text ? text.split(',').filter((s) => s.length > 0) : []
+}
+
+function saslUsers(specs: string[]): Map<string, string> {
+  const users = new Map<string, string>()
+  for (const s of specs) {
+    const at = s.indexOf(':')
+    if (at <= 0) throw new CommandError(`--sasl-plain wants user:password, got '${s}'`)
+    users.set(s.slice(0, at), s.slice(at + 1))
+  }
+  return users
+}

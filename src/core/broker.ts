@@ -1,0 +1,900 @@
+/**
+ * @module `Broker`: one node that is its own controller, leader of every partition and group
+ * coordinator. It keeps topics and their partition logs over a `Store`, serves produce (with
+ * idempotent producers), long-poll fetch, offsets by time, retention and compaction, and hands
+ * consumer-group calls to the `GroupCoordinator`.
+ */
+
+import type { Clock } from './clock.ts'
+import { systemClock } from './clock.ts'
+import type { KafkaErrorName } from './errors.ts'
+import { BrookError, errorCode, isBrookError } from './errors.ts'
+import { FetchWaiters, partitionKey } from './fetch-waiter.ts'
+import { GroupCoordinator } from './group-coordinator.ts'
+import { logMetaKey, PartitionLog } from './partition-log.ts'
+import { checkProduceRecords } from './produce-validation.ts'
+import { decodeRecordsAsync } from './record-batch.ts'
+import type {
+  BrokerService,
+  CreatePartitionsRequest,
+  CreateTopicRequest,
+  CreateTopicsRequest,
+  DeleteRecordsRequest,
+  DeleteRecordsResponse,
+  DescribeConfigsResult,
+  DescribedGroup,
+  FetchPartitionResult,
+  FetchRequest,
+  FetchResponse,
+  HeartbeatRequest,
+  InitProducerIdRequest,
+  InitProducerIdResponse,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  LeaveGroupRequest,
+  ListGroupsResponse,
+  ListOffsetsRequest,
+  ListOffsetsResponse,
+  MetadataRequest,
+  MetadataResponse,
+  OffsetCommitRequest,
+  OffsetCommitResponse,
+  OffsetFetchRequest,
+  OffsetFetchResponse,
+  ProducePartitionResult,
+  ProduceRequest,
+  ProduceResponse,
+  SyncGroupRequest,
+  SyncGroupResponse,
+  TopicMetadata,
+  TopicResult,
+} from './service.ts'
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from './service.ts'
+import type { Json, Store } from './store.ts'
+import type { LogConfig } from './topic-config.ts'
+import {
+  collisionKey,
+  effectiveConfigs,
+  logConfigOf,
+  validateConfigs,
+  validateTopicName,
+} from './topic-config.ts'
+
+export interface BrokerOptions {
+  store: Store
+  clock?: Clock
+  nodeId?: number
+  host?: string
+  port?: number
+  /** Default: generated once and kept in the store. */
+  clusterId?: string
+  /** Create unknown topics on produce and on metadata requests that allow it. Default false. */
+  autoCreateTopics?: boolean
+  /** num.partitions for created topics that do not say. Default 1. */
+  defaultPartitions?: number
+  /** How often retention (and compaction of changed compacted logs) runs. Default 300,000 ms. */
+  retentionCheckIntervalMs?: number
+  /** group.initial.rebalance.delay.ms for the group coordinator. */
+  initialRebalanceDelayMs?: number
+  /** Broker-wide defaults for topic configs (e.g. a retention.bytes budget for a browser). */
+  topicDefaults?: Record<string, string>
+  /** Per-partition bytes of recent batches kept in memory for tailing consumers. Default 8 MiB. */
+  tailCacheBytes?: number
+}
+
+interface Topic {
+  name: string
+  topicId: string
+  /** Configs set explicitly on the topic. */
+  configs: Record<string, string>
+  config: LogConfig
+  logs: PartitionLog[]
+}
+
+/** What `topics/<name>` holds in store meta. */
+interface TopicMeta {
+  topicId: string
+  partitions: number
+  configs: Record<string, string>
+}
+
+const TOPIC_PREFIX = 'topics/'
+const CLUSTER_ID_KEY = 'broker/clusterId'
+const PRODUCER_ID_KEY = 'broker/producerIdBlock'
+/** Producer ids are reserved in blocks, so that initProducerId rarely writes meta. */
+const PRODUCER_ID_BLOCK = 1000
+const MAX_PARTITIONS = 10_000
+const MAX_EPOCH = 32_767
+const NONE = 0
+
+const code = (name: KafkaErrorName): number => errorCode(name)
+
+function errorCodeOf(e: unknown): number {
+  return isBrookError(e) ? e.code : code('UNKNOWN_SERVER_ERROR')
+}
+
+function errorMessageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
+/** Kafka's topic ids: 16 random bytes, printed as unpadded URL-safe base64. */
+function newId(): string {
+  const b = new Uint8Array(16)
+  crypto.getRandomValues(b)
+  let s = ''
+  for (const x of b) s += String.fromCharCode(x)
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+function isInt(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n)
+}
+
+export class Broker implements BrokerService {
+  readonly nodeId: number
+  readonly host: string
+  readonly port: number
+  private clusterId = ''
+  private readonly store: Store
+  private readonly clock: Clock
+  private readonly options: BrokerOptions
+  private readonly topics = new Map<string, Topic>()
+  private readonly waiters: FetchWaiters
+  private readonly listeners = new Set<(topic: string, partition: number, highWatermark: number) => void>()
+  private coordinator!: GroupCoordinator
+  private adminLock: Promise<unknown> = Promise.resolve()
+  private nextProducerId = 0
+  private producerIdBlockEnd = 0
+  private readonly producerEpochs = new Map<number, number>()
+  private cancelRetentionTimer: (() => void) | undefined
+  private maintaining = false
+  private maintainAgain = false
+  private closed = false
+
+  private constructor(options: BrokerOptions) {
+    this.options = options
+    this.store = options.store
+    this.clock = options.clock ?? systemClock
+    this.nodeId = options.nodeId ?? 0
+    this.host = options.host ?? '127.0.0.1'
+    this.port = options.port ?? 9092
+    this.waiters = new FetchWaiters(this.clock)
+  }
+
+  /** Opens a broker over `store`, rebuilding topics, logs, producer state and groups from it. */
+  static async open(options: BrokerOptions): Promise<Broker> {
+    const broker = new Broker(options)
+    await broker.load()
+    return broker
+  }
+
+  private async load(): Promise<void> {
+    const storedCluster = await this.store.getMeta(CLUSTER_ID_KEY)
+    this.clusterId = this.options.clusterId ?? (typeof storedCluster === 'string' ? storedCluster : newId())
+    if (storedCluster !== this.clusterId) await this.store.setMeta(CLUSTER_ID_KEY, this.clusterId)
+    const block = await this.store.getMeta(PRODUCER_ID_KEY)
+    this.nextProducerId = this.producerIdBlockEnd = typeof block === 'number' ? block : 0
+
+    const known = new Set<string>()
+    for (const [key, value] of await this.store.listMeta(TOPIC_PREFIX)) {
+      const name = key.slice(TOPIC_PREFIX.length)
+      const meta = value as unknown as TopicMeta
+      known.add(meta.topicId)
+      await this.openTopic(name, meta)
+    }
+    // Data of topics whose deletion was interrupted by a crash: finish deleting it.
+    for (const [key] of await this.store.listMeta('log/')) {
+      const [, topicId, partition] = key.split('/')
+      if (!topicId || known.has(topicId)) continue
+      await this.store.dropPartition(topicId, Number(partition))
+      await this.store.deleteMeta(key)
+    }
+
+    this.coordinator = new GroupCoordinator({
+      store: this.store,
+      clock: this.clock,
+      initialRebalanceDelayMs: this.options.initialRebalanceDelayMs,
+      partitionExists: (topic, partition) => this.partitionExists(topic, partition),
+    })
+    await this.coordinator.load()
+    this.scheduleRetention()
+  }
+
+  private async openTopic(name: string, meta: TopicMeta): Promise<Topic> {
+    const topic: Topic = {
+      name,
+      topicId: meta.topicId,
+      configs: meta.configs,
+      config: logConfigOf(meta.configs, this.options.topicDefaults),
+      logs: [],
+    }
+    for (let p = 0; p < meta.partitions; p++) topic.logs.push(await this.openLog(topic, p))
+    this.topics.set(name, topic)
+    return topic
+  }
+
+  private openLog(topic: Topic, partition: number): Promise<PartitionLog> {
+    return PartitionLog.open({
+      store: this.store,
+      topicId: topic.topicId,
+      partition,
+      tailCacheBytes: this.options.tailCacheBytes,
+      onAppend: (hwm) => this.appended(topic.name, partition, hwm),
+    })
+  }
+
+  private appended(topic: string, partition: number, hwm: number): void {
+    this.waiters.notify(partitionKey(topic, partition))
+    for (const l of this.listeners) {
+      try {
+        l(topic, partition, hwm)
+      } catch {
+        // A transport's listener must not break produce.
+      }
+    }
+  }
+
+  /** Calls `listener` after each append that moves a high watermark; returns an unsubscribe. */
+  onAppend(listener: (topic: string, partition: number, highWatermark: number) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  partitionExists(topic: string, partition: number): boolean {
+    const t = this.topics.get(topic)
+    return !!t && isInt(partition) && partition >= 0 && partition < t.logs.length
+  }
+
+  /** The log of a partition, for tools and tests; undefined when it does not exist. */
+  log(topic: string, partition: number): PartitionLog | undefined {
+    return this.partitionExists(topic, partition) ? this.topics.get(topic)!.logs[partition] : undefined
+  }
+
+  private check(): void {
+    if (this.closed) throw new BrookError('BROKER_NOT_AVAILABLE', 'the broker is closed')
+  }
+
+  /** Serialises topic creation, deletion and growth. */
+  private admin<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.adminLock.then(fn, fn)
+    this.adminLock = run.catch(() => {})
+    return run
+  }
+
+  // ---- topics ----
+
+  private async createOne(req: CreateTopicRequest, validateOnly: boolean): Promise<TopicResult> {
+    const name = req?.name
+    try {
+      validateTopicName(name)
+      if (this.topics.has(name))
+        throw new BrookError('TOPIC_ALREADY_EXISTS', `topic "${name}" already exists`)
+      const key = collisionKey(name)
+      for (const other of this.topics.keys())
+        if (collisionKey(other) === key)
+          throw new BrookError(
+            'INVALID_TOPIC_EXCEPTION',
+            `topic "${name}" collides with existing topic "${other}" ('.' and '_' are the same in metric names)`,
+          )
+      const requested = req.numPartitions
+      const partitions =
+        requested === undefined || requested === -1 ? (this.options.defaultPartitions ?? 1) : requested
+      if (!isInt(partitions) || partitions < 1 || partitions > MAX_PARTITIONS)
+        throw new BrookError(
+          'INVALID_PARTITIONS',
+          `number of partitions must be between 1 and ${MAX_PARTITIONS}, got ${String(requested)}`,
+        )
+      const configs = validateConfigs(req.configs)
+      if (!validateOnly) {
+        const meta: TopicMeta = { topicId: newId(), partitions, configs }
+        await this.store.setMeta(TOPIC_PREFIX + name, meta as unknown as Json)
+        await this.openTopic(name, meta)
+      }
+      return { name, errorCode: NONE, errorMessage: null }
+    } catch (e) {
+      return {
+        name: typeof name === 'string' ? name : '',
+        errorCode: errorCodeOf(e),
+        errorMessage: errorMessageOf(e),
+      }
+    }
+  }
+
+  async createTopics(req: CreateTopicsRequest): Promise<TopicResult[]> {
+    this.check()
+    const topics = Array.isArray(req?.topics) ? req.topics : []
+    return this.admin(async () => {
+      const out: TopicResult[] = []
+      const seen = new Set<string>()
+      for (const t of topics) {
+        // Kafka refuses every entry of a name given twice in one request.
+        if (typeof t?.name === 'string' && topics.filter((x) => x?.name === t.name).length > 1) {
+          if (!seen.has(t.name))
+            out.push({ name: t.name, errorCode: code('INVALID_REQUEST'), errorMessage: 'topic given twice' })
+          seen.add(t.name)
+          continue
+        }
+        out.push(await this.createOne(t, !!req.validateOnly))
+      }
+      return out
+    })
+  }
+
+  /** Creates a topic with defaults for auto-creation; undefined if the name is not valid. */
+  private autoCreate(name: string): Promise<Topic | undefined> {
+    return this.admin(async () => {
+      const existing = this.topics.get(name)
+      if (existing) return existing
+      const r = await this.createOne({ name }, false)
+      return r.errorCode === NONE ? this.topics.get(name) : undefined
+    })
+  }
+
+  async deleteTopics(names: string[]): Promise<TopicResult[]> {
+    this.check()
+    const list = Array.isArray(names) ? names : []
+    return this.admin(async () => {
+      const out: TopicResult[] = []
+      for (const name of list) {
+        const topic = typeof name === 'string' ? this.topics.get(name) : undefined
+        if (!topic) {
+          out.push({
+            name: String(name),
+            errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'),
+            errorMessage: `topic "${String(name)}" does not exist`,
+          })
+          continue
+        }
+        this.topics.delete(name)
+        // Wake long-polls on it: they answer UNKNOWN_TOPIC_OR_PARTITION at once.
+        for (let p = 0; p < topic.logs.length; p++) this.waiters.notify(partitionKey(name, p))
+        await this.store.deleteMeta(TOPIC_PREFIX + name)
+        await Promise.all(topic.logs.map((l) => l.abandon()))
+        for (let p = 0; p < topic.logs.length; p++) {
+          await this.store.dropPartition(topic.topicId, p)
+          await this.store.deleteMeta(logMetaKey(topic.topicId, p))
+        }
+        await this.coordinator.deleteTopicOffsets(name)
+        out.push({ name, errorCode: NONE, errorMessage: null })
+      }
+      return out
+    })
+  }
+
+  async createPartitions(req: CreatePartitionsRequest): Promise<TopicResult[]> {
+    this.check()
+    const list = Array.isArray(req?.topics) ? req.topics : []
+    return this.admin(async () => {
+      const out: TopicResult[] = []
+      for (const t of list) {
+        const name = String(t?.name)
+        const topic = this.topics.get(name)
+        try {
+          if (!topic) throw new BrookError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`)
+          const count = t.count
+          const current = topic.logs.length
+          if (!isInt(count) || count <= current || count > MAX_PARTITIONS)
+            throw new BrookError(
+              'INVALID_PARTITIONS',
+              `topic "${name}" has ${current} partitions; the new count must be larger (and at most ${MAX_PARTITIONS}), got ${String(count)}`,
+            )
+          if (!req.validateOnly) {
+            const meta: TopicMeta = { topicId: topic.topicId, partitions: count, configs: topic.configs }
+            await this.store.setMeta(TOPIC_PREFIX + name, meta as unknown as Json)
+            for (let p = current; p < count; p++) topic.logs.push(await this.openLog(topic, p))
+          }
+          out.push({ name, errorCode: NONE, errorMessage: null })
+        } catch (e) {
+          out.push({ name, errorCode: errorCodeOf(e), errorMessage: errorMessageOf(e) })
+        }
+      }
+      return out
+    })
+  }
+
+  async describeConfigs(topics: string[]): Promise<DescribeConfigsResult[]> {
+    this.check()
+    return (Array.isArray(topics) ? topics : []).map((name) => {
+      const topic = this.topics.get(name)
+      if (!topic) return { name: String(name), errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'), configs: [] }
+      return {
+        name,
+        errorCode: NONE,
+        configs: effectiveConfigs(topic.configs, this.options.topicDefaults).map((c) => ({
+          ...c,
+          readOnly: false,
+        })),
+      }
+    })
+  }
+
+  /** Topic names, sorted. */
+  topicNames(): string[] {
+    return [...this.topics.keys()].sort()
+  }
+
+  // ---- metadata ----
+
+  private topicMetadata(topic: Topic): TopicMetadata {
+    return {
+      errorCode: NONE,
+      name: topic.name,
+      topicId: topic.topicId,
+      isInternal: false,
+      partitions: topic.logs.map((_, partition) => ({
+        errorCode: NONE,
+        partition,
+        leader: this.nodeId,
+        replicas: [this.nodeId],
+        isr: [this.nodeId],
+      })),
+    }
+  }
+
+  async metadata(req: MetadataRequest): Promise<MetadataResponse> {
+    this.check()
+    const topics: TopicMetadata[] = []
+    const requested = req?.topics
+    if (requested === null || requested === undefined) {
+      for (const name of this.topicNames()) topics.push(this.topicMetadata(this.topics.get(name)!))
+    } else {
+      for (const name of requested) {
+        let topic = this.topics.get(name)
+        let error: number = code('UNKNOWN_TOPIC_OR_PARTITION')
+        if (!topic) {
+          try {
+            validateTopicName(name)
+            if (req.allowAutoTopicCreation && this.options.autoCreateTopics)
+              topic = await this.autoCreate(name)
+          } catch (e) {
+            error = errorCodeOf(e)
+          }
+        }
+        if (topic) topics.push(this.topicMetadata(topic))
+        else
+          topics.push({
+            errorCode: error,
+            name: String(name),
+            topicId: '',
+            isInternal: false,
+            partitions: [],
+          })
+      }
+    }
+    return {
+      brokers: [{ nodeId: this.nodeId, host: this.host, port: this.port }],
+      clusterId: this.clusterId,
+      controllerId: this.nodeId,
+      topics,
+    }
+  }
+
+  // ---- produce ----
+
+  async produce(req: ProduceRequest): Promise<ProduceResponse> {
+    this.check()
+    const acks = req?.acks
+    const acksValid = acks === -1 || acks === 0 || acks === 1
+    const topics = Array.isArray(req?.topics) ? req.topics : []
+    const results = await Promise.all(
+      topics.map(async (t) => {
+        const name = String(t?.name)
+        let topic = this.topics.get(name)
+        if (!topic && acksValid && this.options.autoCreateTopics) topic = await this.autoCreate(name)
+        const parts = Array.isArray(t?.partitions) ? t.partitions : []
+        const partitions = await Promise.all(
+          parts.map((p) => this.producePartition(topic, p?.partition, p?.records, acksValid)),
+        )
+        return { name, partitions }
+      }),
+    )
+    if (acks === -1) {
+      const wrote = results.some((t) => t.partitions.some((p) => p.errorCode === NONE))
+      if (wrote) {
+        try {
+          await this.store.flush()
+        } catch (e) {
+          const message = errorMessageOf(e)
+          for (const t of results)
+            for (const p of t.partitions)
+              if (p.errorCode === NONE) {
+                p.errorCode = code('KAFKA_STORAGE_ERROR')
+                p.errorMessage = message
+              }
+        }
+      }
+    }
+    return { topics: results }
+  }
+
+  private async producePartition(
+    topic: Topic | undefined,
+    partition: unknown,
+    records: unknown,
+    acksValid: boolean,
+  ): Promise<ProducePartitionResult> {
+    const p = isInt(partition) ? partition : -1
+    const fail = (e: unknown, logStartOffset = -1): ProducePartitionResult => ({
+      partition: p,
+      errorCode: errorCodeOf(e),
+      errorMessage: errorMessageOf(e),
+      baseOffset: -1,
+      logAppendTimeMs: -1,
+      logStartOffset,
+    })
+    if (!acksValid) return fail(new BrookError('INVALID_REQUIRED_ACKS'))
+    const log = topic && p >= 0 ? topic.logs[p] : undefined
+    if (!topic || !log)
+      return fail(
+        new BrookError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${String(partition)} does not exist`),
+      )
+    try {
+      const { batches, headers } = checkProduceRecords(records, topic.config.maxMessageBytes)
+      const appendTime = topic.config.logAppendTime ? this.clock.now() : undefined
+      const r = await log.append(batches, headers, appendTime)
+      return {
+        partition: p,
+        errorCode: NONE,
+        errorMessage: null,
+        baseOffset: r.baseOffset,
+        logAppendTimeMs: appendTime ?? -1,
+        logStartOffset: log.logStartOffset,
+      }
+    } catch (e) {
+      return fail(e, log.logStartOffset)
+    }
+  }
+
+  // ---- fetch ----
+
+  async fetch(req: FetchRequest): Promise<FetchResponse> {
+    this.check()
+    const maxWaitMs = isInt(req?.maxWaitMs) ? req.maxWaitMs : 0
+    const minBytes = isInt(req?.minBytes) ? req.minBytes : 1
+    const keys: string[] = []
+    for (const t of Array.isArray(req?.topics) ? req.topics : [])
+      for (const p of Array.isArray(t?.partitions) ? t.partitions : [])
+        keys.push(partitionKey(String(t.name), p?.partition))
+    const deadline = this.clock.now() + maxWaitMs
+    for (;;) {
+      const { response, bytes, error, hwms } = await this.readFetch(req)
+      const remaining = deadline - this.clock.now()
+      if (bytes >= minBytes || error || remaining <= 0 || this.closed || keys.length === 0) return response
+      const wait = this.waiters.wait(keys, remaining)
+      // An append may have landed while we read: look again instead of sleeping through it.
+      if (this.hwmsChanged(req, hwms)) {
+        wait.cancel()
+        continue
+      }
+      const why = await wait.promise
+      if (why === 'close') return response
+      if (why === 'timeout') return (await this.readFetch(req)).response
+    }
+  }
+
+  private hwmsChanged(req: FetchRequest, hwms: number[]): boolean {
+    let i = 0
+    for (const t of req.topics)
+      for (const p of t.partitions) {
+        const log = this.log(t.name, p.partition)
+        if ((log ? log.highWatermark : -1) !== hwms[i++]) return true
+      }
+    return false
+  }
+
+  private async readFetch(
+    req: FetchRequest,
+  ): Promise<{ response: FetchResponse; bytes: number; error: boolean; hwms: number[] }> {
+    let budget = isInt(req?.maxBytes) && req.maxBytes > 0 ? req.maxBytes : 0x7fffffff
+    let minOne = true
+    let bytes = 0
+    let error = false
+    const hwms: number[] = []
+    const topics: FetchResponse['topics'] = []
+    for (const t of Array.isArray(req?.topics) ? req.topics : []) {
+      const partitions: FetchPartitionResult[] = []
+      for (const p of Array.isArray(t?.partitions) ? t.partitions : []) {
+        const log = this.log(String(t?.name), p?.partition)
+        const result: FetchPartitionResult = {
+          partition: isInt(p?.partition) ? p.partition : -1,
+          errorCode: NONE,
+          highWatermark: -1,
+          lastStableOffset: -1,
+          logStartOffset: -1,
+          records: new Uint8Array(0),
+        }
+        partitions.push(result)
+        hwms.push(log ? log.highWatermark : -1)
+        if (!log) {
+          result.errorCode = code('UNKNOWN_TOPIC_OR_PARTITION')
+          error = true
+          continue
+        }
+        const hwm = log.highWatermark
+        result.highWatermark = result.lastStableOffset = hwm
+        result.logStartOffset = log.logStartOffset
+        const offset = p.fetchOffset
+        if (!isInt(offset) || offset < log.logStartOffset || offset > hwm) {
+          result.errorCode = code('OFFSET_OUT_OF_RANGE')
+          error = true
+          continue
+        }
+        if (offset === hwm) continue
+        const limit = Math.min(isInt(p.partitionMaxBytes) ? p.partitionMaxBytes : 0x7fffffff, budget)
+        const batches = await log.read(offset, limit, minOne)
+        if (batches.length === 0) continue
+        // A fresh buffer: consumers may keep or transfer it without touching stored batches.
+        let size = 0
+        for (const b of batches) size += b.length
+        const out = new Uint8Array(size)
+        let pos = 0
+        for (const b of batches) {
+          out.set(b, pos)
+          pos += b.length
+        }
+        result.records = out
+        bytes += size
+        budget -= size
+        minOne = false
+      }
+      topics.push({ name: String(t?.name), partitions })
+    }
+    return { response: { topics }, bytes, error, hwms }
+  }
+
+  // ---- offsets ----
+
+  async listOffsets(req: ListOffsetsRequest): Promise<ListOffsetsResponse> {
+    this.check()
+    const topics: ListOffsetsResponse['topics'] = []
+    for (const t of Array.isArray(req?.topics) ? req.topics : []) {
+      const partitions: ListOffsetsResponse['topics'][number]['partitions'] = []
+      for (const p of Array.isArray(t?.partitions) ? t.partitions : []) {
+        const partition = isInt(p?.partition) ? p.partition : -1
+        const log = this.log(String(t?.name), p?.partition)
+        if (!log) {
+          partitions.push({
+            partition,
+            errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'),
+            timestamp: -1,
+            offset: -1,
+          })
+          continue
+        }
+        try {
+          const r = await this.offsetFor(log, p.timestamp)
+          partitions.push({ partition, errorCode: NONE, ...r })
+        } catch (e) {
+          partitions.push({ partition, errorCode: errorCodeOf(e), timestamp: -1, offset: -1 })
+        }
+      }
+      topics.push({ name: String(t?.name), partitions })
+    }
+    return { topics }
+  }
+
+  private async offsetFor(log: PartitionLog, ts: number): Promise<{ timestamp: number; offset: number }> {
+    if (!isInt(ts)) throw new BrookError('INVALID_REQUEST', `timestamp ${String(ts)} is not an integer`)
+    // -4 (earliest local) and -5 (latest tiered) mean the same as -2 and -1 without tiered storage.
+    if (ts === EARLIEST_TIMESTAMP || ts === -4) return { timestamp: -1, offset: log.logStartOffset }
+    if (ts === LATEST_TIMESTAMP || ts === -5) return { timestamp: -1, offset: log.highWatermark }
+    const start = log.logStartOffset
+    if (ts === MAX_TIMESTAMP) {
+      let best = -1
+      for (const e of log.timestampIndex()) if (e.last >= start && e.maxTs > best) best = e.maxTs
+      if (best < 0) return { timestamp: -1, offset: -1 }
+      return (
+        (await this.firstRecordAtOrAfter(log, best, (maxTs) => maxTs === best)) ?? {
+          timestamp: -1,
+          offset: -1,
+        }
+      )
+    }
+    if (ts < 0) throw new BrookError('INVALID_REQUEST', `timestamp ${ts} is not a known special value`)
+    return (await this.firstRecordAtOrAfter(log, ts, (maxTs) => maxTs >= ts)) ?? { timestamp: -1, offset: -1 }
+  }
+
+  /** First record (offset order, from the log start) with timestamp >= `ts` in batches `pick` selects. */
+  private async firstRecordAtOrAfter(
+    log: PartitionLog,
+    ts: number,
+    pick: (maxTs: number) => boolean,
+  ): Promise<{ timestamp: number; offset: number } | undefined> {
+    const start = log.logStartOffset
+    let found: { timestamp: number; offset: number } | undefined
+    await log.scanBatches(
+      (maxTs, last) => last >= start && pick(maxTs),
+      async (batch) => {
+        const records = await decodeRecordsAsync(batch, false)
+        for (const r of records)
+          if (r.offset >= start && r.timestamp >= ts) {
+            found = { timestamp: r.timestamp, offset: r.offset }
+            return true
+          }
+        return false
+      },
+    )
+    return found
+  }
+
+  async deleteRecords(req: DeleteRecordsRequest): Promise<DeleteRecordsResponse> {
+    this.check()
+    const topics: DeleteRecordsResponse['topics'] = []
+    for (const t of Array.isArray(req?.topics) ? req.topics : []) {
+      const partitions: DeleteRecordsResponse['topics'][number]['partitions'] = []
+      for (const p of Array.isArray(t?.partitions) ? t.partitions : []) {
+        const partition = isInt(p?.partition) ? p.partition : -1
+        const log = this.log(String(t?.name), p?.partition)
+        if (!log) {
+          partitions.push({ partition, errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'), lowWatermark: -1 })
+          continue
+        }
+        try {
+          const lowWatermark = await log.deleteRecordsBefore(p.offset)
+          partitions.push({ partition, errorCode: NONE, lowWatermark })
+        } catch (e) {
+          partitions.push({ partition, errorCode: errorCodeOf(e), lowWatermark: log.logStartOffset })
+        }
+      }
+      topics.push({ name: String(t?.name), partitions })
+    }
+    return { topics }
+  }
+
+  // ---- producers ----
+
+  async initProducerId(req: InitProducerIdRequest): Promise<InitProducerIdResponse> {
+    this.check()
+    // KIP-360: a producer that knows its id and epoch gets the next epoch of the same id.
+    const pid = req?.producerId
+    const epoch = req?.producerEpoch
+    if (isInt(pid) && pid >= 0 && pid < this.nextProducerId && isInt(epoch) && epoch >= 0) {
+      const next = Math.max(epoch, this.producerEpochs.get(pid) ?? 0) + 1
+      if (next <= MAX_EPOCH) {
+        this.producerEpochs.set(pid, next)
+        return { errorCode: NONE, producerId: pid, producerEpoch: next }
+      }
+    }
+    if (this.nextProducerId >= this.producerIdBlockEnd) {
+      const end = this.producerIdBlockEnd + PRODUCER_ID_BLOCK
+      this.producerIdBlockEnd = end
+      await this.store.setMeta(PRODUCER_ID_KEY, end)
+    }
+    const producerId = this.nextProducerId++
+    this.producerEpochs.set(producerId, 0)
+    return { errorCode: NONE, producerId, producerEpoch: 0 }
+  }
+
+  // ---- retention and compaction ----
+
+  private scheduleRetention(): void {
+    const interval = this.options.retentionCheckIntervalMs ?? 300_000
+    if (this.closed || !(interval > 0)) return
+    // Fixed rate: the next check is due whatever this one costs; overlapping ticks run it again.
+    this.cancelRetentionTimer = this.clock.setTimeout(() => {
+      this.scheduleRetention()
+      void this.runMaintenance()
+    }, interval)
+  }
+
+  private async runMaintenance(): Promise<void> {
+    if (this.maintaining) {
+      this.maintainAgain = true
+      return
+    }
+    this.maintaining = true
+    try {
+      do {
+        this.maintainAgain = false
+        await this.maintain()
+      } while (this.maintainAgain && !this.closed)
+    } finally {
+      this.maintaining = false
+    }
+  }
+
+  private async maintain(): Promise<void> {
+    try {
+      await this.enforceRetention()
+      for (const topic of this.topics.values()) {
+        if (!topic.config.compactEnabled) continue
+        for (const log of topic.logs)
+          if (log.dirty) await log.compact(topic.config.deleteRetentionMs, this.clock.now())
+      }
+    } catch {
+      // A failing store is reported to producers; the next round tries again.
+    }
+  }
+
+  /** Applies retention.ms and retention.bytes to every topic with cleanup.policy delete. */
+  async enforceRetention(): Promise<number> {
+    let removed = 0
+    for (const topic of [...this.topics.values()]) {
+      if (!topic.config.deleteEnabled) continue
+      for (const log of topic.logs) removed += await log.enforceRetention(topic.config, this.clock.now())
+    }
+    return removed
+  }
+
+  /** Compacts the compacted topics (or just `topic`); returns the number of records removed. */
+  async compact(topic?: string): Promise<number> {
+    let removed = 0
+    const list = topic === undefined ? [...this.topics.values()] : [this.topics.get(topic)]
+    for (const t of list) {
+      if (!t?.config.compactEnabled) continue
+      for (const log of t.logs) removed += await log.compact(t.config.deleteRetentionMs, this.clock.now())
+    }
+    return removed
+  }
+
+  // ---- groups ----
+
+  async findCoordinator(
+    _groupId: string,
+  ): Promise<{ errorCode: number; nodeId: number; host: string; port: number }> {
+    this.check()
+    return { errorCode: NONE, nodeId: this.nodeId, host: this.host, port: this.port }
+  }
+
+  joinGroup(req: JoinGroupRequest): Promise<JoinGroupResponse> {
+    this.check()
+    return this.coordinator.joinGroup(req)
+  }
+
+  syncGroup(req: SyncGroupRequest): Promise<SyncGroupResponse> {
+    this.check()
+    return this.coordinator.syncGroup(req)
+  }
+
+  heartbeat(req: HeartbeatRequest): Promise<{ errorCode: number }> {
+    this.check()
+    return this.coordinator.heartbeat(req)
+  }
+
+  leaveGroup(
+    req: LeaveGroupRequest,
+  ): Promise<{ errorCode: number; members: { memberId: string; errorCode: number }[] }> {
+    this.check()
+    return this.coordinator.leaveGroup(req)
+  }
+
+  offsetCommit(req: OffsetCommitRequest): Promise<OffsetCommitResponse> {
+    this.check()
+    return this.coordinator.offsetCommit(req)
+  }
+
+  offsetFetch(req: OffsetFetchRequest): Promise<OffsetFetchResponse> {
+    this.check()
+    return this.coordinator.offsetFetch(req)
+  }
+
+  listGroups(): Promise<ListGroupsResponse> {
+    this.check()
+    return this.coordinator.listGroups()
+  }
+
+  describeGroups(groupIds: string[]): Promise<DescribedGroup[]> {
+    this.check()
+    return this.coordinator.describeGroups(groupIds)
+  }
+
+  deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
+    this.check()
+    return this.coordinator.deleteGroups(groupIds)
+  }
+
+  // ---- lifecycle ----
+
+  /** Stops timers, answers pending fetches, closes the coordinator, persists and closes the store. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.cancelRetentionTimer?.()
+    this.waiters.closeAll()
+    this.coordinator.close()
+    await this.adminLock
+    for (const topic of this.topics.values()) await Promise.all(topic.logs.map((l) => l.close()))
+    await this.store.flush()
+    await this.store.close()
+  }
+}

@@ -1,0 +1,367 @@
+/**
+ * @module The admin client: topics, partitions, offsets (with lag) and groups, as kafkajs's admin.
+ */
+import { BrookError } from '../errors.ts'
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../service.ts'
+import type { Connection } from './connection.ts'
+import { decodeAssignmentTopics, decodeSubscriptionTopics } from './deps.ts'
+import type { MetadataCache } from './metadata-cache.ts'
+import { toNumber } from './retry.ts'
+import type { GroupDescription, ITopicConfig, TopicMetadataView } from './types.ts'
+
+const TOPIC_ALREADY_EXISTS = 36
+
+export interface PartitionOffsets {
+  partition: number
+  offset: number
+  high: number
+  low: number
+}
+
+export interface GroupPartitionOffset {
+  partition: number
+  offset: number
+  metadata: string | null
+  /** high watermark − committed; nothing committed → high − low (everything still in the log). */
+  lag: number
+}
+
+export class Admin {
+  constructor(
+    private readonly conn: Connection,
+    private readonly metadata: MetadataCache,
+  ) {}
+
+  async connect(): Promise<void> {}
+  async disconnect(): Promise<void> {}
+
+  /** Creates topics; false when every one existed already (as kafkajs). */
+  async createTopics(opts: {
+    topics: ITopicConfig[]
+    validateOnly?: boolean
+    waitForLeaders?: boolean
+    timeout?: number
+  }): Promise<boolean> {
+    const res = await this.conn.call('CreateTopics', (s) =>
+      s.createTopics({
+        validateOnly: opts.validateOnly ?? false,
+        topics: opts.topics.map((t) => ({
+          name: t.topic,
+          numPartitions: t.numPartitions ?? -1,
+          configs: Object.fromEntries((t.configEntries ?? []).map((c) => [c.name, c.value])),
+        })),
+      }),
+    )
+    let created = false
+    const errors: string[] = []
+    let firstError: number | null = null
+    for (const r of res) {
+      if (r.errorCode === 0) created = true
+      else if (r.errorCode !== TOPIC_ALREADY_EXISTS) {
+        firstError ??= r.errorCode
+        errors.push(`${r.name}: ${r.errorMessage ?? r.errorCode}`)
+      }
+    }
+    if (firstError !== null) throw BrookError.fromCode(firstError, errors.join('; '))
+    for (const t of opts.topics) this.metadata.invalidate(t.topic)
+    return created
+  }
+
+  async deleteTopics(opts: { topics: string[]; timeout?: number }): Promise<void> {
+    const res = await this.conn.call('DeleteTopics', (s) => s.deleteTopics(opts.topics))
+    for (const t of opts.topics) this.metadata.invalidate(t)
+    for (const r of res)
+      if (r.errorCode !== 0) throw BrookError.fromCode(r.errorCode, r.errorMessage ?? r.name)
+  }
+
+  async createPartitions(opts: {
+    topicPartitions: { topic: string; count: number }[]
+    validateOnly?: boolean
+  }): Promise<void> {
+    const res = await this.conn.call('CreatePartitions', (s) =>
+      s.createPartitions({
+        validateOnly: opts.validateOnly ?? false,
+        topics: opts.topicPartitions.map((t) => ({ name: t.topic, count: t.count })),
+      }),
+    )
+    for (const t of opts.topicPartitions) this.metadata.invalidate(t.topic)
+    for (const r of res)
+      if (r.errorCode !== 0) throw BrookError.fromCode(r.errorCode, r.errorMessage ?? r.name)
+  }
+
+  async listTopics(): Promise<string[]> {
+    const md = await this.metadata.refresh(null)
+    return md.topics.filter((t) => t.errorCode === 0).map((t) => t.name)
+  }
+
+  async fetchTopicMetadata(opts: { topics?: string[] } = {}): Promise<{ topics: TopicMetadataView[] }> {
+    const md = await this.metadata.refresh(opts.topics?.length ? opts.topics : null)
+    const topics: TopicMetadataView[] = []
+    for (const t of md.topics) {
+      if (t.errorCode !== 0) throw BrookError.fromCode(t.errorCode, `topic ${t.name}`)
+      topics.push({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partitionErrorCode: p.errorCode,
+          partitionId: p.partition,
+          leader: p.leader,
+          replicas: p.replicas,
+          isr: p.isr,
+        })),
+      })
+    }
+    return { topics }
+  }
+
+  private async partitionIds(topic: string): Promise<number[]> {
+    const md = await this.metadata.refresh([topic])
+    const t = md.topics.find((x) => x.name === topic)
+    if (!t) throw new BrookError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic}`)
+    if (t.errorCode !== 0) throw BrookError.fromCode(t.errorCode, `topic ${topic}`)
+    return t.partitions.map((p) => p.partition).sort((a, b) => a - b)
+  }
+
+  private async listOffsets(
+    topic: string,
+    partitions: number[],
+    timestamp: number,
+  ): Promise<Map<number, number>> {
+    const res = await this.conn.call('ListOffsets', (s) =>
+      s.listOffsets({
+        topics: [{ name: topic, partitions: partitions.map((partition) => ({ partition, timestamp })) }],
+      }),
+    )
+    const out = new Map<number, number>()
+    for (const t of res.topics)
+      for (const p of t.partitions) {
+        if (p.errorCode !== 0) throw BrookError.fromCode(p.errorCode, `${topic}[${p.partition}]`)
+        out.set(p.partition, p.offset)
+      }
+    return out
+  }
+
+  /** Per partition: `offset` and `high` = high watermark, `low` = log-start offset. */
+  async fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const ids = await this.partitionIds(topic)
+    const [high, low] = await Promise.all([
+      this.listOffsets(topic, ids, LATEST_TIMESTAMP),
+      this.listOffsets(topic, ids, EARLIEST_TIMESTAMP),
+    ])
+    return ids.map((partition) => ({
+      partition,
+      offset: high.get(partition) ?? 0,
+      high: high.get(partition) ?? 0,
+      low: low.get(partition) ?? 0,
+    }))
+  }
+
+  /**
+   * The first offset whose timestamp is at or after `timestamp` per partition; the high watermark
+   * where no record is that late (as kafkajs).
+   */
+  async fetchTopicOffsetsByTimestamp(
+    topic: string,
+    timestamp?: number | string,
+  ): Promise<{ partition: number; offset: number }[]> {
+    const ids = await this.partitionIds(topic)
+    const ts = timestamp === undefined ? LATEST_TIMESTAMP : toNumber(timestamp, 'timestamp')
+    const [found, high] = await Promise.all([
+      this.listOffsets(topic, ids, ts),
+      this.listOffsets(topic, ids, LATEST_TIMESTAMP),
+    ])
+    return ids.map((partition) => {
+      const o = found.get(partition) ?? -1
+      return { partition, offset: o < 0 ? (high.get(partition) ?? 0) : o }
+    })
+  }
+
+  /** Committed offsets of a group with lag, per topic (every partition of each topic). */
+  async fetchOffsets(opts: {
+    groupId: string
+    topics?: string[]
+  }): Promise<{ topic: string; partitions: GroupPartitionOffset[] }[]> {
+    let topics = opts.topics
+    if (!topics) {
+      const all = await this.conn.call('OffsetFetch', (s) =>
+        s.offsetFetch({ groupId: opts.groupId, topics: null }),
+      )
+      if (all.errorCode !== 0) throw BrookError.fromCode(all.errorCode, `OffsetFetch ${opts.groupId}`)
+      topics = [...new Set(all.topics.map((t) => t.name))].sort()
+    }
+    const ids = await Promise.all(topics.map((t) => this.partitionIds(t)))
+    const res = await this.conn.call('OffsetFetch', (s) =>
+      s.offsetFetch({
+        groupId: opts.groupId,
+        topics: topics.map((name, i) => ({ name, partitions: ids[i]! })),
+      }),
+    )
+    if (res.errorCode !== 0) throw BrookError.fromCode(res.errorCode, `OffsetFetch ${opts.groupId}`)
+    const out: { topic: string; partitions: GroupPartitionOffset[] }[] = []
+    for (let i = 0; i < topics.length; i++) {
+      const topic = topics[i]!
+      const partitions = ids[i]!
+      const [high, low] = await Promise.all([
+        this.listOffsets(topic, partitions, LATEST_TIMESTAMP),
+        this.listOffsets(topic, partitions, EARLIEST_TIMESTAMP),
+      ])
+      const committed = res.topics.find((t) => t.name === topic)?.partitions ?? []
+      out.push({
+        topic,
+        partitions: partitions.map((partition) => {
+          const c = committed.find((p) => p.partition === partition)
+          const offset = c && c.errorCode === 0 ? c.offset : -1
+          const h = high.get(partition) ?? 0
+          const from = offset < 0 ? (low.get(partition) ?? 0) : offset
+          return { partition, offset, metadata: c?.metadata ?? null, lag: Math.max(0, h - from) }
+        }),
+      })
+    }
+    return out
+  }
+
+  /** Commits offsets for a group that has no active members (as Kafka requires). */
+  async setOffsets(opts: {
+    groupId: string
+    topic: string
+    partitions: { partition: number; offset: number | string }[]
+  }): Promise<void> {
+    const res = await this.conn.call('OffsetCommit', (s) =>
+      s.offsetCommit({
+        groupId: opts.groupId,
+        generationId: -1,
+        memberId: '',
+        topics: [
+          {
+            name: opts.topic,
+            partitions: opts.partitions.map((p) => ({
+              partition: p.partition,
+              offset: toNumber(p.offset, 'offset'),
+            })),
+          },
+        ],
+      }),
+    )
+    for (const t of res.topics)
+      for (const p of t.partitions)
+        if (p.errorCode !== 0) throw BrookError.fromCode(p.errorCode, `${t.name}[${p.partition}]`)
+  }
+
+  /** Moves a group's committed offsets on `topic` to the log start (earliest) or the end. */
+  async resetOffsets(opts: { groupId: string; topic: string; earliest?: boolean }): Promise<void> {
+    const offsets = await this.fetchTopicOffsets(opts.topic)
+    await this.setOffsets({
+      groupId: opts.groupId,
+      topic: opts.topic,
+      partitions: offsets.map((o) => ({ partition: o.partition, offset: opts.earliest ? o.low : o.high })),
+    })
+  }
+
+  async listGroups(): Promise<{ groups: { groupId: string; protocolType: string; state: string }[] }> {
+    const res = await this.conn.call('ListGroups', (s) => s.listGroups())
+    if (res.errorCode !== 0) throw BrookError.fromCode(res.errorCode, 'ListGroups')
+    return {
+      groups: res.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.state })),
+    }
+  }
+
+  async describeGroups(groupIds: string[]): Promise<{ groups: GroupDescription[] }> {
+    const res = await this.conn.call('DescribeGroups', (s) => s.describeGroups(groupIds))
+    return {
+      groups: res.map((g) => {
+        const consumer = g.protocolType === 'consumer'
+        return {
+          groupId: g.groupId,
+          state: g.state,
+          protocol: g.protocol,
+          protocolType: g.protocolType,
+          errorCode: g.errorCode,
+          members: g.members.map((m) => ({
+            memberId: m.memberId,
+            clientId: m.clientId,
+            clientHost: m.clientHost,
+            memberMetadata: m.metadata,
+            memberAssignment: m.assignment,
+            assignment: consumer
+              ? tryDecode(() => Object.fromEntries(decodeAssignmentTopics(m.assignment)))
+              : null,
+            subscription: consumer ? tryDecode(() => decodeSubscriptionTopics(m.metadata)) : null,
+          })),
+        }
+      }),
+    }
+  }
+
+  async deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
+    const res = await this.conn.call('DeleteGroups', (s) => s.deleteGroups(groupIds))
+    const failed = res.find((r) => r.errorCode !== 0)
+    if (failed) throw BrookError.fromCode(failed.errorCode, `group ${failed.groupId}`)
+    return res
+  }
+
+  async describeConfigs(opts: {
+    resources: { type?: number; name: string; configNames?: string[] }[]
+  }): Promise<{
+    resources: {
+      resourceName: string
+      errorCode: number
+      configEntries: {
+        configName: string
+        configValue: string | null
+        isDefault: boolean
+        readOnly: boolean
+      }[]
+    }[]
+  }> {
+    const res = await this.conn.call('DescribeConfigs', (s) =>
+      s.describeConfigs(opts.resources.map((r) => r.name)),
+    )
+    return {
+      resources: res.map((r, i) => {
+        const wanted = opts.resources[i]?.configNames
+        return {
+          resourceName: r.name,
+          errorCode: r.errorCode,
+          configEntries: r.configs
+            .filter((c) => !wanted || wanted.includes(c.name))
+            .map((c) => ({
+              configName: c.name,
+              configValue: c.value,
+              isDefault: c.isDefault,
+              readOnly: c.readOnly,
+            })),
+        }
+      }),
+    }
+  }
+
+  /** Deletes records before `offset` per partition (-1 = up to the high watermark). */
+  async deleteTopicRecords(opts: {
+    topic: string
+    partitions: { partition: number; offset: number | string }[]
+  }): Promise<void> {
+    const res = await this.conn.call('DeleteRecords', (s) =>
+      s.deleteRecords({
+        topics: [
+          {
+            name: opts.topic,
+            partitions: opts.partitions.map((p) => ({
+              partition: p.partition,
+              offset: toNumber(p.offset, 'offset'),
+            })),
+          },
+        ],
+      }),
+    )
+    for (const t of res.topics)
+      for (const p of t.partitions)
+        if (p.errorCode !== 0) throw BrookError.fromCode(p.errorCode, `${t.name}[${p.partition}]`)
+  }
+}
+
+function tryDecode<T>(fn: () => T): T | null {
+  try {
+    return fn()
+  } catch {
+    return null
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * @module Topic metadata the client keeps: partition ids per topic, refreshed when a broker answers
+ * UNKNOWN_TOPIC_OR_PARTITION or LEADER_NOT_AVAILABLE (e.g. a topic that is being auto-created).
+ */
+import { BrookError } from '../errors.ts'
+import type { MetadataResponse, TopicMetadata } from '../service.ts'
+import type { Connection } from './connection.ts'
+import { type RetryPolicy, withRetry } from './retry.ts'
+
+const UNKNOWN_TOPIC = 3
+const LEADER_NOT_AVAILABLE = 5
+
+export class MetadataCache {
+  private topics = new Map<string, TopicMetadata>()
+
+  constructor(private readonly conn: Connection) {}
+
+  /** Asks the broker; `null` = every topic. Updates the cache with what came back. */
+  async refresh(topics: string[] | null, allowAutoTopicCreation = false): Promise<MetadataResponse> {
+    const res = await this.conn.call('Metadata', (s) => s.metadata({ topics, allowAutoTopicCreation }))
+    if (topics === null) this.topics.clear()
+    for (const t of res.topics) {
+      if (t.errorCode === 0) this.topics.set(t.name, t)
+      else this.topics.delete(t.name)
+    }
+    return res
+  }
+
+  cached(topic: string): TopicMetadata | undefined {
+    return this.topics.get(topic)
+  }
+
+  invalidate(topic: string): void {
+    this.topics.delete(topic)
+  }
+
+  /**
+   * Metadata of one topic, from the cache when present. A topic still being created (or not yet
+   * created, when auto-creation is allowed) is retried with back-off; otherwise its error is thrown.
+   */
+  async topic(name: string, allowAutoTopicCreation: boolean, policy: RetryPolicy): Promise<TopicMetadata> {
+    const hit = this.topics.get(name)
+    if (hit) return hit
+    return withRetry(
+      this.conn.clock,
+      policy,
+      async () => {
+        const res = await this.refresh([name], allowAutoTopicCreation)
+        const t = res.topics.find((x) => x.name === name)
+        if (!t) throw new BrookError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${name} is not in the metadata`)
+        if (t.errorCode !== 0) throw BrookError.fromCode(t.errorCode, `topic ${name}`)
+        if (t.partitions.length === 0)
+          throw new BrookError('LEADER_NOT_AVAILABLE', `topic ${name} has no partitions yet`)
+        return t
+      },
+      (e) =>
+        e.code === LEADER_NOT_AVAILABLE ||
+        (e.code === UNKNOWN_TOPIC && allowAutoTopicCreation) ||
+        (e.retriable && e.code !== UNKNOWN_TOPIC),
+    )
+  }
+
+  async partitionCount(name: string, allowAutoTopicCreation: boolean, policy: RetryPolicy): Promise<number> {
+    return (await this.topic(name, allowAutoTopicCreation, policy)).partitions.length
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * @module Log compaction over a run of batches (cleanup.policy=compact): the latest record per key
+ * survives; tombstones (null values) survive until their delete-retention horizon. Batches keep
+ * their base offset, last offset delta and producer fields, as Kafka's cleaner does for v2, so
+ * offsets never move and producer state stays consistent.
+ */
+
+import { crc32c } from './crc32c.ts'
+import type { Record } from './record-batch.ts'
+import {
+  ATTR_COMPRESSION_MASK,
+  ATTR_CONTROL,
+  ATTR_LOG_APPEND_TIME,
+  ATTR_TRANSACTIONAL,
+  decodeRecordsAsync,
+  encodeBatchAsync,
+  readBatchHeader,
+} from './record-batch.ts'
+
+export interface CompactOptions {
+  /** Records below this offset are already deleted (DeleteRecords) and are dropped. */
+  logStartOffset: number
+  /** Tombstones with a timestamp before this are dropped. */
+  tombstoneBefore: number
+}
+
+export interface CompactResult {
+  batches: Uint8Array[]
+  removedRecords: number
+}
+
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+function keyString(key: Uint8Array): string {
+  let s = ''
+  for (let i = 0; i < key.length; i++) s += HEX[key[i]!]
+  return s
+}
+
+/** Restores the original lastOffsetDelta (outside what encodeBatch derives) and re-signs the CRC. */
+function setLastOffsetDelta(batch: Uint8Array, lastOffsetDelta: number): void {
+  const v = new DataView(batch.buffer, batch.byteOffset, batch.byteLength)
+  v.setInt32(23, lastOffsetDelta)
+  v.setUint32(17, crc32c(batch, 21))
+}
+
+export async function compactBatches(batches: Uint8Array[], options: CompactOptions): Promise<CompactResult> {
+  // Records of a batch that cannot be decoded (an unsupported codec) are kept as they are.
+  const decoded: (Record[] | undefined)[] = []
+  for (const b of batches) {
+    const h = readBatchHeader(b)
+    if (h.attributes & ATTR_CONTROL) {
+      decoded.push(undefined)
+      continue
+    }
+    decoded.push(await decodeRecordsAsync(b, false).catch(() => undefined))
+  }
+  const latest = new Map<string, number>()
+  for (const records of decoded) {
+    if (!records) continue
+    for (const r of records) if (r.key) latest.set(keyString(r.key), r.offset)
+  }
+  const out: Uint8Array[] = []
+  let removed = 0
+  for (let i = 0; i < batches.length; i++) {
+    const b = batches[i]!
+    const records = decoded[i]
+    if (!records) {
+      out.push(b)
+      continue
+    }
+    const kept = records.filter(
+      (r) =>
+        r.key !== null &&
+        r.offset >= options.logStartOffset &&
+        latest.get(keyString(r.key)) === r.offset &&
+        !(r.value === null && r.timestamp < options.tombstoneBefore),
+    )
+    removed += records.length - kept.length
+    if (kept.length === records.length) {
+      out.push(b)
+      continue
+    }
+    if (kept.length === 0) continue
+    const h = readBatchHeader(b)
+    const rebuilt = await encodeBatchAsync({
+      baseOffset: h.baseOffset,
+      partitionLeaderEpoch: h.partitionLeaderEpoch,
+      baseTimestamp: h.baseTimestamp,
+      compression: h.attributes & ATTR_COMPRESSION_MASK,
+      logAppendTime: (h.attributes & ATTR_LOG_APPEND_TIME) !== 0,
+      transactional: (h.attributes & ATTR_TRANSACTIONAL) !== 0,
+      producerId: h.producerId,
+      producerEpoch: h.producerEpoch,
+      baseSequence: h.baseSequence,
+      records: kept.map((r) => ({
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        timestamp: r.timestamp,
+        offsetDelta: r.offset - h.baseOffset,
+      })),
+    })
+    setLastOffsetDelta(rebuilt, h.lastOffsetDelta)
+    out.push(rebuilt)
+  }
+  return { batches: out, removedRecords: removed }
+}

@@ -1,0 +1,187 @@
+/**
+ * @module The server side of the Kafka wire protocol, runtime-neutral: one session per connection
+ * turns request frames (without the 4-byte size prefix) into response frames. The TCP listener
+ * and the WebSocket endpoint both drive it; neither knows any Kafka API.
+ */
+import type { BrokerInfo, BrokerService } from '../service.ts'
+import { decodeRequest, encodeResponse } from './frames.ts'
+import { parsePlainToken } from './sasl-plain.ts'
+import { API, API_HANDLERS, type ApiContext, type Body, SUPPORTED_APIS } from './server-apis.ts'
+import type { ApiKey } from './types.generated.ts'
+
+export { SUPPORTED_APIS } from './server-apis.ts'
+
+export interface KafkaAuth {
+  /** SASL/PLAIN check; when set, every connection must authenticate before anything but ApiVersions. */
+  plain?: (username: string, password: string) => boolean | Promise<boolean>
+}
+
+export interface KafkaHandlerOptions {
+  service: BrokerService
+  /** The address clients must use to reach this broker (Metadata, FindCoordinator). */
+  advertised: BrokerInfo
+  auth?: KafkaAuth
+  /** The peer's address, reported as a group member's client host. */
+  clientHost?: string
+  log?: (line: string) => void
+}
+
+/**
+ * One connection's protocol state. `handle` answers frames strictly in the order they were given,
+ * even when called again before an earlier call resolved (pipelining). It resolves to null when
+ * Kafka sends no response (acks=0) and rejects when the connection must be closed (unknown API
+ * key, unsupported version, malformed frame, failed authentication); the rejection's message is
+ * the log line.
+ */
+export interface KafkaSession {
+  handle(frame: Uint8Array): Promise<Uint8Array | null>
+  close?(): void
+}
+
+/** A request the transport must answer by closing the connection, as Kafka does. */
+export class KafkaConnectionError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'KafkaConnectionError'
+  }
+}
+
+type SaslState = 'open' | 'handshake' | 'rawToken' | 'authenticate' | 'done' | 'failed'
+
+const EMPTY = new Uint8Array(0)
+
+export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
+  const log = opts.log ?? (() => {})
+  const plain = opts.auth?.plain
+  let sasl: SaslState = plain ? 'handshake' : 'open'
+  let chain: Promise<unknown> = Promise.resolve()
+  let clientId = ''
+  const ctx = (): ApiContext => ({
+    service: opts.service,
+    advertised: opts.advertised,
+    clientId,
+    clientHost: opts.clientHost ?? '',
+    log,
+  })
+
+  const authenticate = async (token: Uint8Array): Promise<boolean> => {
+    const creds = parsePlainToken(token)
+    if (!creds || !plain) return false
+    try {
+      return (await plain(creds.username, creds.password)) === true
+    } catch {
+      return false
+    }
+  }
+
+  const handleOne = async (frame: Uint8Array): Promise<Uint8Array | null> => {
+    // SaslHandshake v0 (kafka-python) is followed by the bare PLAIN token, not a Kafka request,
+    // and answered by an empty frame on success (KIP-43).
+    // Kafka closes a connection whose authentication failed; the failure response went out first.
+    if (sasl === 'failed') throw new KafkaConnectionError('request after failed SASL authentication')
+    if (sasl === 'rawToken') {
+      if (!(await authenticate(frame))) throw new KafkaConnectionError('SASL/PLAIN authentication failed')
+      sasl = 'done'
+      return EMPTY
+    }
+    if (frame.byteLength < 8) throw new KafkaConnectionError(`malformed frame of ${frame.byteLength} bytes`)
+    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
+    const apiKey = view.getInt16(0)
+    const apiVersion = view.getInt16(2)
+    const correlationId = view.getInt32(4)
+    const range = SUPPORTED_APIS.get(apiKey)
+    if (!range) throw new KafkaConnectionError(`unknown API key ${apiKey}`)
+    if (apiKey === API.ApiVersions && apiVersion > range[1]) {
+      // KIP-511: a newer client learns our range from a v0 body carrying UNSUPPORTED_VERSION.
+      return encodeResponse(API.ApiVersions, 0, correlationId, apiVersionsBody(35) as never)
+    }
+    if (apiVersion < range[0] || apiVersion > range[1])
+      throw new KafkaConnectionError(`unsupported version ${apiVersion} of API key ${apiKey}`)
+    if (sasl !== 'open' && sasl !== 'done' && !saslAllowed(apiKey, sasl))
+      throw new KafkaConnectionError(`API key ${apiKey} before SASL authentication`)
+
+    let header: { clientId?: string | null }
+    let body: Body
+    try {
+      const decoded = decodeRequest(frame)
+      header = decoded.header
+      body = decoded.body as Body
+    } catch (e) {
+      throw new KafkaConnectionError(
+        `malformed request (API key ${apiKey} v${apiVersion}): ${e instanceof Error ? e.message : String(e)}`,
+      )
+    }
+    clientId = header.clientId ?? ''
+
+    let response: Body | null
+    switch (apiKey) {
+      case API.ApiVersions:
+        response = apiVersionsBody(0)
+        break
+      case API.SaslHandshake:
+        response = saslHandshake(apiVersion, body)
+        break
+      case API.SaslAuthenticate:
+        response = await saslAuthenticate(body)
+        break
+      default: {
+        const handler = API_HANDLERS.get(apiKey)
+        if (!handler) throw new KafkaConnectionError(`unknown API key ${apiKey}`)
+        response = await handler(ctx(), apiVersion, body)
+      }
+    }
+    if (response === null) return null
+    return encodeResponse(apiKey as ApiKey, apiVersion, correlationId, response as never)
+  }
+
+  const saslHandshake = (version: number, body: Body): Body => {
+    if (!plain || sasl === 'done') return { errorCode: 34, mechanisms: plain ? ['PLAIN'] : [] }
+    if (body.mechanism !== 'PLAIN') return { errorCode: 33, mechanisms: ['PLAIN'] }
+    sasl = version === 0 ? 'rawToken' : 'authenticate'
+    return { errorCode: 0, mechanisms: ['PLAIN'] }
+  }
+
+  const saslAuthenticate = async (body: Body): Promise<Body> => {
+    const fail = (errorCode: number, errorMessage: string) => ({
+      errorCode,
+      errorMessage,
+      authBytes: EMPTY,
+      sessionLifetimeMs: 0,
+    })
+    if (sasl !== 'authenticate') return fail(34, 'SaslAuthenticate without a SaslHandshake')
+    if (!(await authenticate(body.authBytes ?? EMPTY))) {
+      sasl = 'failed'
+      log('SASL/PLAIN authentication failed')
+      return fail(58, 'Authentication failed: Invalid username or password')
+    }
+    sasl = 'done'
+    return { errorCode: 0, errorMessage: null, authBytes: EMPTY, sessionLifetimeMs: 0 }
+  }
+
+  return {
+    handle(frame) {
+      const result = chain.then(() => handleOne(frame))
+      chain = result.catch(() => {})
+      return result
+    },
+  }
+}
+
+function saslAllowed(apiKey: number, state: SaslState): boolean {
+  if (apiKey === API.ApiVersions) return true
+  if (apiKey === API.SaslHandshake) return state === 'handshake'
+  if (apiKey === API.SaslAuthenticate) return state === 'authenticate'
+  return false
+}
+
+function apiVersionsBody(errorCode: number): Body {
+  return {
+    errorCode,
+    apiKeys: [...SUPPORTED_APIS].map(([apiKey, [minVersion, maxVersion]]) => ({
+      apiKey,
+      minVersion,
+      maxVersion,
+    })),
+    throttleTimeMs: 0,
+  }
+}

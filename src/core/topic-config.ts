@@ -1,0 +1,200 @@
+/**
+ * @module Topic names and topic configs: Kafka's name rules, the configs brook knows (with Kafka's
+ * defaults), their validation, and the parsed form the log uses.
+ */
+
+import { BrookError } from './errors.ts'
+
+const MAX_NAME_LENGTH = 249
+const LEGAL_NAME = /^[a-zA-Z0-9._-]+$/
+
+/** Throws INVALID_TOPIC_EXCEPTION unless `name` is a legal Kafka topic name. */
+export function validateTopicName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new BrookError('INVALID_TOPIC_EXCEPTION', 'topic name is empty')
+  if (name === '.' || name === '..')
+    throw new BrookError('INVALID_TOPIC_EXCEPTION', `topic name cannot be "${name}"`)
+  if (name.length > MAX_NAME_LENGTH)
+    throw new BrookError(
+      'INVALID_TOPIC_EXCEPTION',
+      `topic name is ${name.length} characters long; the limit is ${MAX_NAME_LENGTH}`,
+    )
+  if (!LEGAL_NAME.test(name))
+    throw new BrookError(
+      'INVALID_TOPIC_EXCEPTION',
+      `topic name "${name}" may contain only ASCII letters, digits, '.', '_' and '-'`,
+    )
+}
+
+/** Kafka treats '.' and '_' as the same in metric names, so two such topics may not coexist. */
+export function collisionKey(name: string): string {
+  return name.replace(/\./g, '_')
+}
+
+type Kind = 'long' | 'int' | 'double' | 'bool' | 'string' | 'list'
+
+interface ConfigSpec {
+  kind: Kind
+  default: string | null
+  /** Extra check on the parsed value; returns an error text or undefined. */
+  check?: (value: string) => string | undefined
+}
+
+const min =
+  (n: number) =>
+  (v: string): string | undefined =>
+    Number(v) < n ? `must be at least ${n}` : undefined
+
+const oneOf =
+  (...allowed: string[]) =>
+  (v: string): string | undefined =>
+    allowed.includes(v) ? undefined : `must be one of ${allowed.join(', ')}`
+
+function checkCleanupPolicy(v: string): string | undefined {
+  const parts = v.split(',').map((p) => p.trim())
+  if (parts.length === 0 || parts.some((p) => p !== 'delete' && p !== 'compact'))
+    return 'must be delete, compact or "compact,delete"'
+  return undefined
+}
+
+/**
+ * Every Kafka topic config brook accepts. The ones marked in `USED` change brook's behaviour;
+ * the others are stored and described so that tools which set them keep working.
+ */
+export const TOPIC_CONFIGS: Readonly<Record<string, ConfigSpec>> = {
+  'cleanup.policy': { kind: 'list', default: 'delete', check: checkCleanupPolicy },
+  'compression.type': {
+    kind: 'string',
+    default: 'producer',
+    check: oneOf('producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'),
+  },
+  'delete.retention.ms': { kind: 'long', default: '86400000', check: min(0) },
+  'file.delete.delay.ms': { kind: 'long', default: '60000', check: min(0) },
+  'flush.messages': { kind: 'long', default: '9223372036854775807', check: min(1) },
+  'flush.ms': { kind: 'long', default: '9223372036854775807', check: min(0) },
+  'follower.replication.throttled.replicas': { kind: 'list', default: '' },
+  'index.interval.bytes': { kind: 'int', default: '4096', check: min(0) },
+  'leader.replication.throttled.replicas': { kind: 'list', default: '' },
+  'local.retention.bytes': { kind: 'long', default: '-2', check: min(-2) },
+  'local.retention.ms': { kind: 'long', default: '-2', check: min(-2) },
+  'max.compaction.lag.ms': { kind: 'long', default: '9223372036854775807', check: min(1) },
+  'max.message.bytes': { kind: 'int', default: '1048588', check: min(0) },
+  'message.downconversion.enable': { kind: 'bool', default: 'true' },
+  'message.format.version': { kind: 'string', default: '3.0-IV1' },
+  'message.timestamp.difference.max.ms': { kind: 'long', default: '9223372036854775807', check: min(0) },
+  'message.timestamp.type': {
+    kind: 'string',
+    default: 'CreateTime',
+    check: oneOf('CreateTime', 'LogAppendTime'),
+  },
+  'min.cleanable.dirty.ratio': { kind: 'double', default: '0.5' },
+  'min.compaction.lag.ms': { kind: 'long', default: '0', check: min(0) },
+  'min.insync.replicas': { kind: 'int', default: '1', check: min(1) },
+  preallocate: { kind: 'bool', default: 'false' },
+  'remote.storage.enable': { kind: 'bool', default: 'false' },
+  'retention.bytes': { kind: 'long', default: '-1', check: min(-1) },
+  'retention.ms': { kind: 'long', default: '604800000', check: min(-1) },
+  'segment.bytes': { kind: 'int', default: '1073741824', check: min(14) },
+  'segment.index.bytes': { kind: 'int', default: '10485760', check: min(4) },
+  'segment.jitter.ms': { kind: 'long', default: '0', check: min(0) },
+  'segment.ms': { kind: 'long', default: '604800000', check: min(1) },
+  'unclean.leader.election.enable': { kind: 'bool', default: 'false' },
+}
+
+const INTEGER = /^-?\d+$/
+const INT32_MAX = 2_147_483_647
+
+function checkValue(name: string, value: unknown): string {
+  const spec = TOPIC_CONFIGS[name]
+  if (!spec) throw new BrookError('INVALID_CONFIG', `unknown topic config "${name}"`)
+  if (typeof value !== 'string')
+    throw new BrookError('INVALID_CONFIG', `config ${name} needs a string value, got ${typeof value}`)
+  const v = value.trim()
+  let problem: string | undefined
+  switch (spec.kind) {
+    case 'long':
+    case 'int': {
+      if (!INTEGER.test(v)) problem = 'must be an integer'
+      else if (spec.kind === 'int' && Math.abs(Number(v)) > INT32_MAX) problem = 'must fit in 32 bits'
+      break
+    }
+    case 'double':
+      if (v === '' || !Number.isFinite(Number(v))) problem = 'must be a number'
+      break
+    case 'bool':
+      if (v !== 'true' && v !== 'false') problem = 'must be true or false'
+      break
+    default:
+      break
+  }
+  problem ??= spec.check?.(v)
+  if (problem) throw new BrookError('INVALID_CONFIG', `invalid value "${value}" for ${name}: ${problem}`)
+  return v
+}
+
+/** Validates configs given by a user; returns the normalised map (only keys that were given). */
+export function validateConfigs(configs: unknown): Record<string, string> {
+  if (configs === undefined || configs === null) return {}
+  if (typeof configs !== 'object' || Array.isArray(configs))
+    throw new BrookError('INVALID_CONFIG', 'configs must be an object of name → string value')
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(configs as Record<string, unknown>)) {
+    out[name] = checkValue(name, value)
+  }
+  return out
+}
+
+/** What the log and broker act on, parsed once from a topic's configs. */
+export interface LogConfig {
+  /** -1 = keep forever. */
+  retentionMs: number
+  /** -1 = no size limit. */
+  retentionBytes: number
+  /** cleanup.policy contains `delete`. */
+  deleteEnabled: boolean
+  /** cleanup.policy contains `compact`. */
+  compactEnabled: boolean
+  deleteRetentionMs: number
+  maxMessageBytes: number
+  logAppendTime: boolean
+}
+
+/** Kafka's "infinite" longs (Long.MAX_VALUE) become Infinity rather than an inexact number. */
+function long(v: string): number {
+  const n = Number(v)
+  return n >= Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : n
+}
+
+/** The effective value of every known config: explicit ones, then broker defaults, then Kafka's. */
+export function effectiveConfigs(
+  explicit: Record<string, string>,
+  brokerDefaults: Record<string, string> = {},
+): { name: string; value: string | null; isDefault: boolean }[] {
+  return Object.keys(TOPIC_CONFIGS)
+    .sort()
+    .map((name) => {
+      if (name in explicit) return { name, value: explicit[name]!, isDefault: false }
+      if (name in brokerDefaults) return { name, value: brokerDefaults[name]!, isDefault: true }
+      return { name, value: TOPIC_CONFIGS[name]!.default, isDefault: true }
+    })
+}
+
+export function logConfigOf(
+  explicit: Record<string, string>,
+  brokerDefaults: Record<string, string> = {},
+): LogConfig {
+  const get = (name: string): string =>
+    explicit[name] ?? brokerDefaults[name] ?? TOPIC_CONFIGS[name]!.default ?? ''
+  const policy = get('cleanup.policy')
+    .split(',')
+    .map((p) => p.trim())
+  return {
+    retentionMs: long(get('retention.ms')),
+    retentionBytes: long(get('retention.bytes')),
+    deleteEnabled: policy.includes('delete'),
+    compactEnabled: policy.includes('compact'),
+    deleteRetentionMs: long(get('delete.retention.ms')),
+    maxMessageBytes: long(get('max.message.bytes')),
+    logAppendTime: get('message.timestamp.type') === 'LogAppendTime',
+  }
+}

@@ -1,0 +1,660 @@
+/**
+ * @module `FileStore`: brook's durable `Store` for Node. Each partition is a directory
+ * `<dir>/<topicId>-<partition>/` of append-only segment files whose bytes are a Kafka log segment
+ * (RecordBatch v2 back to back, baseOffset set), rolled by size and age. A sparse offset index is
+ * rebuilt at start by walking the batch headers; the last segment's CRCs are checked and a torn or
+ * corrupt tail is cut off. Metadata lives in a CRC-framed journal (see `meta-journal.ts`).
+ * Durability follows Kafka's `flush.messages` / `flush.ms`; `flush()` fsyncs everything before it.
+ */
+
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Clock } from '../core/clock.ts'
+import { systemClock } from '../core/clock.ts'
+import { BrookError } from '../core/errors.ts'
+import { BATCH_HEADER_SIZE, concatBytes } from '../core/record-batch.ts'
+import type { Json, Store } from '../core/store.ts'
+import { fsyncDir, writeAll } from './file-store/fsutil.ts'
+import { HandleCache } from './file-store/handles.ts'
+import { Mutex, RwLock } from './file-store/locks.ts'
+import { MetaJournal } from './file-store/meta-journal.ts'
+import {
+  type BatchInfo,
+  batchesIn,
+  batchInfo,
+  loadSegment,
+  newSegment,
+  noteBatch,
+  parseSegmentFileName,
+  type Segment,
+  segmentFileName,
+} from './file-store/segment.ts'
+
+export interface FileStoreOptions {
+  /** Data directory; created if missing. */
+  dir: string
+  /** Roll to a new segment before one grows past this (Kafka `segment.bytes`, default 1 GiB). */
+  segmentBytes?: number
+  /** Roll a segment this long after its first batch (Kafka `segment.ms`, default 7 days). */
+  segmentMs?: number
+  /** fsync after this many appended records (Kafka `flush.messages`; default: never by count). */
+  flushMessages?: number
+  /** fsync at most this long after a write (Kafka `flush.ms`; default 1000, Infinity = never). */
+  flushMs?: number
+  /** Bytes between sparse index entries (Kafka `index.interval.bytes`, default 4096). */
+  indexIntervalBytes?: number
+  /** Open segment files kept at most (least recently used are closed first). Default 256. */
+  maxOpenFiles?: number
+  /** Check every segment's CRCs at start, not only the last one's. Default false. */
+  verifyAllOnOpen?: boolean
+  clock?: Clock
+  /** Where start-up repairs are reported. Default: console.warn. */
+  log?: (line: string) => void
+}
+
+interface Partition {
+  name: string
+  dir: string
+  /** Sorted by base offset; the last one takes appends. */
+  segments: Segment[]
+  /** Batches whose base offset is below this are deleted or hidden (retention). */
+  logStart: number
+  appends: Mutex
+  rw: RwLock
+  dropped: boolean
+}
+
+const SWAP = /^(\d{20})\.(\d{20}|end)\.swap$/
+const READ_CHUNK_MIN = 64 << 10
+const SCAN_BYTES = 1 << 20
+
+export class FileStore implements Store {
+  private readonly partitions = new Map<string, Partition>()
+  private readonly creating = new Map<string, Promise<Partition>>()
+  private readonly dirtySegments = new Map<Segment, Partition>()
+  private readonly dirtyDirs = new Set<string>()
+  private readonly handles: HandleCache
+  private readonly clock: Clock
+  private readonly log: (line: string) => void
+  private readonly segmentBytes: number
+  private readonly segmentMs: number
+  private readonly flushMessages: number
+  private readonly flushMs: number
+  private readonly indexInterval: number
+  private unflushedRecords = 0
+  private cancelFlushTimer: (() => void) | undefined
+  private flushing: Promise<void> | undefined
+  private flushQueued: Promise<void> | undefined
+  private closed = false
+
+  private constructor(
+    readonly dir: string,
+    private readonly meta: MetaJournal,
+    options: FileStoreOptions,
+  ) {
+    this.clock = options.clock ?? systemClock
+    this.log = options.log ?? ((line) => console.warn(line))
+    this.segmentBytes = options.segmentBytes ?? 1 << 30
+    this.segmentMs = options.segmentMs ?? 7 * 24 * 3600 * 1000
+    this.flushMessages = options.flushMessages ?? Number.POSITIVE_INFINITY
+    this.flushMs = options.flushMs ?? 1000
+    this.indexInterval = options.indexIntervalBytes ?? 4096
+    this.handles = new HandleCache(options.maxOpenFiles ?? 256)
+  }
+
+  /** Opens (or creates) the store in `options.dir`, repairing torn tails left by a crash. */
+  static async open(options: FileStoreOptions): Promise<FileStore> {
+    await mkdir(options.dir, { recursive: true })
+    const log = options.log ?? ((line: string) => console.warn(line))
+    await takeLock(options.dir)
+    const meta = await MetaJournal.open(options.dir, log)
+    const store = new FileStore(options.dir, meta, options)
+    for (const entry of await readdir(options.dir, { withFileTypes: true })) {
+      if (entry.isDirectory() && parseDirName(entry.name)) {
+        await store.loadPartition(entry.name, options.verifyAllOnOpen ?? false)
+      }
+    }
+    return store
+  }
+
+  async append(topicId: string, partition: number, batches: Uint8Array[]): Promise<void> {
+    this.checkOpen()
+    if (batches.length === 0) return
+    const infos = batches.map(checkedInfo)
+    for (let i = 1; i < infos.length; i++) {
+      if (infos[i]!.baseOffset <= infos[i - 1]!.lastOffset)
+        throw outOfOrder(infos[i]!, infos[i - 1]!.lastOffset)
+    }
+    const total = infos.reduce((n, i) => n + i.size, 0)
+    for (;;) {
+      const p = await this.partition(topicId, partition, true)
+      const done = await p.appends.run(() =>
+        p.rw.shared(async () => {
+          if (p.dropped) return false
+          let seg = p.segments.at(-1)
+          if (seg && seg.lastBase >= 0 && infos[0]!.baseOffset < seg.nextOffset) {
+            throw outOfOrder(infos[0]!, seg.nextOffset - 1)
+          }
+          if (infos[0]!.baseOffset < p.logStart) {
+            // Retention moved the start past the end; new batches below it start the log again.
+            p.logStart = infos[0]!.baseOffset
+            await this.meta.setLogStart(p.name, p.logStart)
+          }
+          if (!seg || this.shouldRoll(seg, total)) seg = await this.roll(p, infos[0]!.baseOffset)
+          const position = seg.size
+          const target = seg
+          await this.handles.use(target.path, (fh) => writeAll(fh, concatBytes(batches), position))
+          let pos = position
+          for (const info of infos) {
+            noteBatch(target, info, pos)
+            pos += info.size
+          }
+          target.size = pos
+          this.dirtySegments.set(target, p)
+          return true
+        }),
+      )
+      if (done) break
+    }
+    await this.afterWrite(infos.reduce((n, i) => n + i.recordCount, 0))
+  }
+
+  async read(
+    topicId: string,
+    partition: number,
+    fromBaseOffset: number,
+    maxBytes: number,
+  ): Promise<Uint8Array[]> {
+    this.checkOpen()
+    const p = this.partitions.get(dirName(topicId, partition))
+    if (!p) return []
+    return p.rw.shared(async () => {
+      const out: Uint8Array[] = []
+      if (p.dropped) return out
+      const from = Math.max(fromBaseOffset, p.logStart)
+      let total = 0
+      let i = 0
+      while (i + 1 < p.segments.length && p.segments[i + 1]!.base <= from) i++
+      for (; i < p.segments.length; i++) {
+        const seg = p.segments[i]!
+        if (seg.size === 0 || seg.lastBase < from) continue
+        const start = seg.index.floor(from)
+        const end = seg.size
+        const chunk = Math.min(
+          end - start,
+          Math.max(READ_CHUNK_MIN, maxBytes - total + 2 * this.indexInterval),
+        )
+        const full = await this.handles.use(seg.path, async (fh) => {
+          for await (const { bytes, info } of batchesIn(fh, start, end, chunk)) {
+            if (info.baseOffset < from) continue
+            if (out.length > 0 && total + bytes.length > maxBytes) return true
+            out.push(bytes)
+            total += bytes.length
+            if (total >= maxBytes) return true
+          }
+          return false
+        })
+        if (full) break
+      }
+      return out
+    })
+  }
+
+  async *scan(topicId: string, partition: number): AsyncIterable<Uint8Array> {
+    let from = 0
+    for (;;) {
+      const batches = await this.read(topicId, partition, from, SCAN_BYTES)
+      if (batches.length === 0) return
+      yield* batches
+      from = batchInfo(batches.at(-1)!).baseOffset + 1
+    }
+  }
+
+  async deleteBefore(topicId: string, partition: number, beforeBaseOffset: number): Promise<void> {
+    this.checkOpen()
+    const p = await this.partition(topicId, partition, true)
+    await this.exclusive(p, async () => {
+      if (beforeBaseOffset <= p.logStart) return
+      // The new start is durable before any file goes, so a crash never brings hidden batches back.
+      p.logStart = beforeBaseOffset
+      await this.meta.setLogStart(p.name, beforeBaseOffset)
+      await this.meta.sync()
+      const last = p.segments.at(-1)
+      if (last && last.lastBase >= 0 && last.lastBase < beforeBaseOffset) await this.roll(p, last.nextOffset)
+      const doomed: Segment[] = []
+      while (p.segments.length > 1 && p.segments[0]!.lastBase < beforeBaseOffset)
+        doomed.push(p.segments.shift()!)
+      for (const seg of doomed) await this.removeSegmentFile(seg)
+      if (doomed.length > 0) await fsyncDir(p.dir)
+    })
+  }
+
+  async replaceRange(
+    topicId: string,
+    partition: number,
+    fromBaseOffset: number,
+    toBaseOffset: number,
+    batches: Uint8Array[],
+  ): Promise<void> {
+    this.checkOpen()
+    const infos = batches.map(checkedInfo)
+    let prev = fromBaseOffset - 1
+    for (const info of infos) {
+      if (info.baseOffset <= prev || info.baseOffset >= toBaseOffset) {
+        throw new BrookError(
+          'INVALID_REQUEST',
+          `replaceRange batch ${info.baseOffset} is outside [${fromBaseOffset}, ${toBaseOffset}) or out of order`,
+        )
+      }
+      prev = info.lastOffset
+    }
+    const p = await this.partition(topicId, partition, batches.length > 0)
+    if (!p) return
+    await this.exclusive(p, () => this.rewrite(p, fromBaseOffset, toBaseOffset, batches, infos))
+  }
+
+  async dropPartition(topicId: string, partition: number): Promise<void> {
+    this.checkOpen()
+    const name = dirName(topicId, partition)
+    const p = this.partitions.get(name)
+    const drop = async () => {
+      await this.handles.forgetUnder(join(this.dir, name))
+      await rm(join(this.dir, name), { recursive: true, force: true })
+      await this.meta.setLogStart(name, null)
+      await fsyncDir(this.dir)
+    }
+    if (!p) return drop()
+    await this.exclusive(p, async () => {
+      p.dropped = true
+      for (const seg of p.segments) {
+        seg.deleted = true
+        this.dirtySegments.delete(seg)
+      }
+      this.partitions.delete(name)
+      await drop()
+    })
+  }
+
+  async getMeta(key: string): Promise<Json | undefined> {
+    this.checkOpen()
+    return this.meta.get(key)
+  }
+
+  async setMeta(key: string, value: Json): Promise<void> {
+    this.checkOpen()
+    await this.meta.set(key, value)
+    await this.afterWrite(0)
+  }
+
+  async deleteMeta(key: string): Promise<void> {
+    this.checkOpen()
+    await this.meta.delete(key)
+    await this.afterWrite(0)
+  }
+
+  async listMeta(prefix: string): Promise<[string, Json][]> {
+    this.checkOpen()
+    return this.meta.list(prefix)
+  }
+
+  /**
+   * fsyncs every segment written, every directory changed and the metadata journal. Calls that
+   * arrive while one runs share the next run (group commit), which starts after it.
+   */
+  flush(): Promise<void> {
+    if (!this.flushing) {
+      const run = this.syncAll().finally(() => {
+        this.flushing = undefined
+      })
+      this.flushing = run
+      return run
+    }
+    if (!this.flushQueued) {
+      const after = this.flushing.then(
+        () => undefined,
+        () => undefined,
+      )
+      this.flushQueued = after.then(() => {
+        this.flushQueued = undefined
+        return this.flush()
+      })
+    }
+    return this.flushQueued
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    for (const p of this.partitions.values()) await this.exclusive(p, async () => undefined)
+    await this.flush()
+    this.closed = true
+    this.cancelFlushTimer?.()
+    await this.handles.closeAll()
+    await this.meta.close()
+    await rm(join(this.dir, '.lock'), { force: true })
+  }
+
+  /** Open segment file handles right now (bounded by `maxOpenFiles` plus those in use). */
+  get openFiles(): number {
+    return this.handles.size
+  }
+
+  // ---- internals ----
+
+  private checkOpen(): void {
+    if (this.closed) throw new BrookError('KAFKA_STORAGE_ERROR', `the file store in ${this.dir} is closed`)
+  }
+
+  private exclusive<T>(p: Partition, fn: () => Promise<T>): Promise<T> {
+    return p.appends.run(() => p.rw.exclusive(fn))
+  }
+
+  private async partition(topicId: string, partition: number, create: true): Promise<Partition>
+  private async partition(topicId: string, partition: number, create: boolean): Promise<Partition | undefined>
+  private async partition(
+    topicId: string,
+    partition: number,
+    create: boolean,
+  ): Promise<Partition | undefined> {
+    const name = dirName(topicId, partition)
+    const existing = this.partitions.get(name)
+    if (existing || !create) return existing
+    let pending = this.creating.get(name)
+    if (!pending) {
+      pending = (async () => {
+        const dir = join(this.dir, name)
+        await mkdir(dir, { recursive: true })
+        this.dirtyDirs.add(this.dir)
+        const p = newPartition(name, dir, this.meta.logStarts.get(name) ?? 0)
+        this.partitions.set(name, p)
+        return p
+      })().finally(() => this.creating.delete(name))
+      this.creating.set(name, pending)
+    }
+    return pending
+  }
+
+  private shouldRoll(seg: Segment, incoming: number): boolean {
+    if (seg.size === 0) return false
+    return seg.size + incoming > this.segmentBytes || this.clock.now() - seg.createdMs >= this.segmentMs
+  }
+
+  /** Starts a new segment at `base`. The old one is fsynced first, so only the last can be torn. */
+  private async roll(p: Partition, base: number): Promise<Segment> {
+    const prev = p.segments.at(-1)
+    if (prev && this.dirtySegments.has(prev)) {
+      this.dirtySegments.delete(prev)
+      await this.handles.use(prev.path, (fh) => fh.datasync())
+    }
+    const path = join(p.dir, segmentFileName(base))
+    await writeFile(path, new Uint8Array(0), { flag: 'a' })
+    const seg = newSegment(base, path, this.indexInterval, this.clock.now())
+    p.segments.push(seg)
+    this.dirtyDirs.add(p.dir)
+    return seg
+  }
+
+  private async removeSegmentFile(seg: Segment): Promise<void> {
+    seg.deleted = true
+    this.dirtySegments.delete(seg)
+    await this.handles.forget(seg.path)
+    await rm(seg.path, { force: true })
+  }
+
+  /**
+   * Compaction's replace: the segments overlapping [from, to) are rewritten into one new file
+   * (`.cleaned`), fsynced, renamed to a `.swap` name that records which segments it replaces (the
+   * commit point), and then swapped in. Start-up finishes a swap that a crash interrupted.
+   */
+  private async rewrite(p: Partition, from: number, to: number, batches: Uint8Array[], infos: BatchInfo[]) {
+    const segs = p.segments
+    let first = -1
+    let last = -1
+    for (let i = 0; i < segs.length; i++) {
+      const end = segs[i + 1]?.base ?? Number.POSITIVE_INFINITY
+      if (end > from && segs[i]!.base < to) {
+        if (first < 0) first = i
+        last = i
+      }
+    }
+    if (first < 0) {
+      if (batches.length === 0) return
+      if (segs.length === 0) await this.roll(p, infos[0]!.baseOffset)
+      first = 0
+      last = 0
+    }
+    const affected = segs.slice(first, last + 1)
+    const endBase = segs[last + 1]?.base
+    const base = Math.min(affected[0]!.base, infos[0]?.baseOffset ?? Number.POSITIVE_INFINITY)
+    const pad = (n: number) => String(n).padStart(20, '0')
+    const cleaned = join(p.dir, `${pad(base)}.cleaned`)
+    const swap = join(p.dir, `${pad(base)}.${endBase === undefined ? 'end' : pad(endBase)}.swap`)
+
+    const out = await open(cleaned, 'w')
+    try {
+      const writer = new BufferedWriter(out)
+      let inserted = false
+      const insert = async () => {
+        if (inserted) return
+        inserted = true
+        for (const b of batches) await writer.write(b)
+      }
+      for (const seg of affected) {
+        if (seg.size === 0) continue
+        await this.handles.use(seg.path, async (fh) => {
+          for await (const { bytes, info } of batchesIn(fh, 0, seg.size, SCAN_BYTES)) {
+            if (info.baseOffset < from) {
+              await writer.write(bytes)
+            } else if (info.baseOffset >= to) {
+              await insert()
+              await writer.write(bytes)
+            }
+          }
+        })
+      }
+      await insert()
+      await writer.end()
+      await out.datasync()
+    } finally {
+      await out.close()
+    }
+    await rename(cleaned, swap)
+    await fsyncDir(p.dir)
+    for (const seg of affected) {
+      seg.deleted = true
+      this.dirtySegments.delete(seg)
+      await this.handles.forget(seg.path)
+    }
+    const finalPath = await completeSwap(p.dir, swap, base, endBase ?? Number.POSITIVE_INFINITY)
+    const seg = newSegment(base, finalPath, this.indexInterval, this.clock.now())
+    const loaded = await this.handles.use(finalPath, (fh) =>
+      loadSegment(fh, seg, { verify: false, minOffset: 0 }),
+    )
+    seg.size = loaded.validBytes
+    seg.createdMs = affected.at(-1)!.createdMs
+    segs.splice(first, affected.length, seg)
+  }
+
+  private async loadPartition(name: string, verifyAll: boolean): Promise<void> {
+    const dir = join(this.dir, name)
+    const files = await readdir(dir)
+    for (const f of files) {
+      if (f.endsWith('.cleaned') || f.endsWith('.tmp')) await rm(join(dir, f), { force: true })
+    }
+    for (const f of files.sort()) {
+      const m = SWAP.exec(f)
+      if (!m) continue
+      const end = m[2] === 'end' ? Number.POSITIVE_INFINITY : Number(m[2])
+      await completeSwap(dir, join(dir, f), Number(m[1]), end)
+      this.log(`brook: ${dir}: finished an interrupted compaction swap (${f})`)
+    }
+    const bases = (await readdir(dir))
+      .map(parseSegmentFileName)
+      .filter((b): b is number => b !== undefined)
+      .sort((a, b) => a - b)
+    const p = newPartition(name, dir, this.meta.logStarts.get(name) ?? 0)
+    let minOffset = 0
+    for (let i = 0; i < bases.length; i++) {
+      const path = join(dir, segmentFileName(bases[i]!))
+      const seg = newSegment(bases[i]!, path, this.indexInterval, this.clock.now())
+      const verify = verifyAll || i === bases.length - 1
+      const result = await this.handles.use(path, async (fh) => {
+        const r = await loadSegment(fh, seg, { verify, minOffset })
+        if (r.problem) {
+          await fh.truncate(r.validBytes)
+          await fh.datasync()
+        }
+        return r
+      })
+      if (result.problem) {
+        this.log(
+          `brook: ${path}: ${result.problem} at byte ${result.validBytes}; ` +
+            `truncated ${result.fileBytes - result.validBytes} bytes to the last good batch`,
+        )
+      }
+      seg.size = result.validBytes
+      const now = this.clock.now()
+      if (seg.firstTimestamp > 0 && seg.firstTimestamp <= now) seg.createdMs = seg.firstTimestamp
+      if (seg.lastBase >= 0) minOffset = seg.nextOffset
+      p.segments.push(seg)
+    }
+    this.partitions.set(name, p)
+  }
+
+  private async afterWrite(records: number): Promise<void> {
+    this.unflushedRecords += records
+    if (this.unflushedRecords >= this.flushMessages) {
+      await this.flush()
+    } else if (!this.cancelFlushTimer && Number.isFinite(this.flushMs)) {
+      this.cancelFlushTimer = this.clock.setTimeout(() => {
+        this.cancelFlushTimer = undefined
+        if (!this.closed) this.flush().catch((e) => this.log(`brook: background flush failed: ${e}`))
+      }, this.flushMs)
+    }
+  }
+
+  private async syncAll(): Promise<void> {
+    this.cancelFlushTimer?.()
+    this.cancelFlushTimer = undefined
+    this.unflushedRecords = 0
+    const segs = [...this.dirtySegments]
+    this.dirtySegments.clear()
+    const dirs = [...this.dirtyDirs]
+    this.dirtyDirs.clear()
+    try {
+      await Promise.all(
+        segs.map(([seg, p]) =>
+          p.rw.shared(async () => {
+            if (!seg.deleted) await this.handles.use(seg.path, (fh) => fh.datasync())
+          }),
+        ),
+      )
+      await Promise.all(dirs.map(fsyncDir))
+      if (this.meta.dirty) await this.meta.sync()
+    } catch (e) {
+      for (const [seg, p] of segs) if (!seg.deleted) this.dirtySegments.set(seg, p)
+      for (const d of dirs) this.dirtyDirs.add(d)
+      throw new BrookError('KAFKA_STORAGE_ERROR', `fsync failed in ${this.dir}: ${e}`, { cause: e })
+    }
+  }
+}
+
+/** Collects small writes into large ones for the compaction rewrite. */
+class BufferedWriter {
+  private parts: Uint8Array[] = []
+  private pending = 0
+  private position = 0
+
+  constructor(private readonly fh: FileHandle) {}
+
+  async write(bytes: Uint8Array): Promise<void> {
+    this.parts.push(bytes)
+    this.pending += bytes.length
+    if (this.pending >= SCAN_BYTES) await this.end()
+  }
+
+  async end(): Promise<void> {
+    if (this.pending === 0) return
+    const buf = concatBytes(this.parts)
+    this.parts = []
+    this.pending = 0
+    await writeAll(this.fh, buf, this.position)
+    this.position += buf.length
+  }
+}
+
+/** Deletes the segments a `.swap` file replaces ([base, end)) and renames it into place. */
+async function completeSwap(dir: string, swapPath: string, base: number, end: number): Promise<string> {
+  const finalName = segmentFileName(base)
+  for (const f of await readdir(dir)) {
+    const b = parseSegmentFileName(f)
+    if (b !== undefined && b >= base && b < end && f !== finalName) await rm(join(dir, f), { force: true })
+  }
+  const finalPath = join(dir, finalName)
+  await rename(swapPath, finalPath)
+  await fsyncDir(dir)
+  return finalPath
+}
+
+function newPartition(name: string, dir: string, logStart: number): Partition {
+  return { name, dir, segments: [], logStart, appends: new Mutex(), rw: new RwLock(), dropped: false }
+}
+
+function checkedInfo(batch: Uint8Array): BatchInfo {
+  if (batch.length < BATCH_HEADER_SIZE) {
+    throw new BrookError(
+      'CORRUPT_MESSAGE',
+      `a record batch needs ${BATCH_HEADER_SIZE} bytes, got ${batch.length}`,
+    )
+  }
+  const info = batchInfo(batch)
+  if (info.size !== batch.length) {
+    throw new BrookError('CORRUPT_MESSAGE', `batch length field says ${info.size} bytes, got ${batch.length}`)
+  }
+  return info
+}
+
+function outOfOrder(info: BatchInfo, lastStored: number): BrookError {
+  return new BrookError(
+    'INVALID_RECORD',
+    `batch base offset ${info.baseOffset} is not above the last stored offset ${lastStored}`,
+  )
+}
+
+/** `<topicId>-<partition>`, with the topic id escaped so any string makes a safe file name. */
+export function dirName(topicId: string, partition: number): string {
+  const safe = encodeURIComponent(topicId).replace(
+    /[!'()*~]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  )
+  return `${safe}-${partition}`
+}
+
+export function parseDirName(name: string): { topicId: string; partition: number } | undefined {
+  const m = /^(.+)-(\d+)$/.exec(name)
+  if (!m) return undefined
+  try {
+    return { topicId: decodeURIComponent(m[1]!), partition: Number(m[2]) }
+  } catch {
+    return undefined
+  }
+}
+
+/** One process per data directory: a second `brook serve` on the same files would corrupt them. */
+async function takeLock(dir: string): Promise<void> {
+  const path = join(dir, '.lock')
+  const text = await readFile(path, 'utf8').catch(() => '')
+  const pid = Number(text.trim())
+  if (pid > 0 && pid !== process.pid && isAlive(pid)) {
+    throw new BrookError('KAFKA_STORAGE_ERROR', `data directory ${dir} is in use by process ${pid}`)
+  }
+  await writeFile(path, `${process.pid}\n`)
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * @module The Kafka client over TCP (node:net): a socket carrying size-prefixed frames for one
+ * FrameConnection (correlation ids, pipelining and timeouts live there, in core), and `connectKafka`,
+ * which opens the bootstrap broker and returns a KafkaProtocolService — the BrokerService the `brook` CLI
+ * uses against brook or any Kafka cluster.
+ */
+import net from 'node:net'
+import type { Clock } from '../../core/clock.ts'
+import { BrookError } from '../../core/errors.ts'
+import { FrameConnection } from '../../core/protocol/client-connection.ts'
+import type { SaslPlain } from '../../core/protocol/client-negotiate.ts'
+import { KafkaProtocolService } from '../../core/protocol/client-service.ts'
+
+export interface KafkaConnectionOptions {
+  clientId?: string
+  /** Per request, unless the call asks for more (long-polling Fetch, JoinGroup). Default 30 s. */
+  requestTimeoutMs?: number
+  /** Default 10 s. */
+  connectTimeoutMs?: number
+  /** Largest response frame accepted; a larger size closes the connection. Default 1 GiB. */
+  maxFrameBytes?: number
+  clock?: Clock
+}
+
+export interface ConnectKafkaOptions extends KafkaConnectionOptions {
+  /** `host:port`, a comma-separated list, or an array; the first that answers is used. */
+  bootstrap: string | string[]
+  sasl?: SaslPlain
+}
+
+export function parseHostPort(s: string, defaultPort = 9092): { host: string; port: number } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s.trim()) ?? /^([^:]+)(?::(\d+))?$/.exec(s.trim())
+  if (!m) throw new BrookError('INVALID_REQUEST', `not a host:port: ${JSON.stringify(s)}`)
+  const port = m[2] === undefined ? defaultPort : Number(m[2])
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new BrookError('INVALID_REQUEST', `bad port in ${s}`)
+  return { host: m[1]!, port }
+}
+
+/** Splits a byte stream into frames; frames inside one chunk are views, others are copied together once. */
+class FrameSplitter {
+  private chunks: Uint8Array[] = []
+  private buffered = 0
+
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly onFrame: (frame: Uint8Array) => void,
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    this.chunks.push(chunk)
+    this.buffered += chunk.length
+    while (this.buffered >= 4) {
+      const size = this.peekSize()
+      if (size < 0 || size > this.maxFrameBytes) {
+        throw new BrookError(
+          'CORRUPT_MESSAGE',
+          `response frame of ${size} bytes (limit ${this.maxFrameBytes})`,
+        )
+      }
+      if (this.buffered < 4 + size) return
+      this.onFrame(this.take(4 + size).subarray(4))
+    }
+  }
+
+  private peekSize(): number {
+    const first = this.chunks[0]!
+    if (first.length >= 4) return new DataView(first.buffer, first.byteOffset, 4).getInt32(0)
+    const head = new Uint8Array(4)
+    let n = 0
+    for (const c of this.chunks) {
+      const part = c.subarray(0, 4 - n)
+      head.set(part, n)
+      n += part.length
+      if (n === 4) break
+    }
+    return new DataView(head.buffer).getInt32(0)
+  }
+
+  private take(n: number): Uint8Array {
+    this.buffered -= n
+    const first = this.chunks[0]!
+    if (first.length >= n) {
+      if (first.length === n) this.chunks.shift()
+      else this.chunks[0] = first.subarray(n)
+      return first.subarray(0, n)
+    }
+    const out = new Uint8Array(n)
+    let pos = 0
+    while (pos < n) {
+      const c = this.chunks[0]!
+      const part = c.subarray(0, n - pos)
+      out.set(part, pos)
+      pos += part.length
+      if (part.length === c.length) this.chunks.shift()
+      else this.chunks[0] = c.subarray(part.length)
+    }
+    return out
+  }
+}
+
+/** One TCP connection to one broker. Versions are not negotiated here (KafkaProtocolService does it). */
+export function openKafkaConnection(
+  host: string,
+  port: number,
+  options: KafkaConnectionOptions = {},
+): Promise<FrameConnection> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port })
+    socket.setNoDelay(true)
+    const conn = new FrameConnection(
+      {
+        send: (frame) => {
+          socket.write(frame)
+        },
+        close: () => {
+          socket.end()
+          socket.destroy()
+        },
+      },
+      { clientId: options.clientId, requestTimeoutMs: options.requestTimeoutMs, clock: options.clock },
+    )
+    const splitter = new FrameSplitter(options.maxFrameBytes ?? 1 << 30, (f) => conn.receive(f))
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new BrookError('NETWORK_EXCEPTION', `connecting to ${host}:${port} timed out`))
+    }, options.connectTimeoutMs ?? 10_000)
+    socket.once('connect', () => {
+      clearTimeout(timer)
+      resolve(conn)
+    })
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        splitter.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+      } catch (e) {
+        conn.fail(e as Error)
+        socket.destroy()
+      }
+    })
+    socket.on('error', (e) => {
+      clearTimeout(timer)
+      const err = new BrookError('NETWORK_EXCEPTION', `${host}:${port}: ${e.message}`, { cause: e })
+      conn.fail(err)
+      reject(err)
+    })
+    socket.on('close', () =>
+      conn.fail(new BrookError('NETWORK_EXCEPTION', `${host}:${port} closed the connection`)),
+    )
+  })
+}
+
+/** Connects to the first bootstrap broker that answers and negotiates API versions with it. */
+export async function connectKafka(options: ConnectKafkaOptions): Promise<KafkaProtocolService> {
+  const list = (Array.isArray(options.bootstrap) ? options.bootstrap : [options.bootstrap])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean)
+  if (list.length === 0) throw new BrookError('INVALID_REQUEST', 'no bootstrap server given')
+  let last: unknown
+  for (const address of list) {
+    const { host, port } = parseHostPort(address)
+    let conn: FrameConnection | undefined
+    try {
+      conn = await openKafkaConnection(host, port, options)
+      return await KafkaProtocolService.start(conn, {
+        sasl: options.sasl,
+        bootstrapAddress: `${host}:${port}`,
+        connect: (h, p) => openKafkaConnection(h, p, options),
+      })
+    } catch (e) {
+      last = e
+      await conn?.close()
+      // Authentication and version failures are answers, not unreachable brokers: stop there.
+      if (e instanceof BrookError && e.type !== 'NETWORK_EXCEPTION' && e.type !== 'REQUEST_TIMED_OUT') throw e
+    }
+  }
+  throw last instanceof Error
+    ? last
+    : new BrookError('NETWORK_EXCEPTION', `no broker reachable in ${list.join(',')}`)
+}

@@ -1,0 +1,192 @@
+/**
+ * @module The Kafka TCP listener (Node): size-prefixed frames in, one protocol session per
+ * connection, responses written in request order. Everything Kafka-specific lives in the
+ * runtime-neutral handler (`src/core/protocol/server.ts`); this file only moves bytes.
+ */
+import net from 'node:net'
+import { createKafkaHandler, type KafkaAuth, type KafkaSession } from '../../core/protocol/server.ts'
+import type { BrokerService } from '../../core/service.ts'
+
+export interface KafkaServerOptions {
+  /** The broker to serve (`service` is accepted as an alias). */
+  broker?: BrokerService
+  service?: BrokerService
+  host?: string
+  /** 0 picks a free port; the bound port is in the result. */
+  port?: number
+  /** Host and port written into Metadata/FindCoordinator; defaults to the bound address. */
+  advertisedHost?: string
+  advertisedPort?: number
+  nodeId?: number
+  /** Kafka's `socket.request.max.bytes`: a bigger frame closes the connection. */
+  maxRequestBytes?: number
+  /** Kafka's `connections.max.idle.ms`. */
+  idleTimeoutMs?: number
+  auth?: KafkaAuth
+  log?: (line: string) => void
+}
+
+export interface KafkaServer {
+  port: number
+  host: string
+  close(): Promise<void>
+}
+
+const DEFAULT_MAX_REQUEST_BYTES = 100 * 1024 * 1024
+/** Stop reading from a client that pipelines faster than the broker answers (Kafka mutes instead). */
+const MAX_QUEUED_REQUESTS = 256
+const MAX_UNSENT_BYTES = 8 * 1024 * 1024
+
+export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaServer> {
+  const service = opts.broker ?? opts.service
+  if (!service) throw new Error('startKafkaServer needs a broker')
+  const host = opts.host ?? '127.0.0.1'
+  const maxRequestBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES
+  const idleTimeoutMs = opts.idleTimeoutMs ?? 600_000
+  const log = opts.log ?? ((line: string) => console.error(`brook kafka: ${line}`))
+  const sockets = new Set<net.Socket>()
+  const advertised = {
+    nodeId: opts.nodeId ?? 1,
+    host: opts.advertisedHost ?? host,
+    port: opts.advertisedPort ?? 0,
+  }
+  const wildcard = !opts.advertisedHost && (host === '0.0.0.0' || host === '::')
+
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    const clientHost = `/${socket.remoteAddress ?? ''}`
+    // Bound to every interface: tell each client the address it reached us on, which it can reach again.
+    const local = socket.localAddress?.replace(/^::ffff:/, '')
+    const here = wildcard && local ? { ...advertised, host: local } : advertised
+    const session = createKafkaHandler({ service, advertised: here, auth: opts.auth, clientHost, log })
+    serveConnection(socket, session, {
+      maxRequestBytes,
+      idleTimeoutMs,
+      log,
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 9092, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  server.on('error', (e) => log(`listener error: ${e.message}`))
+  const address = server.address() as net.AddressInfo
+  if (!opts.advertisedPort) advertised.port = address.port
+  return {
+    port: address.port,
+    host: address.address,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const s of sockets) s.destroy()
+      }),
+  }
+}
+
+interface ConnectionLimits {
+  maxRequestBytes: number
+  idleTimeoutMs: number
+  log: (line: string) => void
+}
+
+/** Frames a byte stream and feeds one session; public so other Node transports can reuse it. */
+export function serveConnection(socket: net.Socket, session: KafkaSession, limits: ConnectionLimits): void {
+  const peer = `${socket.remoteAddress}:${socket.remotePort}`
+  let chunks: Buffer[] = []
+  let buffered = 0
+  let queued = 0
+  /** The peer went away: finish what it sent (an acks=0 producer closes right after writing). */
+  let closed = false
+  /** We closed the connection over a protocol error: nothing more from it is processed. */
+  let failed = false
+  // Responses must leave in request order; chaining every request on the previous one's write
+  // also matches Kafka, which handles one request per connection at a time.
+  let tail: Promise<void> = Promise.resolve()
+
+  if (limits.idleTimeoutMs > 0) socket.setTimeout(limits.idleTimeoutMs)
+  socket.on('timeout', () => {
+    limits.log(`closing idle connection from ${peer}`)
+    socket.destroy()
+  })
+  socket.on('error', () => {})
+  socket.on('close', () => {
+    closed = true
+    session.close?.()
+  })
+
+  const fail = (reason: string) => {
+    if (failed) return
+    failed = true
+    closed = true
+    limits.log(`closing connection from ${peer}: ${reason}`)
+    socket.destroy()
+  }
+
+  const enqueue = (frame: Uint8Array) => {
+    queued++
+    if (queued >= MAX_QUEUED_REQUESTS) socket.pause()
+    tail = tail.then(async () => {
+      if (failed) return
+      let response: Uint8Array | null
+      try {
+        response = await session.handle(frame)
+      } catch (e) {
+        fail(e instanceof Error ? e.message : String(e))
+        return
+      } finally {
+        queued--
+        if (queued < MAX_QUEUED_REQUESTS / 2 && !closed && socket.isPaused()) socket.resume()
+      }
+      if (response === null || closed) return
+      const size = Buffer.allocUnsafe(4)
+      size.writeInt32BE(response.byteLength, 0)
+      socket.cork()
+      socket.write(size)
+      socket.write(response)
+      process.nextTick(() => socket.uncork())
+      // A client that stops reading must not make us buffer without bound: hold its next request.
+      if (socket.writableLength > MAX_UNSENT_BYTES) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            socket.off('drain', done)
+            socket.off('close', done)
+            resolve()
+          }
+          socket.on('drain', done)
+          socket.on('close', done)
+        })
+      }
+    })
+  }
+
+  socket.on('data', (data: Buffer) => {
+    if (failed) return
+    chunks.push(data)
+    buffered += data.length
+    while (buffered >= 4) {
+      const head = chunks[0]!.length >= 4 ? chunks[0]! : Buffer.concat(chunks)
+      if (head !== chunks[0]) chunks = [head]
+      const size = head.readInt32BE(0)
+      if (size < 0 || size > limits.maxRequestBytes) {
+        fail(`request of ${size} bytes is over the ${limits.maxRequestBytes}-byte limit`)
+        return
+      }
+      if (buffered < 4 + size) break
+      let whole = chunks[0]!
+      if (whole.length < 4 + size) {
+        whole = Buffer.concat(chunks, buffered)
+        chunks = [whole]
+      }
+      // A plain Uint8Array view: core code must not rely on Buffer semantics.
+      enqueue(new Uint8Array(whole.buffer, whole.byteOffset + 4, size))
+      const rest = whole.length - 4 - size
+      if (rest === 0) chunks.shift()
+      else chunks[0] = whole.subarray(4 + size)
+      buffered -= 4 + size
+    }
+  })
+}

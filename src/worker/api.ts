@@ -1,0 +1,70 @@
+/**
+ * @module What crosses the page ↔ worker boundary: the `BrokerService` calls plus a handshake.
+ * Types only, plus the list of call names and how long each may legitimately take.
+ */
+
+import type { BrokerService } from '../core/service.ts'
+import type { Durability } from './idb-store.ts'
+
+/** Options fixed by the first tab that starts a broker; later tabs share that broker as it is. */
+export interface BrokerOptions {
+  /** IndexedDB database name; one broker per name and origin. */
+  name: string
+  durability?: Durability
+  autoCreateTopics?: boolean
+  /** Default partition count for created topics. */
+  numPartitions?: number
+  /** Broker-wide topic config defaults, e.g. `{ 'retention.bytes': '50000000' }` as a storage budget. */
+  topicDefaults?: Record<string, string>
+  /** How often retention runs, in ms (default 60 s in the browser). */
+  retentionCheckIntervalMs?: number
+}
+
+export interface HelloResponse {
+  /** `shared` = SharedWorker broker; `leader`/`follower` = dedicated worker per tab, Web Locks election. */
+  role: 'shared' | 'leader' | 'follower'
+  name: string
+}
+
+/** The object a worker exposes with comlink on each page port. */
+export interface BrokerApi extends BrokerService {
+  hello(options: BrokerOptions): Promise<HelloResponse>
+}
+
+export type ServiceMethod = keyof BrokerService
+
+export const SERVICE_METHODS = [
+  'metadata',
+  'createTopics',
+  'deleteTopics',
+  'createPartitions',
+  'describeConfigs',
+  'produce',
+  'fetch',
+  'listOffsets',
+  'deleteRecords',
+  'initProducerId',
+  'findCoordinator',
+  'joinGroup',
+  'syncGroup',
+  'heartbeat',
+  'leaveGroup',
+  'offsetCommit',
+  'offsetFetch',
+  'listGroups',
+  'describeGroups',
+  'deleteGroups',
+] as const satisfies readonly ServiceMethod[]
+
+/**
+ * How long the broker may hold a call on purpose: a long-polling fetch waits `maxWaitMs`, a join
+ * waits for the rebalance, a produce with acks=all waits `timeoutMs`. Transport timeouts add this
+ * so that only a dead broker, never a patient one, times out.
+ */
+export function intendedWaitMs(method: ServiceMethod, arg: unknown): number {
+  const a = arg as { maxWaitMs?: number; rebalanceTimeoutMs?: number; timeoutMs?: number } | undefined
+  if (method === 'fetch') return a?.maxWaitMs ?? 0
+  if (method === 'joinGroup') return a?.rebalanceTimeoutMs ?? 0
+  if (method === 'produce') return a?.timeoutMs ?? 0
+  return 0
+}

@@ -1,0 +1,38 @@
+/**
+ * @module The worker side of a page connection: a `BrokerApi` on one MessagePort, backed by the
+ * host. Fetched batches go back as transferred buffers, so a large fetch costs one copy, not two.
+ */
+
+import type { Endpoint } from 'comlink'
+import { expose, transfer } from 'comlink'
+import type { FetchResponse } from '../core/service.ts'
+import type { BrokerApi, BrokerOptions, ServiceMethod } from './api.ts'
+import { SERVICE_METHODS } from './api.ts'
+import type { BrokerHost } from './host.ts'
+import { installErrorHandlers } from './wire-errors.ts'
+
+export function servePort(host: BrokerHost, port: Endpoint): void {
+  installErrorHandlers()
+  const api: Record<string, unknown> = {
+    hello: (options: BrokerOptions) => host.hello(options),
+  }
+  for (const method of SERVICE_METHODS) {
+    api[method] = (arg: unknown) => host.call(method as ServiceMethod, arg)
+  }
+  api.fetch = async (arg: unknown) => transferFetch((await host.call('fetch', arg)) as FetchResponse)
+  expose(api as unknown as BrokerApi, port)
+}
+
+function transferFetch(res: FetchResponse): FetchResponse {
+  const buffers: ArrayBuffer[] = []
+  for (const t of res.topics) {
+    for (const p of t.partitions) {
+      if (p.records.byteLength === 0) continue
+      // The broker may still hold these bytes (a cache, a shared view): move a copy, never its own.
+      const copy = p.records.slice()
+      p.records = copy
+      buffers.push(copy.buffer)
+    }
+  }
+  return transfer(res, buffers)
+}

@@ -1,0 +1,204 @@
+/**
+ * @module The broker host inside a worker. In a SharedWorker it simply owns the broker. In a
+ * dedicated worker (one per tab, where SharedWorker is missing) every host queues for the Web Lock
+ * `brook-leader:<name>`; the holder opens the broker and serves the others over BroadcastChannel.
+ * The lock is released when the holder's worker dies with its tab, so the next host in the queue
+ * takes over, rebuilds from IndexedDB, announces itself, and followers resend what is unanswered.
+ */
+
+import { BrookError } from '../core/errors.ts'
+import type { BrokerService } from '../core/service.ts'
+import type { BrokerOptions, HelloResponse, ServiceMethod } from './api.ts'
+import { intendedWaitMs } from './api.ts'
+import type { WireError } from './wire-errors.ts'
+import { fromWireError, toWireError } from './wire-errors.ts'
+
+export interface OpenedBroker {
+  service: BrokerService
+  close(): Promise<void>
+}
+
+export interface HostDeps {
+  openBroker(options: BrokerOptions): Promise<OpenedBroker>
+  /** `shared`: this worker is the only broker for its name (SharedWorker). */
+  kind: 'shared' | 'dedicated'
+  locks?: LockManager
+  createChannel?: (name: string) => BroadcastChannel
+  /** Longest a forwarded call may go unanswered, beyond its intended wait (default 30 s). */
+  requestTimeoutMs?: number
+  /** How long one forwarded attempt waits before it is resent (default 2 s). */
+  attemptTimeoutMs?: number
+}
+
+type Msg =
+  | { t: 'req'; id: string; method: ServiceMethod; arg: unknown }
+  | { t: 'res'; id: string; ok: true; value: unknown }
+  | { t: 'res'; id: string; ok: false; error: WireError }
+  | { t: 'leader'; node: string }
+
+interface Pending {
+  id: string
+  method: ServiceMethod
+  arg: unknown
+  deadline: number
+  resolve(v: unknown): void
+  reject(e: unknown): void
+  timer?: ReturnType<typeof setTimeout>
+}
+
+/** Answers kept by a leader so that a resent request is answered, not executed twice. */
+const SERVED_MEMORY = 4096
+
+export class BrokerHost {
+  private readonly deps: HostDeps
+  private readonly node = randomId()
+  private options: BrokerOptions | null = null
+  private role: HelloResponse['role'] = 'follower'
+  private broker: OpenedBroker | null = null
+  private ready: Promise<void> | null = null
+  private elected: Promise<void> | null = null
+  private channel: BroadcastChannel | null = null
+  private seq = 0
+  private readonly pending = new Map<string, Pending>()
+  private readonly served = new Map<string, Promise<Msg>>()
+
+  constructor(deps: HostDeps) {
+    this.deps = deps
+  }
+
+  /** First hello fixes the broker's options and starts it (or the election); later ones join. */
+  async hello(options: BrokerOptions): Promise<HelloResponse> {
+    if (this.options && this.options.name !== options.name) {
+      throw new BrookError('INVALID_REQUEST', `this worker serves broker "${this.options.name}"`)
+    }
+    if (!this.options) {
+      this.options = options
+      if (this.deps.kind === 'shared') {
+        this.role = 'shared'
+        this.ready = this.lead()
+      } else {
+        this.elected = this.startElection(options)
+      }
+    }
+    await this.elected
+    if (this.role !== 'follower') await this.ready
+    return { role: this.role, name: options.name }
+  }
+
+  call(method: ServiceMethod, arg: unknown): Promise<unknown> {
+    if (!this.options) return Promise.reject(new BrookError('INVALID_REQUEST', 'hello() first'))
+    if (this.role !== 'follower') return this.local(method, arg)
+    return this.forward(method, arg)
+  }
+
+  async close(): Promise<void> {
+    this.channel?.close()
+    await this.broker?.close()
+  }
+
+  private async local(method: ServiceMethod, arg: unknown): Promise<unknown> {
+    await this.ready
+    const service = this.broker!.service as unknown as Record<string, (a: unknown) => Promise<unknown>>
+    return service[method]!(arg)
+  }
+
+  /** Resolves once this host knows whether it leads now (it may still become leader later). */
+  private startElection(options: BrokerOptions): Promise<void> {
+    const locks = this.deps.locks ?? navigator.locks
+    const lockName = `brook-leader:${options.name}`
+    this.channel = (this.deps.createChannel ?? ((n) => new BroadcastChannel(n)))(`brook:${options.name}`)
+    this.channel.onmessage = (e: MessageEvent<Msg>) => this.onMessage(e.data)
+    const takeLead = () => {
+      this.role = 'leader'
+      this.ready = this.lead()
+      // Held until this worker dies: the lock manager then hands it to the next tab in line.
+      return new Promise<never>(() => {})
+    }
+    return new Promise<void>((known) => {
+      void locks.request(lockName, { ifAvailable: true }, (lock) => {
+        if (lock) {
+          known()
+          return takeLead()
+        }
+        known()
+        void locks.request(lockName, takeLead)
+        return undefined
+      })
+    })
+  }
+
+  private async lead(): Promise<void> {
+    this.broker = await this.deps.openBroker(this.options!)
+    if (this.channel) this.channel.postMessage({ t: 'leader', node: this.node } satisfies Msg)
+    // Calls this host had forwarded while it was a follower are now its own to answer.
+    for (const p of [...this.pending.values()]) {
+      this.pending.delete(p.id)
+      clearTimeout(p.timer)
+      this.local(p.method, p.arg).then(p.resolve, p.reject)
+    }
+  }
+
+  private onMessage(msg: Msg): void {
+    if (msg.t === 'req') {
+      if (this.role === 'leader') void this.serve(msg)
+    } else if (msg.t === 'res') {
+      const p = this.pending.get(msg.id)
+      if (!p) return
+      this.pending.delete(msg.id)
+      clearTimeout(p.timer)
+      if (msg.ok) p.resolve(msg.value)
+      else p.reject(fromWireError(msg.error))
+    } else if (msg.t === 'leader' && msg.node !== this.node) {
+      // A new leader knows nothing of requests sent to the old one: resend them all now.
+      for (const p of this.pending.values()) this.send(p)
+    }
+  }
+
+  private async serve(req: { id: string; method: ServiceMethod; arg: unknown }): Promise<void> {
+    let answer = this.served.get(req.id)
+    if (!answer) {
+      answer = this.local(req.method, req.arg).then(
+        (value): Msg => ({ t: 'res', id: req.id, ok: true, value }),
+        (e): Msg => ({ t: 'res', id: req.id, ok: false, error: toWireError(e) }),
+      )
+      this.served.set(req.id, answer)
+      if (this.served.size > SERVED_MEMORY) this.served.delete(this.served.keys().next().value!)
+    }
+    this.channel!.postMessage(await answer)
+  }
+
+  private forward(method: ServiceMethod, arg: unknown): Promise<unknown> {
+    const wait = intendedWaitMs(method, arg)
+    return new Promise((resolve, reject) => {
+      const p: Pending = {
+        id: `${this.node}:${this.seq++}`,
+        method,
+        arg,
+        deadline: Date.now() + (this.deps.requestTimeoutMs ?? 30_000) + wait,
+        resolve,
+        reject,
+      }
+      this.pending.set(p.id, p)
+      this.send(p)
+    })
+  }
+
+  private send(p: Pending): void {
+    clearTimeout(p.timer)
+    const now = Date.now()
+    if (now >= p.deadline) {
+      this.pending.delete(p.id)
+      p.reject(new BrookError('REQUEST_TIMED_OUT', `no broker answered ${p.method} (leader tab gone?)`))
+      return
+    }
+    this.channel!.postMessage({ t: 'req', id: p.id, method: p.method, arg: p.arg } satisfies Msg)
+    const attempt = (this.deps.attemptTimeoutMs ?? 2000) + intendedWaitMs(p.method, p.arg)
+    p.timer = setTimeout(() => this.send(p), Math.min(attempt, p.deadline - now))
+  }
+}
+
+function randomId(): string {
+  const b = new Uint8Array(8)
+  crypto.getRandomValues(b)
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+}

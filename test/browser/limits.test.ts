@@ -1,0 +1,115 @@
+/**
+ * @module Browser broker limits and error transport, in real headless Chromium: a storage quota,
+ * a retention byte budget, BrookError fields across the worker boundary, call timeouts.
+ */
+
+import { describe, expect, it } from 'vitest'
+import type { Tab } from './fixtures/tab.ts'
+import { currentBrowser, killSharedWorkers, openTab, useBrowser } from './scenarios.ts'
+
+declare const tab: Tab
+
+useBrowser()
+
+describe('limits and errors', () => {
+  it('a tiny storage quota fails the producer with a clear error; earlier data stays readable', async () => {
+    const context = await currentBrowser().browser.newContext()
+    try {
+      const a = await openTab(context, false)
+      const cdp = await context.newCDPSession(a.page)
+      await cdp.send('Storage.overrideQuotaForOrigin', {
+        origin: currentBrowser().site.url,
+        quotaSize: 3 * 1024 * 1024,
+      })
+      await a.page.evaluate(() => tab.connect({ name: 'q', retry: { retries: 1, initialRetryTime: 50 } }))
+      await a.page.evaluate(() => tab.createTopic('q', 1))
+      const error = await a.page.evaluate(async () => {
+        try {
+          await tab.produce('q', 'q', 400, { chunk: 4, valueBytes: 64 * 1024 })
+          return null
+        } catch (e) {
+          const b = e as { name: string; type?: string; message: string }
+          return { name: b.name, type: b.type, message: b.message }
+        }
+      })
+      expect(error).not.toBeNull()
+      expect(error!.message).toMatch(/quota exceeded/)
+      const acked = a.reports.acked
+      expect(acked.length).toBeGreaterThan(0)
+      const seen = await a.page.evaluate((n) => tab.consumeAll('q', 'r', n, 5000), acked.length)
+      expect(seen.map((s) => s.value)).toEqual(acked)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('retention.bytes keeps a topic inside its byte budget, dropping the oldest batches', async () => {
+    const context = await currentBrowser().browser.newContext()
+    try {
+      const a = await openTab(context, false)
+      await a.page.evaluate(() => tab.connect({ name: 'ret', retentionCheckIntervalMs: 100 }))
+      await a.page.evaluate(() => tab.createTopic('ret', 1, { 'retention.bytes': '20000' }))
+      await a.page.evaluate(() => tab.produce('ret', 'r', 200, { chunk: 5, valueBytes: 500 }))
+      // Retention runs every 100 ms: wait until it has trimmed and then left the log alone.
+      let offsets = await a.page.evaluate(() => tab.offsets('ret'))
+      const end = Date.now() + 10_000
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 400))
+        const next = await a.page.evaluate(() => tab.offsets('ret'))
+        const settled = next[0]!.low > 0 && next[0]!.low === offsets[0]!.low
+        offsets = next
+        if (settled || Date.now() > end) break
+      }
+      const { low, high } = offsets[0]!
+      expect(high).toBe(200)
+      expect(low).toBeGreaterThan(0)
+      // ~2.6 kB per 5-record batch: a 20 kB budget keeps on the order of 40 records, whole batches.
+      expect(high - low).toBeLessThanOrEqual(60)
+      const seen = await a.page.evaluate((n) => tab.consumeAll('ret', 'r', n, 5000), high - low)
+      expect(seen.map((s) => s.offset)).toEqual(Array.from({ length: high - low }, (_, i) => low + i))
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('errors keep their Kafka name, code and retriable flag across the worker boundary', async () => {
+    const context = await currentBrowser().browser.newContext()
+    try {
+      const a = await openTab(context, false)
+      await a.page.evaluate(() => tab.connect({ name: 'err' }))
+      const e = await a.page.evaluate(() => tab.errorOf('produceTooBig'))
+      expect(e).toMatchObject({
+        name: 'BrookError',
+        type: 'MESSAGE_TOO_LARGE',
+        code: 10,
+        retriable: false,
+        brook: true,
+      })
+      const w = await a.page.evaluate(() => tab.errorOf('wrongBroker'))
+      expect(w).toMatchObject({
+        name: 'BrookError',
+        type: 'INVALID_REQUEST',
+        code: 42,
+        retriable: false,
+        brook: true,
+      })
+      expect(w!.message).toMatch(/^INVALID_REQUEST: this worker serves broker "err"/)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('a call to a dead broker worker fails with REQUEST_TIMED_OUT instead of hanging', async () => {
+    const context = await currentBrowser().browser.newContext()
+    try {
+      const a = await openTab(context, false)
+      await a.page.evaluate(() => tab.connect({ name: 'dead', requestTimeoutMs: 500, retry: { retries: 0 } }))
+      expect(await a.page.evaluate(() => tab.errorOf('metadata'))).toBeNull()
+      expect(await killSharedWorkers()).toBe(1)
+      const e = await a.page.evaluate(() => tab.errorOf('metadata'))
+      expect(e).toMatchObject({ name: 'BrookError', type: 'REQUEST_TIMED_OUT', retriable: true })
+    } finally {
+      await context.close()
+    }
+  })
+})

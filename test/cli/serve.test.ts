@@ -1,0 +1,151 @@
+/**
+ * @module `brook serve` as users start it (`bin/brook.js serve`, a child process): the start line,
+ * kcat against it, clean shutdown on SIGTERM/SIGINT keeping the data for the next start, and the
+ * refusals (non-loopback host without auth, port in use).
+ */
+
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { promisify } from 'node:util'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
+const root = join(import.meta.dirname, '..', '..')
+const bin = join(root, 'bin', 'brook.js')
+const dirs: string[] = []
+const children = new Set<ChildProcess>()
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL')
+  for (const d of dirs) await rm(d, { recursive: true, force: true })
+})
+
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'brook-serve-'))
+  dirs.push(d)
+  return d
+}
+
+interface Server {
+  proc: ChildProcess
+  port: number
+  line: string
+  exited: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>
+}
+
+/** Starts `brook serve` and resolves once it printed its listening line. */
+function startServe(args: string[]): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [bin, 'serve', ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    children.add(proc)
+    let stdout = ''
+    let stderr = ''
+    proc.stderr!.on('data', (d) => {
+      stderr += d
+    })
+    const exited = new Promise<{
+      code: number | null
+      signal: string | null
+      stdout: string
+      stderr: string
+    }>((res) =>
+      proc.on('exit', (code, signal) => {
+        children.delete(proc)
+        res({ code, signal, stdout, stderr })
+      }),
+    )
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      stdout += `${line}\n`
+      const m = / on 127\.0\.0\.1:(\d+)/.exec(line)
+      if (m) resolve({ proc, port: Number(m[1]), line, exited })
+    })
+    exited.then((r) => reject(new Error(`brook serve exited (${r.code}) before listening: ${r.stderr}`)))
+  })
+}
+
+async function kcat(args: string[], input?: string): Promise<string> {
+  const p = run('kcat', args, { timeout: 15_000 })
+  if (input !== undefined) {
+    p.child.stdin!.end(input)
+  }
+  return (await p).stdout
+}
+
+describe('brook serve', () => {
+  it('listens where it says, serves kcat, and keeps the data across a clean restart', async () => {
+    const dir = await tempDir()
+    const a = await startServe(['--port', '0', '--data-dir', dir])
+    expect(a.line).toMatch(
+      new RegExp(
+        `^brook serve: Kafka listener on 127\\.0\\.0\\.1:${a.port}, data in ${dir}, auto\\.create\\.topics\\.enable=true num\\.partitions=1$`,
+      ),
+    )
+    const b = `localhost:${a.port}`
+    const meta = await kcat(['-b', b, '-L'])
+    expect(meta).toMatch(/1 brokers:/)
+    // The topic does not exist: produce creates it (auto.create.topics.enable).
+    await kcat(['-b', b, '-t', 'greetings', '-P', '-K:'], 'k1:hello\nk2:world\n')
+    expect(await kcat(['-b', b, '-t', 'greetings', '-C', '-e', '-f', '%k=%s@%o\\n'])).toBe(
+      'k1=hello@0\nk2=world@1\n',
+    )
+
+    a.proc.kill('SIGTERM')
+    const stopped = await a.exited
+    expect(stopped.code).toBe(0)
+    expect(stopped.stdout).toMatch(/brook serve: stopped \(all data flushed\)\n$/)
+
+    const again = await startServe(['--port', '0', '--data-dir', dir])
+    const b2 = `localhost:${again.port}`
+    expect(await kcat(['-b', b2, '-t', 'greetings', '-C', '-e', '-f', '%k=%s@%o\\n'])).toBe(
+      'k1=hello@0\nk2=world@1\n',
+    )
+    again.proc.kill('SIGINT')
+    expect((await again.exited).code).toBe(0)
+  }, 30_000)
+
+  it('refuses a non-loopback host without authentication, and a port in use, with one line', async () => {
+    const dir = await tempDir()
+    const open = await run(process.execPath, [
+      bin,
+      'serve',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '0',
+      '--data-dir',
+      dir,
+    ]).catch((e) => e)
+    expect(open.code).toBe(1)
+    expect(open.stderr).toMatch(
+      /^Error: refusing to listen on 0\.0\.0\.0 without authentication.*--insecure\.\n$/,
+    )
+
+    const a = await startServe(['--port', '0', '--data-dir', dir])
+    const clash = await run(process.execPath, [
+      bin,
+      'serve',
+      '--port',
+      String(a.port),
+      '--data-dir',
+      await tempDir(),
+    ]).catch((e) => e)
+    expect(clash.code).toBe(1)
+    expect(clash.stderr).toBe(
+      `Error: 127.0.0.1:${a.port} is already in use (EADDRINUSE); is another broker running?\n`,
+    )
+    const sameDir = await run(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', dir]).catch(
+      (e) => e,
+    )
+    expect(sameDir.code).toBe(1)
+    expect(sameDir.stderr).toMatch(
+      /^Error: KAFKA_STORAGE_ERROR: data directory .* is in use by process \d+\n$/,
+    )
+    a.proc.kill('SIGTERM')
+    await a.exited
+  }, 30_000)
+})

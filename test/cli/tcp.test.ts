@@ -1,0 +1,195 @@
+/**
+ * @module Every `brook` CLI command as a user runs it — a child process of `bin/brook.js` — talking
+ * the Kafka protocol over TCP to a broker listening on an ephemeral port in this process.
+ */
+
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Broker } from '../../src/core/broker.ts'
+import { FileStore } from '../../src/edge/file-store.ts'
+import { type KafkaServer, startKafkaServer } from '../../src/edge/kafka/server.ts'
+
+const root = join(import.meta.dirname, '..', '..')
+const bin = join(root, 'bin', 'brook.js')
+let dir: string
+let broker: Broker
+let server: KafkaServer
+let bootstrap: string
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'brook-cli-tcp-'))
+  const store = await FileStore.open({ dir, log: () => {} })
+  broker = await Broker.open({ store, autoCreateTopics: true, initialRebalanceDelayMs: 0 })
+  server = await startKafkaServer({ broker, host: '127.0.0.1', port: 0, log: () => {} })
+  bootstrap = `localhost:${server.port}`
+})
+afterAll(async () => {
+  await server?.close()
+  await broker?.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+interface Result {
+  code: number
+  out: string
+  err: string
+}
+
+function brook(args: string[], stdin?: string, to = bootstrap): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [bin, ...args, '--bootstrap-server', to],
+      { cwd: root, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+        resolve({ code, out: stdout, err: stderr })
+      },
+    )
+    child.stdin!.end(stdin ?? '')
+  })
+}
+
+describe('brook CLI over the Kafka protocol', () => {
+  it('topics: create, list, describe, alter, delete', async () => {
+    const [a, b, c] = await Promise.all([
+      brook([
+        'topics',
+        '--create',
+        '--topic',
+        'cli-a',
+        '--partitions',
+        '2',
+        '--config',
+        'cleanup.policy=compact',
+      ]),
+      brook(['topics', '--create', '--topic', 'cli-b']),
+      brook(['topics', '--create', '--topic', 'cli-c']),
+    ])
+    expect([a, b, c]).toEqual(
+      ['a', 'b', 'c'].map((t) => ({ code: 0, out: `Created topic cli-${t}.\n`, err: '' })),
+    )
+    const [describe, dup, alter, del] = await Promise.all([
+      brook(['topics', '--describe', '--topic', 'cli-a']),
+      brook(['topics', '--create', '--topic', 'cli-a']),
+      brook(['topics', '--alter', '--topic', 'cli-b', '--partitions', '3']),
+      brook(['topics', '--delete', '--topic', 'cli-c']),
+    ])
+    expect(describe.out).toMatch(
+      /^Topic: cli-a\tTopicId: \S+\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: cleanup\.policy=compact\n\tTopic: cli-a\tPartition: 0\tLeader: \d+\tReplicas: \d+\tIsr: \d+\n\tTopic: cli-a\tPartition: 1\tLeader: \d+\tReplicas: \d+\tIsr: \d+\n$/,
+    )
+    expect(dup).toEqual({
+      code: 1,
+      out: '',
+      err: "Error: Topic 'cli-a' already exists. (TOPIC_ALREADY_EXISTS)\n",
+    })
+    expect(alter).toEqual({ code: 0, out: '', err: '' })
+    expect(del).toEqual({ code: 0, out: '', err: '' })
+    const [list, altered] = await Promise.all([
+      brook(['topics', '--list']),
+      brook(['topics', '--describe', '--topic', 'cli-b']),
+    ])
+    expect(list.out.split('\n').filter((t) => t.startsWith('cli-'))).toEqual(['cli-a', 'cli-b'])
+    expect(altered.out).toContain('PartitionCount: 3')
+  }, 30_000)
+
+  it('console-producer then console-consumer (direct and as a group), then consumer-groups', async () => {
+    const lines = Array.from({ length: 50 }, (_, i) => `key${i % 5}:value ${i}`).join('\n')
+    const produced = await brook(
+      [
+        'console-producer',
+        '--topic',
+        'cli-p',
+        '--property',
+        'parse.key=true',
+        '--property',
+        'key.separator=:',
+        '--producer-property',
+        'acks=all',
+      ],
+      `${lines}\n`,
+    )
+    expect(produced).toEqual({ code: 0, out: '', err: '' })
+
+    const [direct, group] = await Promise.all([
+      brook([
+        'console-consumer',
+        '--topic',
+        'cli-p',
+        '--from-beginning',
+        '--max-messages',
+        '50',
+        '--property',
+        'print.key=true',
+        '--property',
+        'print.offset=true',
+        '--property',
+        'print.timestamp=true',
+        '--property',
+        'print.partition=true',
+      ]),
+      brook(['consume', '--topic', 'cli-p', '--group', 'cli-g', '--from-beginning', '--max-messages', '20']),
+    ])
+    expect(direct.code).toBe(0)
+    expect(direct.err).toBe('Processed a total of 50 messages\n')
+    const rows = direct.out.trimEnd().split('\n')
+    expect(rows).toHaveLength(50)
+    for (const [i, row] of rows.entries()) {
+      expect(row).toMatch(
+        new RegExp(`^CreateTime:\\d{13}\\tPartition:0\\tOffset:${i}\\tkey${i % 5}\\tvalue ${i}$`),
+      )
+    }
+
+    expect(group.out).toBe(`${Array.from({ length: 20 }, (_, i) => `value ${i}`).join('\n')}\n`)
+
+    const [listed, described] = await Promise.all([
+      brook(['consumer-groups', '--list']),
+      brook(['consumer-groups', '--describe', '--group', 'cli-g']),
+    ])
+    expect(listed.out.split('\n')).toContain('cli-g')
+    expect(described.err).toBe("\nConsumer group 'cli-g' has no active members.\n")
+    expect(described.out).toBe(
+      '\nGROUP           TOPIC           PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG             CONSUMER-ID     HOST            CLIENT-ID\n' +
+        'cli-g           cli-p           0          20              50              30              -               -               -\n',
+    )
+
+    const reset = await brook([
+      'groups',
+      '--reset-offsets',
+      '--group',
+      'cli-g',
+      '--topic',
+      'cli-p',
+      '--to-offset',
+      '45',
+      '--execute',
+    ])
+    expect(reset.out).toBe(
+      '\nGROUP           TOPIC           PARTITION  NEW-OFFSET\ncli-g           cli-p           0          45\n',
+    )
+    const rest = await brook(['consume', '--topic', 'cli-p', '--group', 'cli-g', '--max-messages', '5'])
+    expect(rest.out).toBe('value 45\nvalue 46\nvalue 47\nvalue 48\nvalue 49\n')
+
+    expect(await brook(['groups', '--delete', '--group', 'cli-g'])).toEqual({
+      code: 0,
+      out: "Deletion of requested consumer groups ('cli-g') was successful.\n",
+      err: '',
+    })
+  }, 40_000)
+
+  it('ends with one error line and a non-zero exit when the broker is unreachable', async () => {
+    const r = await new Promise<Result>((resolve) => {
+      execFile(
+        process.execPath,
+        [bin, 'topics', '--list', '--bootstrap-server', '127.0.0.1:1'],
+        { cwd: root },
+        (e, out, err) => resolve({ code: e ? Number(e.code) : 0, out, err }),
+      )
+    })
+    expect(r.code).toBe(1)
+    expect(r.err).toMatch(/^Error: NETWORK_EXCEPTION: .*ECONNREFUSED.*\n$/)
+  })
+})

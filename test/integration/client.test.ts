@@ -1,0 +1,400 @@
+/**
+ * @module The client as a user drives it, in-process over a real `Broker` on `MemoryStore`:
+ * produce/consume round trips, key partitioning, idempotent retries, pause/resume, seek and admin.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { Broker } from '../../src/core/broker.ts'
+import type { Consumer, KafkaMessage } from '../../src/core/client/index.ts'
+import { type Brook, createBrook } from '../../src/core/client/index.ts'
+import { BrookError } from '../../src/core/errors.ts'
+import { MemoryStore } from '../../src/core/memory-store.ts'
+import type { BrokerService } from '../../src/core/service.ts'
+
+const text = new TextDecoder()
+const str = (b: Uint8Array | null) => (b === null ? null : text.decode(b))
+
+async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms
+  while (!(await cond())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function setup(
+  opts: { service?: (b: Broker) => BrokerService } = {},
+): Promise<{ broker: Broker; brook: Brook }> {
+  const broker = await Broker.open({
+    store: new MemoryStore(),
+    autoCreateTopics: true,
+    initialRebalanceDelayMs: 0,
+  })
+  const brook = createBrook({ service: opts.service ? opts.service(broker) : broker, clientId: 'test' })
+  cleanups.push(() => broker.close())
+  return { broker, brook }
+}
+
+function track(c: Consumer): Consumer {
+  cleanups.push(() => c.disconnect())
+  return c
+}
+
+describe('produce and consume', () => {
+  it('round-trips keys, values, headers and timestamps in offset order', async () => {
+    const { brook } = await setup()
+    await brook.admin().createTopics({ topics: [{ topic: 'orders', numPartitions: 3 }] })
+    const producer = brook.producer()
+    await producer.connect()
+    const sent = await producer.send({
+      topic: 'orders',
+      messages: [
+        {
+          key: 'k1',
+          value: 'one',
+          headers: { source: 'web', bin: new Uint8Array([1, 2]) },
+          timestamp: 1_000,
+        },
+        { key: 'k1', value: 'two', timestamp: '2000' },
+        { key: null, value: new Uint8Array([0, 255]), partition: 2 },
+        { key: 'k2', value: null },
+      ],
+    })
+    expect(sent.every((m) => m.errorCode === 0 && m.topicName === 'orders')).toBe(true)
+    const got: { partition: number; m: KafkaMessage }[] = []
+    const consumer = track(brook.consumer({ groupId: 'g-rt', maxWaitTimeInMs: 100 }))
+    await consumer.subscribe({ topic: 'orders', fromBeginning: true })
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => void got.push({ partition, m: message }),
+    })
+    await waitFor(() => got.length === 4, 'four messages')
+    const one = got.find((g) => str(g.m.value) === 'one')!
+    const two = got.find((g) => str(g.m.value) === 'two')!
+    expect(str(one.m.key)).toBe('k1')
+    expect(str(one.m.headers.source!)).toBe('web')
+    expect([...one.m.headers.bin!]).toEqual([1, 2])
+    expect(one.m.timestamp).toBe(1000)
+    expect(two.m.timestamp).toBe(2000)
+    expect(two.partition).toBe(one.partition)
+    expect(two.m.offset).toBe(one.m.offset + 1)
+    const raw = got.find((g) => g.partition === 2 && g.m.value?.length === 2)!
+    expect([...raw.m.value!]).toEqual([0, 255])
+    expect(raw.m.key).toBeNull()
+    expect(got.find((g) => str(g.m.key) === 'k2')!.m.value).toBeNull()
+    // The send's metadata names the offset each partition's first record got.
+    const p1 = sent.find((s) => s.partition === one.partition)!
+    expect(p1.baseOffset).toBe(one.m.offset)
+  })
+
+  it('sends gzip-compressed batches and reads them back', async () => {
+    const { brook } = await setup()
+    await brook.admin().createTopics({ topics: [{ topic: 'gz', numPartitions: 1 }] })
+    const producer = brook.producer()
+    const values = Array.from({ length: 50 }, (_, i) => `compressible value ${i} `.repeat(10))
+    await producer.send({ topic: 'gz', compression: 1, messages: values.map((value) => ({ value })) })
+    const got: string[] = []
+    const consumer = track(brook.consumer({ groupId: 'g-gz', maxWaitTimeInMs: 100 }))
+    await consumer.subscribe({ topic: 'gz', fromBeginning: true })
+    await consumer.run({ eachMessage: async ({ message }) => void got.push(str(message.value)!) })
+    await waitFor(() => got.length === 50, 'fifty records')
+    expect(got).toEqual(values)
+  })
+
+  it('puts a keyed record on the partition Kafka’s murmur2 picks', async () => {
+    const { brook } = await setup()
+    await brook.admin().createTopics({ topics: [{ topic: 'keys', numPartitions: 6 }] })
+    // Expected partitions from kafka-python's murmur2 (positive, modulo 6).
+    const expected: [string, number][] = [
+      ['user-1', 2],
+      ['user-2', 2],
+      ['order-42', 0],
+      ['a', 4],
+      ['', 3],
+      ['brook', 2],
+      ['key-with-longer-text-1234', 4],
+    ]
+    const producer = brook.producer()
+    for (const [key, partition] of expected) {
+      const [meta] = await producer.send({ topic: 'keys', messages: [{ key, value: 'x' }] })
+      expect({ key, partition: meta!.partition }).toEqual({ key, partition })
+    }
+  })
+
+  it('auto-creates a topic on first send and batches concurrent sends into one request', async () => {
+    let produces = 0
+    const { brook } = await setup({
+      service: (b) =>
+        new Proxy(b, {
+          get(target, prop, recv) {
+            const v = Reflect.get(target, prop, recv)
+            if (prop === 'produce')
+              return (req: Parameters<Broker['produce']>[0]) => {
+                produces++
+                return v.call(target, req)
+              }
+            return typeof v === 'function' ? v.bind(target) : v
+          },
+        }),
+    })
+    const producer = brook.producer({ lingerMs: 20 })
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => producer.send({ topic: 'fresh', messages: [{ value: `v${i}` }] })),
+    )
+    expect(produces).toBe(1)
+    const offsets = results.map((r) => r[0]!.baseOffset).sort((a, b) => a - b)
+    expect(offsets).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    expect(await brook.admin().listTopics()).toContain('fresh')
+  })
+
+  it('rejects bad input with Kafka error names', async () => {
+    const { brook } = await setup()
+    await brook.admin().createTopics({ topics: [{ topic: 't', numPartitions: 2 }] })
+    const producer = brook.producer()
+    await expect(
+      producer.send({ topic: 't', messages: [{ value: 'x', partition: 5 }] }),
+    ).rejects.toMatchObject({
+      type: 'UNKNOWN_TOPIC_OR_PARTITION',
+    })
+    await expect(producer.send({ topic: 'bad name!', messages: [{ value: 'x' }] })).rejects.toMatchObject({
+      type: 'INVALID_TOPIC_EXCEPTION',
+    })
+    expect(() => brook.producer({ idempotent: true, acks: 1 })).toThrow(BrookError)
+    const plain = brook.producer({ idempotent: false, allowAutoTopicCreation: false, retry: { retries: 0 } })
+    await expect(plain.send({ topic: 'missing', messages: [{ value: 'x' }] })).rejects.toMatchObject({
+      type: 'UNKNOWN_TOPIC_OR_PARTITION',
+    })
+  })
+})
+
+describe('idempotent retries', () => {
+  it('stores a batch once when its first answer is lost, and reports the original offset', async () => {
+    let dropped = 0
+    const { brook, broker } = await setup({
+      service: (b) =>
+        new Proxy(b, {
+          get(target, prop, recv) {
+            const v = Reflect.get(target, prop, recv)
+            if (prop === 'produce')
+              return async (req: Parameters<Broker['produce']>[0]) => {
+                const res = await v.call(target, req)
+                // The broker applied it; the answer is lost on the way back.
+                if (dropped++ === 0) throw new BrookError('NETWORK_EXCEPTION', 'connection reset')
+                return res
+              }
+            return typeof v === 'function' ? v.bind(target) : v
+          },
+        }),
+    })
+    await brook.admin().createTopics({ topics: [{ topic: 'once', numPartitions: 1 }] })
+    const producer = brook.producer({ retry: { initialRetryTime: 10 } })
+    const [meta] = await producer.send({ topic: 'once', messages: [{ value: 'a' }, { value: 'b' }] })
+    expect(dropped).toBe(2)
+    expect(meta!.baseOffset).toBe(0)
+    const [next] = await producer.send({ topic: 'once', messages: [{ value: 'c' }] })
+    expect(next!.baseOffset).toBe(2)
+    const offsets = await createBrook({ service: broker }).admin().fetchTopicOffsets('once')
+    expect(offsets).toEqual([{ partition: 0, offset: 3, high: 3, low: 0 }])
+  })
+})
+
+describe('consumer controls', () => {
+  it('pause stops delivery of a partition until resume', async () => {
+    const { brook } = await setup()
+    await brook.admin().createTopics({ topics: [{ topic: 'pr', numPartitions: 2 }] })
+    const producer = brook.producer()
+    const got: number[] = []
+    const consumer = track(brook.consumer({ groupId: 'g-pause', maxWaitTimeInMs: 100 }))
+    await consumer.subscribe({ topic: 'pr', fromBeginning: true })
+    await consumer.run({ eachMessage: async ({ partition }) => void got.push(partition) })
+    await producer.send({
+      topic: 'pr',
+      messages: [
+        { value: 'a', partition: 0 },
+        { value: 'b', partition: 1 },
+      ],
+    })
+    await waitFor(() => got.length === 2, 'first two')
+    consumer.pause([{ topic: 'pr', partitions: [1] }])
+    expect(consumer.paused()).toEqual([{ topic: 'pr', partitions: [1] }])
+    await producer.send({
+      topic: 'pr',
+      messages: [
+        { value: 'c', partition: 1 },
+        { value: 'd', partition: 0 },
+      ],
+    })
+    await waitFor(() => got.length === 3, 'partition 0 record')
+    await new Promise((r) => setTimeout(r, 300))
+    expect(got).toEqual(expect.arrayContaining([0, 1, 0]))
+    expect(got.length).toBe(3)
+    consumer.resume([{ topic: 'pr', partitions: [1] }])
+    await waitFor(() => got.length === 4, 'the paused record after resume')
+    expect(got[3]).toBe(1)
+    expect(consumer.paused()).toEqual([])
+  })
+
+  it('seek moves the next delivered record', async () => {
+    const { brook } = await setup()
+    await brook.admin().createTopics({ topics: [{ topic: 'sk', numPartitions: 1 }] })
+    await brook.producer().send({
+      topic: 'sk',
+      messages: Array.from({ length: 10 }, (_, i) => ({ value: `m${i}` })),
+    })
+    const got: number[] = []
+    let sought = false
+    const consumer = track(brook.consumer({ groupId: 'g-seek', maxWaitTimeInMs: 100 }))
+    await consumer.subscribe({ topic: 'sk', fromBeginning: true })
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        got.push(message.offset)
+        if (message.offset === 5 && !sought) {
+          sought = true
+          consumer.seek({ topic: 'sk', partition: 0, offset: '2' })
+        }
+      },
+    })
+    await waitFor(() => got.length >= 14, 'replay after seek')
+    expect(got.slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5])
+    expect(got.slice(6, 14)).toEqual([2, 3, 4, 5, 6, 7, 8, 9])
+  })
+
+  it('pause() inside eachMessage holds the rest of the batch until its resume function runs', async () => {
+    const { brook } = await setup()
+    await brook.admin().createTopics({ topics: [{ topic: 'hold', numPartitions: 1 }] })
+    await brook
+      .producer()
+      .send({ topic: 'hold', messages: Array.from({ length: 6 }, (_, i) => ({ value: `m${i}` })) })
+    const got: number[] = []
+    let resume: (() => void) | null = null
+    const consumer = track(brook.consumer({ groupId: 'g-hold', maxWaitTimeInMs: 100 }))
+    await consumer.subscribe({ topic: 'hold', fromBeginning: true })
+    await consumer.run({
+      eachMessage: async ({ message, pause }) => {
+        got.push(message.offset)
+        if (message.offset === 2 && !resume) resume = pause()
+      },
+    })
+    await waitFor(() => got.length === 3, 'three records')
+    await new Promise((r) => setTimeout(r, 300))
+    expect(got).toEqual([0, 1, 2])
+    resume!()
+    await waitFor(() => got.length === 6, 'the rest after resume')
+    expect(got).toEqual([0, 1, 2, 3, 4, 5])
+  })
+
+  it('eachBatch sees whole batches with offsets and high watermark; unresolved records come again', async () => {
+    const { brook } = await setup()
+    await brook.admin().createTopics({ topics: [{ topic: 'eb', numPartitions: 1 }] })
+    await brook
+      .producer()
+      .send({ topic: 'eb', messages: Array.from({ length: 5 }, (_, i) => ({ value: `m${i}` })) })
+    const seen: number[][] = []
+    const consumer = track(brook.consumer({ groupId: 'g-batch', maxWaitTimeInMs: 100 }))
+    await consumer.subscribe({ topics: [/^e/], fromBeginning: true })
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        seen.push(batch.messages.map((m) => m.offset))
+        expect(batch.highWatermark).toBe(5)
+        expect(batch.lastOffset()).toBe(4)
+        // First time: resolve only up to offset 2; offsets 3 and 4 are delivered again.
+        resolveOffset(seen.length === 1 ? 2 : batch.lastOffset())
+      },
+    })
+    await waitFor(() => seen.length >= 2, 'second batch')
+    expect(seen[0]).toEqual([0, 1, 2, 3, 4])
+    expect(seen[1]).toEqual([3, 4])
+  })
+})
+
+describe('admin', () => {
+  it('creates, describes, lists and deletes topics; reports offsets, lag and groups', async () => {
+    const { brook } = await setup()
+    const admin = brook.admin()
+    expect(
+      await admin.createTopics({
+        topics: [
+          { topic: 'a1', numPartitions: 2, configEntries: [{ name: 'retention.ms', value: '60000' }] },
+        ],
+      }),
+    ).toBe(true)
+    expect(await admin.createTopics({ topics: [{ topic: 'a1', numPartitions: 2 }] })).toBe(false)
+    expect(await admin.listTopics()).toContain('a1')
+    const md = await admin.fetchTopicMetadata({ topics: ['a1'] })
+    expect(md.topics[0]!.partitions.map((p) => p.partitionId)).toEqual([0, 1])
+    const cfg = await admin.describeConfigs({ resources: [{ name: 'a1', configNames: ['retention.ms'] }] })
+    expect(cfg.resources[0]!.configEntries).toEqual([
+      expect.objectContaining({ configName: 'retention.ms', configValue: '60000' }),
+    ])
+
+    const producer = brook.producer()
+    await producer.send({
+      topic: 'a1',
+      messages: [
+        { value: 'x', partition: 0, timestamp: 1000 },
+        { value: 'y', partition: 0, timestamp: 2000 },
+        { value: 'z', partition: 1, timestamp: 3000 },
+      ],
+    })
+    expect(await admin.fetchTopicOffsets('a1')).toEqual([
+      { partition: 0, offset: 2, high: 2, low: 0 },
+      { partition: 1, offset: 1, high: 1, low: 0 },
+    ])
+    expect(await admin.fetchTopicOffsetsByTimestamp('a1', 1500)).toEqual([
+      { partition: 0, offset: 1 },
+      { partition: 1, offset: 0 },
+    ])
+
+    // Nothing committed: lag is everything in the log.
+    const before = await admin.fetchOffsets({ groupId: 'g-admin', topics: ['a1'] })
+    expect(before[0]!.partitions.map((p) => [p.offset, p.lag])).toEqual([
+      [-1, 2],
+      [-1, 1],
+    ])
+    await admin.setOffsets({ groupId: 'g-admin', topic: 'a1', partitions: [{ partition: 0, offset: 1 }] })
+    const mid = await admin.fetchOffsets({ groupId: 'g-admin', topics: ['a1'] })
+    expect(mid[0]!.partitions.map((p) => [p.offset, p.lag])).toEqual([
+      [1, 1],
+      [-1, 1],
+    ])
+    await admin.resetOffsets({ groupId: 'g-admin', topic: 'a1' })
+    const after = await admin.fetchOffsets({ groupId: 'g-admin' })
+    expect(after).toEqual([
+      {
+        topic: 'a1',
+        partitions: [
+          { partition: 0, offset: 2, metadata: '', lag: 0 },
+          { partition: 1, offset: 1, metadata: '', lag: 0 },
+        ],
+      },
+    ])
+
+    const consumer = track(brook.consumer({ groupId: 'g-live', maxWaitTimeInMs: 100 }))
+    await consumer.subscribe({ topic: 'a1', fromBeginning: true })
+    let n = 0
+    await consumer.run({ eachMessage: async () => void n++ })
+    await waitFor(() => n === 3, 'consumer to read all')
+    const groups = await admin.listGroups()
+    expect(groups.groups.map((g) => g.groupId)).toEqual(expect.arrayContaining(['g-live']))
+    const [desc] = (await admin.describeGroups(['g-live'])).groups
+    expect(desc!.state).toBe('Stable')
+    expect(desc!.members).toHaveLength(1)
+    expect(desc!.members[0]!.assignment).toEqual({ a1: [0, 1] })
+    await waitFor(async () => {
+      const o = await admin.fetchOffsets({ groupId: 'g-live', topics: ['a1'] })
+      return o[0]!.partitions.every((p) => p.lag === 0)
+    }, 'lag 0 after auto-commit')
+    await consumer.disconnect()
+    await admin.deleteGroups(['g-live'])
+    await admin.deleteTopicRecords({ topic: 'a1', partitions: [{ partition: 0, offset: 1 }] })
+    expect((await admin.fetchTopicOffsets('a1'))[0]!.low).toBe(1)
+    await admin.createPartitions({ topicPartitions: [{ topic: 'a1', count: 3 }] })
+    expect((await admin.fetchTopicOffsets('a1')).length).toBe(3)
+    await admin.deleteTopics({ topics: ['a1'] })
+    expect(await admin.listTopics()).not.toContain('a1')
+  })
+})

@@ -1,0 +1,87 @@
+/** kafkajs 2.2.4 against brook's Kafka listener: producer (plain and idempotent), consumer group, admin. */
+import { type Consumer, Kafka, logLevel } from 'kafkajs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Brook, startBrook } from './support.ts'
+
+describe('kafkajs interop', () => {
+  let brook: Brook
+  let kafka: Kafka
+  beforeAll(async () => {
+    brook = await startBrook()
+    kafka = new Kafka({
+      clientId: 'kjs',
+      brokers: [`127.0.0.1:${brook.port}`],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 3, initialRetryTime: 100 },
+    })
+  })
+  afterAll(async () => {
+    await brook?.close()
+  })
+
+  it('admin creates, describes and lists; producer and idempotent producer write; a group reads and commits', async () => {
+    const admin = kafka.admin()
+    await admin.connect()
+    expect(
+      await admin.createTopics({ topics: [{ topic: 'kjs', numPartitions: 2 }], waitForLeaders: true }),
+    ).toBe(true)
+    const meta = await admin.fetchTopicMetadata({ topics: ['kjs'] })
+    expect(meta.topics[0]!.partitions.map((p) => p.partitionId).sort()).toEqual([0, 1])
+    expect(await admin.listTopics()).toContain('kjs')
+
+    const producer = kafka.producer()
+    await producer.connect()
+    const sent = await producer.send({
+      topic: 'kjs',
+      messages: Array.from({ length: 10 }, (_, i) => ({
+        key: `k${i}`,
+        value: `plain-${i}`,
+        headers: { h: `x${i}` },
+      })),
+    })
+    expect(sent.every((r) => r.errorCode === 0)).toBe(true)
+    await producer.disconnect()
+
+    const idem = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+    await idem.connect()
+    for (let i = 0; i < 3; i++) {
+      await idem.send({ topic: 'kjs', acks: -1, messages: [{ key: `i${i}`, value: `idem-${i}` }] })
+    }
+    await idem.disconnect()
+
+    const consumer: Consumer = kafka.consumer({
+      groupId: 'kjs-group',
+      maxWaitTimeInMs: 200,
+      heartbeatInterval: 500,
+    })
+    await consumer.connect()
+    await consumer.subscribe({ topic: 'kjs', fromBeginning: true })
+    const got: { value: string; header: string | undefined }[] = []
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        got.push({ value: message.value!.toString(), header: message.headers?.h?.toString() })
+      },
+    })
+    const deadline = Date.now() + 20_000
+    while (got.length < 13 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(got.map((g) => g.value).sort()).toEqual(
+      [...Array.from({ length: 10 }, (_, i) => `plain-${i}`), 'idem-0', 'idem-1', 'idem-2'].sort(),
+    )
+    expect(got.find((g) => g.value === 'plain-3')!.header).toBe('x3')
+
+    const groups = await admin.listGroups()
+    expect(groups.groups).toContainEqual({ groupId: 'kjs-group', protocolType: 'consumer' })
+    const described = await admin.describeGroups(['kjs-group'])
+    expect(described.groups[0]!.state).toBe('Stable')
+    expect(described.groups[0]!.members).toHaveLength(1)
+    await consumer.stop()
+    await consumer.disconnect()
+
+    const offsets = await admin.fetchOffsets({ groupId: 'kjs-group', topics: ['kjs'] })
+    const total = offsets[0]!.partitions.reduce((n, p) => n + Number(p.offset), 0)
+    expect(total).toBe(13)
+    const topicOffsets = await admin.fetchTopicOffsets('kjs')
+    expect(topicOffsets.reduce((n, p) => n + Number(p.high), 0)).toBe(13)
+    await admin.disconnect()
+  }, 60_000)
+})
