@@ -2,7 +2,9 @@
  * @module Client benchmark: produce and consume through the kafkajs-shaped client, in-process, on
  * `MemoryStore`, with 100-byte values in sends/batches of 1,000 — next to the raw codec path
  * (encodeBatch / decodeRecords of the same batches) measured in the same run, and the ratio.
- * Run alone with `npx tsx bench/client.ts`.
+ * Each row also gives records per CPU-second of this process, which stays meaningful when other
+ * processes share the machine; the client/raw ratios are computed from those.
+ * Run alone with `npx tsx bench/client.ts [records]`.
  */
 import { pathToFileURL } from 'node:url'
 import { Broker } from '../src/core/broker.ts'
@@ -24,33 +26,39 @@ function values(): Uint8Array[] {
   })
 }
 
-function messages(): Message[] {
-  return values().map((value) => ({ value }))
+/** Bytes per record as stored and fetched (for MB/s): one 1,000-record batch divided by its count. */
+const BYTES_PER_RECORD =
+  encodeBatch({ records: values().map((value) => ({ value, timestamp: 0 })) }).length / PER_SEND
+
+/** Wall and CPU time of a measured stretch. */
+class Timer {
+  private readonly wall = performance.now()
+  private readonly cpu = process.cpuUsage()
+  stop(name: string, records: number, note: string): { row: BenchRow; cpuRate: number } {
+    const seconds = (performance.now() - this.wall) / 1000
+    const u = process.cpuUsage(this.cpu)
+    const cpuRate = records / ((u.user + u.system) / 1e6)
+    const cpuNote = `${Math.round(cpuRate).toLocaleString('en-US')} rec/CPU-s`
+    return {
+      row: { name, records, bytes: records * BYTES_PER_RECORD, seconds, note: `${note}; ${cpuNote}` },
+      cpuRate,
+    }
+  }
 }
 
-/** Bytes produced per record on the wire (for MB/s): one 1,000-record batch divided by its count. */
-function bytesPerRecord(): number {
-  const now = Date.now()
-  return encodeBatch({ records: values().map((value) => ({ value, timestamp: now })) }).length / PER_SEND
-}
+type Measured = { row: BenchRow; cpuRate: number }
 
-async function produceRow(
-  name: string,
-  records: number,
-  inFlight: number,
-  note: string,
-): Promise<{ row: BenchRow; broker: Broker }> {
+async function produce(name: string, records: number, inFlight: number, note: string) {
   const broker = await Broker.open({ store: new MemoryStore() })
   const brook = createBrook({ service: broker })
-  await brook.admin().createTopics({ topics: [{ topic: 'bench', numPartitions: PARTITIONS }] })
+  const admin = brook.admin()
+  await admin.createTopics({ topics: [{ topic: 'bench', numPartitions: PARTITIONS }, { topic: 'warm' }] })
   const producer = brook.producer()
   await producer.connect()
-  const msgs = messages()
+  const msgs: Message[] = values().map((value) => ({ value }))
   // Warm-up on another topic so JIT compilation stays out of the measured figure.
-  await brook.admin().createTopics({ topics: [{ topic: 'warm', numPartitions: 1 }] })
-  for (let i = 0; i < 50; i++) await producer.send({ topic: 'warm', messages: msgs })
+  for (let i = 0; i < 300; i++) await producer.send({ topic: 'warm', messages: msgs })
   const sends = Math.ceil(records / PER_SEND)
-  const start = performance.now()
   let next = 0
   const lane = async () => {
     while (next < sends) {
@@ -58,129 +66,112 @@ async function produceRow(
       await producer.send({ topic: 'bench', messages: msgs })
     }
   }
+  const t = new Timer()
   await Promise.all(Array.from({ length: inFlight }, lane))
-  const seconds = (performance.now() - start) / 1000
-  const n = sends * PER_SEND
-  return { row: { name, records: n, bytes: n * bytesPerRecord(), seconds, note }, broker }
+  return { ...t.stop(name, sends * PER_SEND, note), broker }
 }
 
-async function consumeRow(
+async function consume(
   broker: Broker,
   name: string,
   mode: 'batch' | 'message',
   records: number,
   note: string,
-): Promise<BenchRow> {
-  const brook = createBrook({ service: broker })
-  const consumer = brook.consumer({ groupId: `bench-${mode}`, maxWaitTimeInMs: 50 })
+) {
+  const consumer = createBrook({ service: broker }).consumer({
+    groupId: `bench-${mode}`,
+    maxWaitTimeInMs: 50,
+  })
   await consumer.subscribe({ topic: 'bench', fromBeginning: true })
   let count = 0
-  let start = 0
+  let timer: Timer | null = null
   let done: () => void = () => {}
   const finished = new Promise<void>((r) => {
     done = r
   })
+  // Timing starts at the first delivery, so joining the group is not counted.
   const tick = (n: number) => {
-    if (start === 0) start = performance.now()
+    timer ??= new Timer()
     count += n
     if (count >= records) done()
   }
   if (mode === 'batch') await consumer.run({ eachBatch: async ({ batch }) => tick(batch.messages.length) })
   else await consumer.run({ eachMessage: () => tick(1) })
   await finished
-  // Timing starts at the first delivered batch, so joining the group is not counted.
-  const seconds = (performance.now() - start) / 1000
+  const m = timer!.stop(name, count, note)
   await consumer.disconnect()
-  return { name, records: count, bytes: count * bytesPerRecord(), seconds, note }
+  return m
 }
 
-function codecRows(ms: number): BenchRow[] {
+function codec(ms: number): { encode: Measured; decode: Measured } {
   const now = Date.now()
-  const input = {
-    records: values().map((value): RecordInput => ({ value, timestamp: now })),
-    producerId: 1,
-    producerEpoch: 0,
-    baseSequence: 0,
-  }
+  const records = values().map((value): RecordInput => ({ value, timestamp: now }))
+  const input = { records, producerId: 1, producerEpoch: 0, baseSequence: 0 }
   const batch = encodeBatch(input)
-  const time = (name: string, fn: () => void, note: string): BenchRow => {
+  let sink = 0
+  const time = (name: string, fn: () => void, note: string): Measured => {
     for (let i = 0; i < 100; i++) fn()
     let calls = 0
+    const t = new Timer()
     const start = performance.now()
     while (performance.now() - start < ms) {
       for (let i = 0; i < 8; i++) fn()
       calls += 8
     }
-    const seconds = (performance.now() - start) / 1000
-    return { name, records: calls * PER_SEND, bytes: calls * batch.length, seconds, note }
+    return t.stop(name, calls * PER_SEND, note)
   }
-  let sink = 0
-  const rows = [
-    time(
-      'raw encodeBatch',
-      () => {
-        sink += encodeBatch(input).length
-      },
-      'same 1,000 × 100 B batch',
-    ),
-    time(
-      'raw decodeRecords',
-      () => {
-        sink += decodeRecords(batch).length
-      },
-      'CRC checked',
-    ),
-  ]
+  const encode = time(
+    'raw encodeBatch',
+    () => {
+      sink += encodeBatch(input).length
+    },
+    '1,000 × 100 B, CRC computed',
+  )
+  const decode = time(
+    'raw decodeRecords',
+    () => {
+      sink += decodeRecords(batch).length
+    },
+    'CRC checked',
+  )
   if (sink === 0.5) console.log(sink)
-  return rows
+  return { encode, decode }
 }
 
 export async function benchClient(records = 1_000_000): Promise<BenchRow[]> {
-  const rows: BenchRow[] = []
-  const [rawEncode, rawDecode] = codecRows(1000)
-  const p1 = await produceRow(
+  const raw = codec(1000)
+  const p1 = await produce(
     'client produce',
     records,
     1,
-    `send() × ${PER_SEND}, one at a time, acks=all, idempotent`,
+    `send() of ${PER_SEND}, awaited, acks=all, idempotent`,
   )
-  rows.push(p1.row)
-  const c1 = await consumeRow(
+  const c1 = await consume(
     p1.broker,
     'client consume eachBatch',
     'batch',
     p1.row.records,
     `${PARTITIONS} partitions, CRC checked`,
   )
-  const c2 = await consumeRow(
-    p1.broker,
-    'client consume eachMessage',
-    'message',
-    p1.row.records,
-    'sync handler',
-  )
+  const c2 = await consume(p1.broker, 'client consume eachMessage', 'message', p1.row.records, 'sync handler')
   await p1.broker.close()
-  const p4 = await produceRow('client produce ×4 in flight', records, 4, '4 concurrent send() loops')
+  const p4 = await produce('client produce ×4 in flight', records, 4, '4 concurrent send() loops')
   await p4.broker.close()
-  rows.push(p4.row, c1, c2, rawEncode!, rawDecode!)
-  const ratio = (a: BenchRow, b: BenchRow) => (a.records / a.seconds / (b.records / b.seconds)).toFixed(2)
-  rows.push({
-    name: 'produce ÷ raw encode',
-    records: 0,
-    bytes: 0,
-    seconds: 1,
-    note: `${ratio(p1.row, rawEncode!)} (client/raw)`,
-  })
-  rows.push({
-    name: 'consume ÷ raw decode',
-    records: 0,
-    bytes: 0,
-    seconds: 1,
-    note: `${ratio(c1, rawDecode!)} (eachBatch/raw)`,
-  })
-  return rows
+  const vs = (m: Measured, base: Measured, what: string) => {
+    m.row.note = `${m.row.note}; ${(m.cpuRate / base.cpuRate).toFixed(2)}× ${what}`
+    return m.row
+  }
+  return [
+    vs(p1, raw.encode, 'raw encode'),
+    vs(p4, raw.encode, 'raw encode'),
+    vs(c1, raw.decode, 'raw decode'),
+    vs(c2, raw.decode, 'raw decode'),
+    raw.encode.row,
+    raw.decode.row,
+  ]
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  printTable(await benchClient(), 'raw encodeBatch')
+  const n = Number(process.argv[2] ?? 1_000_000)
+  printTable(await benchClient(n), 'raw encodeBatch')
 }

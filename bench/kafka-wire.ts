@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Broker } from '../src/core/broker.ts'
@@ -334,8 +334,11 @@ if (rawAt > 0) {
 } else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const rows = await benchKafkaWire()
   const pick = (...names: string[]) => rows.filter((r) => names.includes(r.name))
+  // Shared machines skew these figures: print how busy this one was.
+  const load = loadavg().map((l) => l.toFixed(1))
   console.log(
-    `Kafka wire: ${RECORDS.toLocaleString('en-US')} records of ${VALUE_BYTES} bytes, one partition\n`,
+    `Kafka wire: ${RECORDS.toLocaleString('en-US')} records of ${VALUE_BYTES} bytes, one partition; ` +
+      `${cpus().length} CPUs, load average ${load.join(' ')}\n`,
   )
   printTable(
     pick('in-process append', 'wire produce (raw)', 'kcat -P (acks=1)', 'kafka-python produce'),

@@ -119,7 +119,7 @@ describe('assignor properties', () => {
           }
           expect(owners.size).toBe(expected)
         }),
-        { numRuns: 300 },
+        { numRuns: 200 },
       )
     })
   }
@@ -138,7 +138,7 @@ describe('assignor properties', () => {
           expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1)
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     )
   })
 

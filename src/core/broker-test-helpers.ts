@@ -1,9 +1,9 @@
 /** @module Small helpers shared by the broker tests (not part of the public API). */
 
 import type { Broker } from './broker.ts'
-import type { Acks, ProducePartitionResult } from './service.ts'
 import type { BatchInput } from './record-batch.ts'
 import { decodeRecords, encodeBatch, splitBatches } from './record-batch.ts'
+import type { Acks, ProducePartitionResult } from './service.ts'
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()
@@ -22,12 +22,21 @@ export async function produce(
   bytes: Uint8Array,
   acks: Acks = -1,
 ): Promise<ProducePartitionResult> {
-  const r = await broker.produce({ acks, timeoutMs: 1000, topics: [{ name: topic, partitions: [{ partition, records: bytes }] }] })
+  const r = await broker.produce({
+    acks,
+    timeoutMs: 1000,
+    topics: [{ name: topic, partitions: [{ partition, records: bytes }] }],
+  })
   return r.topics[0]!.partitions[0]!
 }
 
 /** Every record of a partition from `offset`, as [offset, value]. */
-export async function consume(broker: Broker, topic: string, partition: number, offset = 0): Promise<[number, string][]> {
+export async function consume(
+  broker: Broker,
+  topic: string,
+  partition: number,
+  offset = 0,
+): Promise<[number, string][]> {
   const out: [number, string][] = []
   for (;;) {
     const r = await broker.fetch({

@@ -11,14 +11,25 @@ import { errorName } from './errors.ts'
 import { MemoryStore } from './memory-store.ts'
 import { encodeBatch } from './record-batch.ts'
 
-const CLEAR_ERRORS = ['CORRUPT_MESSAGE', 'INVALID_RECORD', 'MESSAGE_TOO_LARGE', 'UNSUPPORTED_COMPRESSION_TYPE']
+const CLEAR_ERRORS = [
+  'CORRUPT_MESSAGE',
+  'INVALID_RECORD',
+  'MESSAGE_TOO_LARGE',
+  'UNSUPPORTED_COMPRESSION_TYPE',
+]
 
 const recordArb = fc.record({
   key: fc.option(fc.uint8Array({ maxLength: 8 }), { nil: null }),
   value: fc.option(fc.uint8Array({ maxLength: 40 }), { nil: null }),
-  headers: fc.array(fc.record({ key: fc.string({ maxLength: 4 }), value: fc.option(fc.uint8Array({ maxLength: 4 }), { nil: null }) }), {
-    maxLength: 2,
-  }),
+  headers: fc.array(
+    fc.record({
+      key: fc.string({ maxLength: 4 }),
+      value: fc.option(fc.uint8Array({ maxLength: 4 }), { nil: null }),
+    }),
+    {
+      maxLength: 2,
+    },
+  ),
   timestamp: fc.integer({ min: 0, max: 2 ** 42 }),
 })
 const validBatch = fc
@@ -26,7 +37,10 @@ const validBatch = fc
   .map((records) => encodeBatch({ records }))
 
 /** Byte edits that always change a valid batch somewhere its magic, length or CRC must catch. */
-const flips = fc.array(fc.record({ at: fc.nat(), xor: fc.integer({ min: 1, max: 255 }) }), { minLength: 1, maxLength: 4 })
+const flips = fc.array(fc.record({ at: fc.nat(), xor: fc.integer({ min: 1, max: 255 }) }), {
+  minLength: 1,
+  maxLength: 4,
+})
 
 const input: fc.Arbitrary<Uint8Array> = fc.oneof(
   // Random bytes.
@@ -41,7 +55,9 @@ const input: fc.Arbitrary<Uint8Array> = fc.oneof(
   // Truncated batches.
   fc.tuple(validBatch, fc.nat()).map(([b, n]) => b.subarray(0, n % b.length)),
   // A valid batch followed by garbage, or by a damaged second batch.
-  fc.tuple(validBatch, fc.uint8Array({ minLength: 1, maxLength: 80 })).map(([b, g]) => new Uint8Array([...b, ...g])),
+  fc
+    .tuple(validBatch, fc.uint8Array({ minLength: 1, maxLength: 80 }))
+    .map(([b, g]) => new Uint8Array([...b, ...g])),
   fc.tuple(validBatch, validBatch, fc.nat(), fc.integer({ min: 1, max: 255 })).map(([a, b, at, xor]) => {
     const second = b.slice()
     second[16 + (at % (second.length - 16))]! ^= xor
@@ -61,7 +77,12 @@ it('answers 10,000 random or damaged buffers with clear errors and leaves the lo
   const broker = await Broker.open({ store })
   await broker.createTopics({ topics: [{ name: 't' }] })
   const enc = new TextEncoder()
-  await produce(broker, 't', 0, encodeBatch({ records: [{ value: enc.encode('before') }, { value: enc.encode('fuzz') }] }))
+  await produce(
+    broker,
+    't',
+    0,
+    encodeBatch({ records: [{ value: enc.encode('before') }, { value: enc.encode('fuzz') }] }),
+  )
   const before = await consume(broker, 't', 0)
   const bytesBefore = store.sizeBytes()
   const seen = new Set<string>()
@@ -80,5 +101,72 @@ it('answers 10,000 random or damaged buffers with clear errors and leaves the lo
   expect(await consume(broker, 't', 0)).toEqual(before)
   // The damage was caught by more than one check.
   expect(seen.size).toBeGreaterThan(1)
+  await broker.close()
+})
+
+it('answers malformed requests with Kafka errors, never a TypeError or RangeError', async () => {
+  const broker = await Broker.open({ store: new MemoryStore() })
+  await broker.createTopics({ topics: [{ name: 't', numPartitions: 2 }] })
+  await produce(broker, 't', 0, encodeBatch({ records: [{ value: new Uint8Array(3) }] }))
+  const junk = fc.oneof(
+    fc.anything(),
+    fc.record({
+      topics: fc.oneof(
+        fc.anything(),
+        fc.array(
+          fc.record({
+            name: fc.oneof(fc.constant('t'), fc.anything()),
+            partitions: fc.oneof(
+              fc.anything(),
+              fc.array(
+                fc.record({
+                  partition: fc.oneof(fc.integer({ min: -2, max: 3 }), fc.anything()),
+                  fetchOffset: fc.oneof(fc.integer({ min: -2, max: 3 }), fc.double(), fc.anything()),
+                  offset: fc.oneof(fc.integer({ min: -2, max: 3 }), fc.anything()),
+                  timestamp: fc.oneof(fc.integer({ min: -6, max: 3 }), fc.anything()),
+                  partitionMaxBytes: fc.oneof(fc.integer({ min: -1, max: 100 }), fc.anything()),
+                  records: fc.oneof(fc.uint8Array({ maxLength: 80 }), fc.anything()),
+                  count: fc.oneof(fc.integer({ min: -1, max: 4 }), fc.anything()),
+                }),
+                { maxLength: 3 },
+              ),
+            ),
+            count: fc.oneof(fc.integer({ min: -1, max: 4 }), fc.anything()),
+            numPartitions: fc.oneof(fc.integer({ min: -1, max: 4 }), fc.anything()),
+            configs: fc.anything(),
+          }),
+          { maxLength: 3 },
+        ),
+      ),
+      acks: fc.oneof(fc.constantFrom(-1, 0, 1), fc.anything()),
+      maxWaitMs: fc.constant(0),
+      minBytes: fc.anything(),
+      maxBytes: fc.anything(),
+      allowAutoTopicCreation: fc.anything(),
+    }),
+  )
+  const calls: ((req: never) => Promise<unknown>)[] = [
+    (r) => broker.metadata(r),
+    (r) => broker.createTopics(r),
+    (r) => broker.createPartitions(r),
+    (r) => broker.describeConfigs(r),
+    (r) => broker.produce(r),
+    (r) => broker.fetch(r),
+    (r) => broker.listOffsets(r),
+    (r) => broker.deleteRecords(r),
+    (r) => broker.initProducerId(r),
+  ]
+  await fc.assert(
+    fc.asyncProperty(fc.nat(calls.length - 1), junk, async (which, req) => {
+      try {
+        await calls[which]!(req as never)
+      } catch (e) {
+        expect((e as Error).name).toBe('BrookError')
+      }
+    }),
+    { numRuns: 2000, seed: 7 },
+  )
+  // Whatever happened to other topics, the first record is still there.
+  expect((await consume(broker, 't', 0)).map(([o]) => o)).toEqual(expect.arrayContaining([0]))
   await broker.close()
 })

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { Broker } from './broker.ts'
 import { consume, produce, records } from './broker-test-helpers.ts'
 import { ManualClock } from './clock.ts'
+import { crc32c } from './crc32c.ts'
 import { errorCode, errorName } from './errors.ts'
 import { MemoryStore } from './memory-store.ts'
 import { decodeRecords, readBatchHeader, splitBatches } from './record-batch.ts'
@@ -14,7 +15,12 @@ const open = (options: Partial<Parameters<typeof Broker.open>[0]> = {}) =>
 
 const names = (codes: { errorCode: number }[]) => codes.map((c) => errorName(c.errorCode))
 
-function fetchReq(topic: string, partition: number, fetchOffset: number, extra: Partial<FetchRequest> = {}): FetchRequest {
+function fetchReq(
+  topic: string,
+  partition: number,
+  fetchOffset: number,
+  extra: Partial<FetchRequest> = {},
+): FetchRequest {
   return {
     maxWaitMs: 0,
     minBytes: 1,
@@ -41,7 +47,10 @@ describe('Broker topics', () => {
     expect(byName['retention.ms']).toMatchObject({ value: '1000', isDefault: false })
     expect(byName['max.message.bytes']).toMatchObject({ value: '1048588', isDefault: true })
     expect(byName['cleanup.policy']).toMatchObject({ value: 'delete', isDefault: true })
-    expect(names(await broker.deleteTopics(['orders', 'nope']))).toEqual(['NONE', 'UNKNOWN_TOPIC_OR_PARTITION'])
+    expect(names(await broker.deleteTopics(['orders', 'nope']))).toEqual([
+      'NONE',
+      'UNKNOWN_TOPIC_OR_PARTITION',
+    ])
     expect((await broker.metadata({ topics: null })).topics.map((t) => t.name)).toEqual(['logs'])
     expect(names(await broker.describeConfigs(['orders']))).toEqual(['UNKNOWN_TOPIC_OR_PARTITION'])
     await broker.close()
@@ -55,7 +64,9 @@ describe('Broker topics', () => {
     expect(names(r)).toEqual([...bad.map(() => 'INVALID_TOPIC_EXCEPTION'), ...good.map(() => 'NONE')])
     expect(r[0]!.errorMessage).toMatch(/INVALID_TOPIC_EXCEPTION/)
     // '.' and '_' collide, as in Kafka.
-    expect(names(await broker.createTopics({ topics: [{ name: 'A-b.c_9' }] }))).toEqual(['INVALID_TOPIC_EXCEPTION'])
+    expect(names(await broker.createTopics({ topics: [{ name: 'A-b.c_9' }] }))).toEqual([
+      'INVALID_TOPIC_EXCEPTION',
+    ])
     await broker.close()
   })
 
@@ -89,7 +100,9 @@ describe('Broker topics', () => {
       'NONE',
     ])
     expect(r[5]!.errorMessage).toContain('no.such.config')
-    expect(names(await broker.createTopics({ topics: [{ name: 'v' }], validateOnly: true }))).toEqual(['NONE'])
+    expect(names(await broker.createTopics({ topics: [{ name: 'v' }], validateOnly: true }))).toEqual([
+      'NONE',
+    ])
     expect(broker.topicNames()).toEqual(['ok', 't'])
     await broker.close()
   })
@@ -112,7 +125,9 @@ describe('Broker topics', () => {
   it('keeps topics, configs and data across a restart; a recreated topic starts empty', async () => {
     const store = new MemoryStore()
     const broker = await Broker.open({ store })
-    await broker.createTopics({ topics: [{ name: 't', numPartitions: 2, configs: { 'retention.bytes': '5000' } }] })
+    await broker.createTopics({
+      topics: [{ name: 't', numPartitions: 2, configs: { 'retention.bytes': '5000' } }],
+    })
     await produce(broker, 't', 1, records(['a', 'b']))
     await broker.close()
     const again = await Broker.open({ store: store.reopen() })
@@ -142,7 +157,10 @@ describe('Broker metadata', () => {
       { errorCode: 0, partition: 0, leader: 7, replicas: [7], isr: [7] },
       { errorCode: 0, partition: 1, leader: 7, replicas: [7], isr: [7] },
     ])
-    expect(md.topics[1]).toMatchObject({ name: 'missing', errorCode: errorCode('UNKNOWN_TOPIC_OR_PARTITION') })
+    expect(md.topics[1]).toMatchObject({
+      name: 'missing',
+      errorCode: errorCode('UNKNOWN_TOPIC_OR_PARTITION'),
+    })
     expect((await broker.metadata({ topics: [] })).topics).toEqual([])
     expect(await broker.findCoordinator('g')).toEqual({ errorCode: 0, nodeId: 7, host: 'h', port: 1234 })
     await broker.close()
@@ -150,9 +168,9 @@ describe('Broker metadata', () => {
 
   it('auto-creates topics only when the broker and the request allow it', async () => {
     const broker = await open({ autoCreateTopics: true, defaultPartitions: 3 })
-    expect((await broker.metadata({ topics: ['a'], allowAutoTopicCreation: false })).topics[0]!.errorCode).toBe(
-      errorCode('UNKNOWN_TOPIC_OR_PARTITION'),
-    )
+    expect(
+      (await broker.metadata({ topics: ['a'], allowAutoTopicCreation: false })).topics[0]!.errorCode,
+    ).toBe(errorCode('UNKNOWN_TOPIC_OR_PARTITION'))
     const md = await broker.metadata({ topics: ['a', 'bad name'], allowAutoTopicCreation: true })
     expect(md.topics[0]).toMatchObject({ name: 'a', errorCode: 0 })
     expect(md.topics[0]!.partitions).toHaveLength(3)
@@ -163,7 +181,9 @@ describe('Broker metadata', () => {
     expect((await off.metadata({ topics: ['a'], allowAutoTopicCreation: true })).topics[0]!.errorCode).toBe(
       errorCode('UNKNOWN_TOPIC_OR_PARTITION'),
     )
-    expect(errorName((await produce(off, 'a', 0, records(['x']))).errorCode)).toBe('UNKNOWN_TOPIC_OR_PARTITION')
+    expect(errorName((await produce(off, 'a', 0, records(['x']))).errorCode)).toBe(
+      'UNKNOWN_TOPIC_OR_PARTITION',
+    )
     await off.close()
   })
 })
@@ -172,7 +192,11 @@ describe('Broker produce', () => {
   it('appends, answers base offsets, and serves the records back', async () => {
     const broker = await open()
     await broker.createTopics({ topics: [{ name: 't', numPartitions: 2 }] })
-    expect(await produce(broker, 't', 0, records(['a', 'b']))).toMatchObject({ errorCode: 0, baseOffset: 0, logAppendTimeMs: -1 })
+    expect(await produce(broker, 't', 0, records(['a', 'b']))).toMatchObject({
+      errorCode: 0,
+      baseOffset: 0,
+      logAppendTimeMs: -1,
+    })
     expect((await produce(broker, 't', 0, records(['c']), 1)).baseOffset).toBe(2)
     expect((await produce(broker, 't', 1, records(['z']), 0)).baseOffset).toBe(0)
     expect(await consume(broker, 't', 0)).toEqual([
@@ -200,7 +224,15 @@ describe('Broker produce', () => {
       broker.produce({
         acks: 1,
         timeoutMs: 1000,
-        topics: [{ name: 't', partitions: [{ partition: 0, records: b }, { partition: 1, records: b }] }],
+        topics: [
+          {
+            name: 't',
+            partitions: [
+              { partition: 0, records: b },
+              { partition: 1, records: b },
+            ],
+          },
+        ],
       }),
     )
     const offsets = (await Promise.all(sends)).map((r) => r.topics[0]!.partitions.map((p) => p.baseOffset))
@@ -215,7 +247,9 @@ describe('Broker produce', () => {
 
   it('answers per-partition errors for bad input and leaves the log as it was', async () => {
     const broker = await open()
-    await broker.createTopics({ topics: [{ name: 't' }, { name: 'small', configs: { 'max.message.bytes': '100' } }] })
+    await broker.createTopics({
+      topics: [{ name: 't' }, { name: 'small', configs: { 'max.message.bytes': '100' } }],
+    })
     await produce(broker, 't', 0, records(['kept']))
     const good = records(['x'])
     const flipped = good.slice()
@@ -240,6 +274,7 @@ describe('Broker produce', () => {
         },
         { name: 'small', partitions: [{ partition: 0, records: records(['y'.repeat(200)]) }] },
         { name: 'missing', partitions: [{ partition: 0, records: good }] },
+        { name: 'bad/name', partitions: [{ partition: 0, records: good }] },
       ],
     })
     expect(r.topics.map((t) => names(t.partitions))).toEqual([
@@ -254,6 +289,7 @@ describe('Broker produce', () => {
       ],
       ['MESSAGE_TOO_LARGE'],
       ['UNKNOWN_TOPIC_OR_PARTITION'],
+      ['INVALID_TOPIC_EXCEPTION'],
     ])
     expect(r.topics[0]!.partitions[0]!.baseOffset).toBe(-1)
     expect(await consume(broker, 't', 0)).toEqual([[0, 'kept']])
@@ -280,6 +316,12 @@ describe('Broker produce', () => {
       ],
     })
     expect(errorName((await produce(broker, 't', 0, withGap)).errorCode)).toBe('INVALID_RECORD')
+    // An undefined compression codec (5-7), even with a valid CRC.
+    const codec7 = records(['z'])
+    const v = new DataView(codec7.buffer)
+    v.setInt16(21, v.getInt16(21) | 7)
+    v.setUint32(17, crc32c(codec7, 21))
+    expect(errorName((await produce(broker, 't', 0, codec7)).errorCode)).toBe('UNSUPPORTED_COMPRESSION_TYPE')
     expect((await produce(broker, 't', 0, gappy)).baseOffset).toBe(0)
     expect(broker.log('t', 0)!.highWatermark).toBe(2)
     await broker.close()
@@ -288,7 +330,9 @@ describe('Broker produce', () => {
   it('stamps LogAppendTime when the topic asks for it', async () => {
     const clock = new ManualClock(5_000_000)
     const broker = await open({ clock })
-    await broker.createTopics({ topics: [{ name: 't', configs: { 'message.timestamp.type': 'LogAppendTime' } }] })
+    await broker.createTopics({
+      topics: [{ name: 't', configs: { 'message.timestamp.type': 'LogAppendTime' } }],
+    })
     const r = await produce(broker, 't', 0, records(['a', 'b'], {}, 42))
     expect(r.logAppendTimeMs).toBe(5_000_000)
     const f = await broker.fetch(fetchReq('t', 0, 0))
@@ -473,6 +517,16 @@ describe('Broker fetch', () => {
     await broker.close()
   })
 
+  it('answers a waiting fetch at once when its topic is deleted', async () => {
+    const broker = await open()
+    await broker.createTopics({ topics: [{ name: 't' }] })
+    const pending = broker.fetch(fetchReq('t', 0, 0, { maxWaitMs: 60_000 }))
+    await new Promise((r) => setTimeout(r, 5))
+    await broker.deleteTopics(['t'])
+    expect(names((await pending).topics[0]!.partitions)).toEqual(['UNKNOWN_TOPIC_OR_PARTITION'])
+    await broker.close()
+  })
+
   it('answers pending fetches when the broker closes, and refuses calls after', async () => {
     const broker = await open()
     await broker.createTopics({ topics: [{ name: 't' }] })
@@ -492,7 +546,9 @@ describe('Broker offsets', () => {
     await produce(broker, 't', 0, records(['c'], {}, 5000))
     await produce(broker, 't', 0, records(['d'], {}, 3000))
     const ask = async (timestamp: number) => {
-      const r = await broker.listOffsets({ topics: [{ name: 't', partitions: [{ partition: 0, timestamp }] }] })
+      const r = await broker.listOffsets({
+        topics: [{ name: 't', partitions: [{ partition: 0, timestamp }] }],
+      })
       const p = r.topics[0]!.partitions[0]!
       return [p.offset, p.timestamp, errorName(p.errorCode)]
     }
@@ -506,7 +562,9 @@ describe('Broker offsets', () => {
     await broker.deleteRecords({ topics: [{ name: 't', partitions: [{ partition: 0, offset: 1 }] }] })
     expect(await ask(-2)).toEqual([1, -1, 'NONE'])
     expect(await ask(0)).toEqual([1, 1000, 'NONE'])
-    const missing = await broker.listOffsets({ topics: [{ name: 'x', partitions: [{ partition: 0, timestamp: -1 }] }] })
+    const missing = await broker.listOffsets({
+      topics: [{ name: 'x', partitions: [{ partition: 0, timestamp: -1 }] }],
+    })
     expect(names(missing.topics[0]!.partitions)).toEqual(['UNKNOWN_TOPIC_OR_PARTITION'])
     await broker.close()
   })
@@ -589,11 +647,20 @@ describe('Broker groups', () => {
       generationId: -1,
       memberId: '',
       topics: [
-        { name: 't', partitions: [{ partition: 0, offset: 1 }, { partition: 1, offset: 1 }] },
+        {
+          name: 't',
+          partitions: [
+            { partition: 0, offset: 1 },
+            { partition: 1, offset: 1 },
+          ],
+        },
         { name: 'x', partitions: [{ partition: 0, offset: 1 }] },
       ],
     })
-    expect(r.topics.map((t) => names(t.partitions))).toEqual([['NONE', 'UNKNOWN_TOPIC_OR_PARTITION'], ['UNKNOWN_TOPIC_OR_PARTITION']])
+    expect(r.topics.map((t) => names(t.partitions))).toEqual([
+      ['NONE', 'UNKNOWN_TOPIC_OR_PARTITION'],
+      ['UNKNOWN_TOPIC_OR_PARTITION'],
+    ])
     const f = await broker.offsetFetch({ groupId: 'g', topics: [{ name: 't', partitions: [0] }] })
     expect(f.topics[0]!.partitions[0]!.offset).toBe(1)
     await broker.close()
@@ -607,7 +674,9 @@ describe('Broker batches', () => {
     await produce(broker, 't', 0, records(['a', 'b']))
     await produce(broker, 't', 0, records(['c']))
     const f = await broker.fetch(fetchReq('t', 0, 0))
-    expect(splitBatches(f.topics[0]!.partitions[0]!.records).map((b) => readBatchHeader(b).baseOffset)).toEqual([0, 2])
+    expect(
+      splitBatches(f.topics[0]!.partitions[0]!.records).map((b) => readBatchHeader(b).baseOffset),
+    ).toEqual([0, 2])
     await broker.close()
   })
 })

@@ -5,15 +5,17 @@
  * consumer-group calls to the `GroupCoordinator`.
  */
 
+import type { PartitionLookup } from './broker-fetch.ts'
+import { FetchHandler } from './broker-fetch.ts'
+import { deleteRecords, listOffsets } from './broker-offsets.ts'
 import type { Clock } from './clock.ts'
 import { systemClock } from './clock.ts'
-import type { KafkaErrorName } from './errors.ts'
-import { BrookError, errorCode, isBrookError } from './errors.ts'
+import { BrookError } from './errors.ts'
 import { FetchWaiters, partitionKey } from './fetch-waiter.ts'
 import { GroupCoordinator } from './group-coordinator.ts'
 import { logMetaKey, PartitionLog } from './partition-log.ts'
 import { checkProduceRecords } from './produce-validation.ts'
-import { decodeRecordsAsync } from './record-batch.ts'
+import { code, errorCodeOf, errorMessageOf, isInt, NONE, nameOf, show } from './request-values.ts'
 import type {
   BrokerService,
   CreatePartitionsRequest,
@@ -23,7 +25,6 @@ import type {
   DeleteRecordsResponse,
   DescribeConfigsResult,
   DescribedGroup,
-  FetchPartitionResult,
   FetchRequest,
   FetchResponse,
   HeartbeatRequest,
@@ -49,7 +50,6 @@ import type {
   TopicMetadata,
   TopicResult,
 } from './service.ts'
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from './service.ts'
 import type { Json, Store } from './store.ts'
 import type { LogConfig } from './topic-config.ts'
 import {
@@ -105,18 +105,6 @@ const PRODUCER_ID_KEY = 'broker/producerIdBlock'
 const PRODUCER_ID_BLOCK = 1000
 const MAX_PARTITIONS = 10_000
 const MAX_EPOCH = 32_767
-const NONE = 0
-
-const code = (name: KafkaErrorName): number => errorCode(name)
-
-function errorCodeOf(e: unknown): number {
-  return isBrookError(e) ? e.code : code('UNKNOWN_SERVER_ERROR')
-}
-
-function errorMessageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
-}
-
 /** Kafka's topic ids: 16 random bytes, printed as unpadded URL-safe base64. */
 function newId(): string {
   const b = new Uint8Array(16)
@@ -124,10 +112,6 @@ function newId(): string {
   let s = ''
   for (const x of b) s += String.fromCharCode(x)
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-}
-
-function isInt(n: unknown): n is number {
-  return typeof n === 'number' && Number.isSafeInteger(n)
 }
 
 export class Broker implements BrokerService {
@@ -140,6 +124,9 @@ export class Broker implements BrokerService {
   private readonly options: BrokerOptions
   private readonly topics = new Map<string, Topic>()
   private readonly waiters: FetchWaiters
+  private readonly fetcher: FetchHandler
+  private readonly lookup: PartitionLookup = (topic, partition) =>
+    typeof partition === 'number' ? this.log(topic, partition) : undefined
   private readonly listeners = new Set<(topic: string, partition: number, highWatermark: number) => void>()
   private coordinator!: GroupCoordinator
   private adminLock: Promise<unknown> = Promise.resolve()
@@ -159,6 +146,7 @@ export class Broker implements BrokerService {
     this.host = options.host ?? '127.0.0.1'
     this.port = options.port ?? 9092
     this.waiters = new FetchWaiters(this.clock)
+    this.fetcher = new FetchHandler(this.lookup, this.waiters, this.clock, () => this.closed)
   }
 
   /** Opens a broker over `store`, rebuilding topics, logs, producer state and groups from it. */
@@ -282,7 +270,7 @@ export class Broker implements BrokerService {
       if (!isInt(partitions) || partitions < 1 || partitions > MAX_PARTITIONS)
         throw new BrookError(
           'INVALID_PARTITIONS',
-          `number of partitions must be between 1 and ${MAX_PARTITIONS}, got ${String(requested)}`,
+          `number of partitions must be between 1 and ${MAX_PARTITIONS}, got ${show(requested)}`,
         )
       const configs = validateConfigs(req.configs)
       if (!validateOnly) {
@@ -339,9 +327,9 @@ export class Broker implements BrokerService {
         const topic = typeof name === 'string' ? this.topics.get(name) : undefined
         if (!topic) {
           out.push({
-            name: String(name),
+            name: show(name),
             errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'),
-            errorMessage: `topic "${String(name)}" does not exist`,
+            errorMessage: `topic "${show(name)}" does not exist`,
           })
           continue
         }
@@ -367,7 +355,7 @@ export class Broker implements BrokerService {
     return this.admin(async () => {
       const out: TopicResult[] = []
       for (const t of list) {
-        const name = String(t?.name)
+        const name = nameOf(t)
         const topic = this.topics.get(name)
         try {
           if (!topic) throw new BrookError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`)
@@ -376,7 +364,7 @@ export class Broker implements BrokerService {
           if (!isInt(count) || count <= current || count > MAX_PARTITIONS)
             throw new BrookError(
               'INVALID_PARTITIONS',
-              `topic "${name}" has ${current} partitions; the new count must be larger (and at most ${MAX_PARTITIONS}), got ${String(count)}`,
+              `topic "${name}" has ${current} partitions; the new count must be larger (and at most ${MAX_PARTITIONS}), got ${show(count)}`,
             )
           if (!req.validateOnly) {
             const meta: TopicMeta = { topicId: topic.topicId, partitions: count, configs: topic.configs }
@@ -396,7 +384,7 @@ export class Broker implements BrokerService {
     this.check()
     return (Array.isArray(topics) ? topics : []).map((name) => {
       const topic = this.topics.get(name)
-      if (!topic) return { name: String(name), errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'), configs: [] }
+      if (!topic) return { name: show(name), errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'), configs: [] }
       return {
         name,
         errorCode: NONE,
@@ -435,6 +423,8 @@ export class Broker implements BrokerService {
     this.check()
     const topics: TopicMetadata[] = []
     const requested = req?.topics
+    if (requested !== null && requested !== undefined && !Array.isArray(requested))
+      throw new BrookError('INVALID_REQUEST', 'metadata topics must be a list of names or null')
     if (requested === null || requested === undefined) {
       for (const name of this.topicNames()) topics.push(this.topicMetadata(this.topics.get(name)!))
     } else {
@@ -454,7 +444,7 @@ export class Broker implements BrokerService {
         else
           topics.push({
             errorCode: error,
-            name: String(name),
+            name: show(name),
             topicId: '',
             isInternal: false,
             partitions: [],
@@ -478,12 +468,20 @@ export class Broker implements BrokerService {
     const topics = Array.isArray(req?.topics) ? req.topics : []
     const results = await Promise.all(
       topics.map(async (t) => {
-        const name = String(t?.name)
+        const name = nameOf(t)
         let topic = this.topics.get(name)
         if (!topic && acksValid && this.options.autoCreateTopics) topic = await this.autoCreate(name)
         const parts = Array.isArray(t?.partitions) ? t.partitions : []
+        let nameError: unknown
+        if (!topic) {
+          try {
+            validateTopicName(name)
+          } catch (e) {
+            nameError = e
+          }
+        }
         const partitions = await Promise.all(
-          parts.map((p) => this.producePartition(topic, p?.partition, p?.records, acksValid)),
+          parts.map((p) => this.producePartition(topic, p?.partition, p?.records, acksValid, nameError)),
         )
         return { name, partitions }
       }),
@@ -512,6 +510,7 @@ export class Broker implements BrokerService {
     partition: unknown,
     records: unknown,
     acksValid: boolean,
+    nameError?: unknown,
   ): Promise<ProducePartitionResult> {
     const p = isInt(partition) ? partition : -1
     const fail = (e: unknown, logStartOffset = -1): ProducePartitionResult => ({
@@ -523,11 +522,10 @@ export class Broker implements BrokerService {
       logStartOffset,
     })
     if (!acksValid) return fail(new BrookError('INVALID_REQUIRED_ACKS'))
+    if (nameError) return fail(nameError)
     const log = topic && p >= 0 ? topic.logs[p] : undefined
     if (!topic || !log)
-      return fail(
-        new BrookError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${String(partition)} does not exist`),
-      )
+      return fail(new BrookError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${show(partition)} does not exist`))
     try {
       const { batches, headers } = checkProduceRecords(records, topic.config.maxMessageBytes)
       const appendTime = topic.config.logAppendTime ? this.clock.now() : undefined
@@ -545,200 +543,21 @@ export class Broker implements BrokerService {
     }
   }
 
-  // ---- fetch ----
+  // ---- fetch and offsets ----
 
-  async fetch(req: FetchRequest): Promise<FetchResponse> {
+  fetch(req: FetchRequest): Promise<FetchResponse> {
     this.check()
-    const maxWaitMs = isInt(req?.maxWaitMs) ? req.maxWaitMs : 0
-    const minBytes = isInt(req?.minBytes) ? req.minBytes : 1
-    const keys: string[] = []
-    for (const t of Array.isArray(req?.topics) ? req.topics : [])
-      for (const p of Array.isArray(t?.partitions) ? t.partitions : [])
-        keys.push(partitionKey(String(t.name), p?.partition))
-    const deadline = this.clock.now() + maxWaitMs
-    for (;;) {
-      const { response, bytes, error, hwms } = await this.readFetch(req)
-      const remaining = deadline - this.clock.now()
-      if (bytes >= minBytes || error || remaining <= 0 || this.closed || keys.length === 0) return response
-      const wait = this.waiters.wait(keys, remaining)
-      // An append may have landed while we read: look again instead of sleeping through it.
-      if (this.hwmsChanged(req, hwms)) {
-        wait.cancel()
-        continue
-      }
-      const why = await wait.promise
-      if (why === 'close') return response
-      if (why === 'timeout') return (await this.readFetch(req)).response
-    }
+    return this.fetcher.fetch(req)
   }
 
-  private hwmsChanged(req: FetchRequest, hwms: number[]): boolean {
-    let i = 0
-    for (const t of req.topics)
-      for (const p of t.partitions) {
-        const log = this.log(t.name, p.partition)
-        if ((log ? log.highWatermark : -1) !== hwms[i++]) return true
-      }
-    return false
-  }
-
-  private async readFetch(
-    req: FetchRequest,
-  ): Promise<{ response: FetchResponse; bytes: number; error: boolean; hwms: number[] }> {
-    let budget = isInt(req?.maxBytes) && req.maxBytes > 0 ? req.maxBytes : 0x7fffffff
-    let minOne = true
-    let bytes = 0
-    let error = false
-    const hwms: number[] = []
-    const topics: FetchResponse['topics'] = []
-    for (const t of Array.isArray(req?.topics) ? req.topics : []) {
-      const partitions: FetchPartitionResult[] = []
-      for (const p of Array.isArray(t?.partitions) ? t.partitions : []) {
-        const log = this.log(String(t?.name), p?.partition)
-        const result: FetchPartitionResult = {
-          partition: isInt(p?.partition) ? p.partition : -1,
-          errorCode: NONE,
-          highWatermark: -1,
-          lastStableOffset: -1,
-          logStartOffset: -1,
-          records: new Uint8Array(0),
-        }
-        partitions.push(result)
-        hwms.push(log ? log.highWatermark : -1)
-        if (!log) {
-          result.errorCode = code('UNKNOWN_TOPIC_OR_PARTITION')
-          error = true
-          continue
-        }
-        const hwm = log.highWatermark
-        result.highWatermark = result.lastStableOffset = hwm
-        result.logStartOffset = log.logStartOffset
-        const offset = p.fetchOffset
-        if (!isInt(offset) || offset < log.logStartOffset || offset > hwm) {
-          result.errorCode = code('OFFSET_OUT_OF_RANGE')
-          error = true
-          continue
-        }
-        if (offset === hwm) continue
-        const limit = Math.min(isInt(p.partitionMaxBytes) ? p.partitionMaxBytes : 0x7fffffff, budget)
-        const batches = await log.read(offset, limit, minOne)
-        if (batches.length === 0) continue
-        // A fresh buffer: consumers may keep or transfer it without touching stored batches.
-        let size = 0
-        for (const b of batches) size += b.length
-        const out = new Uint8Array(size)
-        let pos = 0
-        for (const b of batches) {
-          out.set(b, pos)
-          pos += b.length
-        }
-        result.records = out
-        bytes += size
-        budget -= size
-        minOne = false
-      }
-      topics.push({ name: String(t?.name), partitions })
-    }
-    return { response: { topics }, bytes, error, hwms }
-  }
-
-  // ---- offsets ----
-
-  async listOffsets(req: ListOffsetsRequest): Promise<ListOffsetsResponse> {
+  listOffsets(req: ListOffsetsRequest): Promise<ListOffsetsResponse> {
     this.check()
-    const topics: ListOffsetsResponse['topics'] = []
-    for (const t of Array.isArray(req?.topics) ? req.topics : []) {
-      const partitions: ListOffsetsResponse['topics'][number]['partitions'] = []
-      for (const p of Array.isArray(t?.partitions) ? t.partitions : []) {
-        const partition = isInt(p?.partition) ? p.partition : -1
-        const log = this.log(String(t?.name), p?.partition)
-        if (!log) {
-          partitions.push({
-            partition,
-            errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'),
-            timestamp: -1,
-            offset: -1,
-          })
-          continue
-        }
-        try {
-          const r = await this.offsetFor(log, p.timestamp)
-          partitions.push({ partition, errorCode: NONE, ...r })
-        } catch (e) {
-          partitions.push({ partition, errorCode: errorCodeOf(e), timestamp: -1, offset: -1 })
-        }
-      }
-      topics.push({ name: String(t?.name), partitions })
-    }
-    return { topics }
+    return listOffsets(this.lookup, req)
   }
 
-  private async offsetFor(log: PartitionLog, ts: number): Promise<{ timestamp: number; offset: number }> {
-    if (!isInt(ts)) throw new BrookError('INVALID_REQUEST', `timestamp ${String(ts)} is not an integer`)
-    // -4 (earliest local) and -5 (latest tiered) mean the same as -2 and -1 without tiered storage.
-    if (ts === EARLIEST_TIMESTAMP || ts === -4) return { timestamp: -1, offset: log.logStartOffset }
-    if (ts === LATEST_TIMESTAMP || ts === -5) return { timestamp: -1, offset: log.highWatermark }
-    const start = log.logStartOffset
-    if (ts === MAX_TIMESTAMP) {
-      let best = -1
-      for (const e of log.timestampIndex()) if (e.last >= start && e.maxTs > best) best = e.maxTs
-      if (best < 0) return { timestamp: -1, offset: -1 }
-      return (
-        (await this.firstRecordAtOrAfter(log, best, (maxTs) => maxTs === best)) ?? {
-          timestamp: -1,
-          offset: -1,
-        }
-      )
-    }
-    if (ts < 0) throw new BrookError('INVALID_REQUEST', `timestamp ${ts} is not a known special value`)
-    return (await this.firstRecordAtOrAfter(log, ts, (maxTs) => maxTs >= ts)) ?? { timestamp: -1, offset: -1 }
-  }
-
-  /** First record (offset order, from the log start) with timestamp >= `ts` in batches `pick` selects. */
-  private async firstRecordAtOrAfter(
-    log: PartitionLog,
-    ts: number,
-    pick: (maxTs: number) => boolean,
-  ): Promise<{ timestamp: number; offset: number } | undefined> {
-    const start = log.logStartOffset
-    let found: { timestamp: number; offset: number } | undefined
-    await log.scanBatches(
-      (maxTs, last) => last >= start && pick(maxTs),
-      async (batch) => {
-        const records = await decodeRecordsAsync(batch, false)
-        for (const r of records)
-          if (r.offset >= start && r.timestamp >= ts) {
-            found = { timestamp: r.timestamp, offset: r.offset }
-            return true
-          }
-        return false
-      },
-    )
-    return found
-  }
-
-  async deleteRecords(req: DeleteRecordsRequest): Promise<DeleteRecordsResponse> {
+  deleteRecords(req: DeleteRecordsRequest): Promise<DeleteRecordsResponse> {
     this.check()
-    const topics: DeleteRecordsResponse['topics'] = []
-    for (const t of Array.isArray(req?.topics) ? req.topics : []) {
-      const partitions: DeleteRecordsResponse['topics'][number]['partitions'] = []
-      for (const p of Array.isArray(t?.partitions) ? t.partitions : []) {
-        const partition = isInt(p?.partition) ? p.partition : -1
-        const log = this.log(String(t?.name), p?.partition)
-        if (!log) {
-          partitions.push({ partition, errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'), lowWatermark: -1 })
-          continue
-        }
-        try {
-          const lowWatermark = await log.deleteRecordsBefore(p.offset)
-          partitions.push({ partition, errorCode: NONE, lowWatermark })
-        } catch (e) {
-          partitions.push({ partition, errorCode: errorCodeOf(e), lowWatermark: log.logStartOffset })
-        }
-      }
-      topics.push({ name: String(t?.name), partitions })
-    }
-    return { topics }
+    return deleteRecords(this.lookup, req)
   }
 
   // ---- producers ----

@@ -15,7 +15,10 @@ interface Rec {
   timestamp: number
 }
 
-function batch(records: Rec[], producer?: { producerId: number; producerEpoch: number; baseSequence: number }) {
+function batch(
+  records: Rec[],
+  producer?: { producerId: number; producerEpoch: number; baseSequence: number },
+) {
   return encodeBatch({
     records: records.map((r) => ({
       key: enc.encode(r.key),
@@ -83,12 +86,41 @@ describe('compaction', () => {
     expect(await contents(log)).toEqual([{ offset: 2, key: 'b', value: 'b1' }])
   })
 
+  it('keeps the log’s last record so that a consumer at the end never waits on a gap', async () => {
+    const log = await open(new MemoryStore())
+    const first: Rec[] = [{ key: 'a', value: 'a1', timestamp: 1 }]
+    const last: Rec[] = [
+      { key: 'a', value: null, timestamp: 1 },
+      { key: 'b', value: null, timestamp: 1 },
+    ]
+    await log.append([batch(first)], [readBatchHeader(batch(first))])
+    await log.append([batch(last)], [readBatchHeader(batch(last))])
+    await log.compact(0, 1_000_000)
+    expect(await contents(log)).toEqual([{ offset: 2, key: 'b', value: null }])
+    // A consumer at offset 1 (now a gap) is served the batch that ends the log.
+    const [b] = await log.read(1, 1 << 20)
+    const h = readBatchHeader(b!)
+    expect(h.baseOffset + h.lastOffsetDelta).toBe(log.highWatermark - 1)
+  })
+
   it('keeps a batch’s last offset and producer fields, so offsets and idempotence survive a restart', async () => {
     const store = new MemoryStore()
     const log = await open(store)
     const p = { producerId: 7, producerEpoch: 0 }
-    const b1 = batch([{ key: 'k', value: 'v1', timestamp: 1 }, { key: 'k', value: 'v2', timestamp: 1 }], { ...p, baseSequence: 0 })
-    const b2 = batch([{ key: 'k', value: 'v3', timestamp: 1 }, { key: 'j', value: 'j1', timestamp: 1 }], { ...p, baseSequence: 2 })
+    const b1 = batch(
+      [
+        { key: 'k', value: 'v1', timestamp: 1 },
+        { key: 'k', value: 'v2', timestamp: 1 },
+      ],
+      { ...p, baseSequence: 0 },
+    )
+    const b2 = batch(
+      [
+        { key: 'k', value: 'v3', timestamp: 1 },
+        { key: 'j', value: 'j1', timestamp: 1 },
+      ],
+      { ...p, baseSequence: 2 },
+    )
     await log.append([b1], [readBatchHeader(b1)])
     await log.append([b2], [readBatchHeader(b2)])
     await log.compact(1000, 1)
@@ -120,15 +152,18 @@ describe('compaction', () => {
           for (const recs of batches) {
             const b = batch(recs)
             const r = await log.append([b], [readBatchHeader(b)])
-            recs.forEach((x, i) => all.push({ offset: r.baseOffset + i, key: x.key, value: x.value }))
+            for (const [i, x] of recs.entries())
+              all.push({ offset: r.baseOffset + i, key: x.key, value: x.value })
           }
           // Horizon: tombstones (timestamps <= 1000) are kept at now=1000, gone at now=10^6.
           const now = pastHorizon ? 1_000_000 : 1000
           await log.compact(5000, now)
           const latest = new Map<string, (typeof all)[number]>()
           for (const r of all) latest.set(r.key, r)
+          // Expired tombstones go, except the log's very last record, which always stays.
+          const lastOffset = all.length - 1
           const expected = [...latest.values()]
-            .filter((r) => !(pastHorizon && r.value === null))
+            .filter((r) => !(pastHorizon && r.value === null && r.offset !== lastOffset))
             .sort((x, y) => x.offset - y.offset)
           const got = await contents(log)
           expect(got).toEqual(expected)

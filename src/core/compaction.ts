@@ -76,6 +76,16 @@ export async function compactBatches(batches: Uint8Array[], options: CompactOpti
         latest.get(keyString(r.key)) === r.offset &&
         !(r.value === null && r.timestamp < options.tombstoneBefore),
     )
+    // The log's last record always stays (like Kafka's never-cleaned active segment): it keeps
+    // the log end visible, or a consumer at a trailing gap would wait forever.
+    const lastRecord = records[records.length - 1]
+    if (
+      i === batches.length - 1 &&
+      lastRecord &&
+      lastRecord.offset >= options.logStartOffset &&
+      kept[kept.length - 1] !== lastRecord
+    )
+      kept.push(lastRecord)
     removed += records.length - kept.length
     if (kept.length === records.length) {
       out.push(b)

@@ -678,7 +678,7 @@ describe('GroupCoordinator under random interleavings', () => {
         expect((await gc.describeGroups(['g']))[0]!.members).toEqual([])
         gc.close()
       }),
-      { numRuns: 150 },
+      { numRuns: 80 },
     )
   })
 })

@@ -70,6 +70,7 @@ export { GroupCoordinator } from './group-coordinator.ts'
 export { MemoryStore } from './memory-store.ts'
 export type { AppendResult, PartitionLogOptions, RetentionPolicy } from './partition-log.ts'
 export { PartitionLog } from './partition-log.ts'
+export { murmur2, partitionForKey, StickyPartitioner, toPositive } from './partitioner.ts'
 export type { FrameTransport, KafkaConnection, KafkaProtocolServiceOptions } from './protocol/index.ts'
 export {
   API_KEYS,

@@ -59,7 +59,11 @@ const open = (store: MemoryStore, onAppend?: (hwm: number) => void) =>
 describe('PartitionLog', () => {
   it('assigns consecutive offsets and reads from any offset, starting with the batch holding it', async () => {
     const log = await open(new MemoryStore())
-    expect(await append(log, batch(['a', 'b', 'c']))).toEqual({ baseOffset: 0, lastOffset: 2, duplicate: false })
+    expect(await append(log, batch(['a', 'b', 'c']))).toEqual({
+      baseOffset: 0,
+      lastOffset: 2,
+      duplicate: false,
+    })
     expect(await append(log, batch(['d']))).toEqual({ baseOffset: 3, lastOffset: 3, duplicate: false })
     expect(await append(log, batch(['e', 'f']))).toEqual({ baseOffset: 4, lastOffset: 5, duplicate: false })
     expect(log.highWatermark).toBe(6)
@@ -235,9 +239,24 @@ describe('PartitionLog', () => {
       | { kind: 'delete'; at: number }
       | { kind: 'reopen' }
     const op: fc.Arbitrary<Op> = fc.oneof(
-      { weight: 5, arbitrary: fc.record({ kind: fc.constant('append' as const), counts: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('bytes' as const), keep: fc.integer({ min: 0, max: 600 }) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: fc.double({ min: 0, max: 1, noNaN: true }) }) },
+      {
+        weight: 5,
+        arbitrary: fc.record({
+          kind: fc.constant('append' as const),
+          counts: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({ kind: fc.constant('bytes' as const), keep: fc.integer({ min: 0, max: 600 }) }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('delete' as const),
+          at: fc.double({ min: 0, max: 1, noNaN: true }),
+        }),
+      },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen' as const) }) },
     )
     await fc.assert(
@@ -255,7 +274,8 @@ describe('PartitionLog', () => {
                 return append(log, batch(values)).then((r) => ({ r, values }))
               }),
             )
-            for (const { r, values } of results) values.forEach((v, i) => written.set(r.baseOffset + i, v))
+            for (const { r, values } of results)
+              for (const [i, v] of values.entries()) written.set(r.baseOffset + i, v)
           } else if (o.kind === 'bytes') {
             await log.enforceRetention({ retentionMs: -1, retentionBytes: o.keep }, 0)
           } else if (o.kind === 'delete') {
@@ -269,7 +289,8 @@ describe('PartitionLog', () => {
           // Offsets are exactly logStart..hwm-1, each once, in order, with the value written there.
           const got = await readAll(log)
           const expected: [number, string][] = []
-          for (let off = log.logStartOffset; off < log.highWatermark; off++) expected.push([off, written.get(off)!])
+          for (let off = log.logStartOffset; off < log.highWatermark; off++)
+            expected.push([off, written.get(off)!])
           expect(got).toEqual(expected)
           expect(log.highWatermark).toBe(n)
         }

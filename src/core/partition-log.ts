@@ -68,7 +68,7 @@ const DEFAULT_TAIL_CACHE = 8 << 20
 
 function storageError(e: unknown): BrookError {
   if (isBrookError(e) && e.type === 'KAFKA_STORAGE_ERROR') return e
-  const message = e instanceof Error ? e.message : String(e)
+  const message = e instanceof Error ? e.message : typeof e === 'string' ? e : 'the store failed'
   return new BrookError('KAFKA_STORAGE_ERROR', message, { cause: e })
 }
 

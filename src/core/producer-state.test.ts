@@ -50,7 +50,14 @@ describe('idempotent producers', () => {
     // The retry of the first batch arrives late: same answer, nothing stored.
     expect(await produce(broker, 't', 0, first.slice())).toMatchObject({ errorCode: 0, baseOffset: 1 })
     expect(broker.log('t', 0)!.highWatermark).toBe(6)
-    expect((await consume(broker, 't', 0)).map(([, v]) => v)).toEqual(['other', 's0.0', 's0.1', 's0.2', 's3.0', 's3.1'])
+    expect((await consume(broker, 't', 0)).map(([, v]) => v)).toEqual([
+      'other',
+      's0.0',
+      's0.1',
+      's0.2',
+      's3.0',
+      's3.1',
+    ])
     await broker.close()
   })
 
@@ -106,10 +113,13 @@ describe('idempotent producers', () => {
   it('property: each batch is stored once, whatever retries (of the last 5) arrive, in any order', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ size: fc.integer({ min: 1, max: 3 }), retries: fc.array(fc.nat(4), { maxLength: 3 }) }), {
-          minLength: 1,
-          maxLength: 20,
-        }),
+        fc.array(
+          fc.record({ size: fc.integer({ min: 1, max: 3 }), retries: fc.array(fc.nat(4), { maxLength: 3 }) }),
+          {
+            minLength: 1,
+            maxLength: 20,
+          },
+        ),
         fc.boolean(),
         async (sends, restart) => {
           const store = new MemoryStore()
@@ -121,7 +131,11 @@ describe('idempotent producers', () => {
             const bytes = seqBatch(pid, 0, seq, s.size, `b${i}`)
             const r = await produce(broker, 't', 0, bytes)
             expect(r.errorCode).toBe(0)
-            sent.push({ bytes, offset: r.baseOffset, values: Array.from({ length: s.size }, (_, j) => `b${i}.${j}`) })
+            sent.push({
+              bytes,
+              offset: r.baseOffset,
+              values: Array.from({ length: s.size }, (_, j) => `b${i}.${j}`),
+            })
             seq += s.size
             if (restart && i % 7 === 6) {
               await broker.close()

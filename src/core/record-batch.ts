@@ -183,6 +183,11 @@ function sizeRecords(records: RecordInput[], base: number): number {
   return total
 }
 
+/** Lets go of a scratch array grown by one huge batch, so it does not stay allocated forever. */
+function releaseScratch(): void {
+  if (sizes.length > 1 << 16) sizes = new Int32Array(1024)
+}
+
 function writeNullable(out: Uint8Array, p: number, b: Uint8Array | null | undefined): number {
   if (b == null) {
     out[p] = 1 // zig-zag -1
@@ -269,6 +274,7 @@ export function encodeBatch(input: BatchInput): Uint8Array {
   const base = baseTimestampOf(input)
   const out = new Uint8Array(BATCH_HEADER_SIZE + sizeRecords(input.records, base))
   writeRecords(out, BATCH_HEADER_SIZE, input.records, base)
+  releaseScratch()
   writeHeader(out, input, base, Compression.none)
   return out
 }
@@ -281,6 +287,7 @@ export async function encodeBatchAsync(input: BatchInput): Promise<Uint8Array> {
   const base = baseTimestampOf(input)
   const plain = new Uint8Array(sizeRecords(input.records, base))
   writeRecords(plain, 0, input.records, base)
+  releaseScratch()
   // The sizing pass's results live in module state; keep them across the await.
   const maxTimestamp = encMaxTimestamp
   const lastOffsetDelta = encLastOffsetDelta

@@ -4,10 +4,12 @@ import { execFileSync } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { describeStoreContract } from '../../test/conformance/store-contract.ts'
 import { ManualClock } from '../core/clock.ts'
 import { Compression } from '../core/compression.ts'
+import { MemoryStore } from '../core/memory-store.ts'
 import { encodeBatch, encodeBatchAsync, readBatchHeader } from '../core/record-batch.ts'
 import type { Store } from '../core/store.ts'
 import { dirName, FileStore, type FileStoreOptions } from './file-store.ts'
@@ -178,6 +180,40 @@ describe('FileStore on disk', () => {
   })
 })
 
+describe('FileStore fsync policy', () => {
+  it('fsyncs after flushMessages records (Kafka flush.messages)', async () => {
+    const s = await openStore({ flushMessages: 5, flushMs: Number.POSITIVE_INFINITY })
+    await s.append('t', 0, [batch(0, 3)])
+    expect(s.syncs).toBe(0)
+    await s.append('t', 0, [batch(3, 2)]) // 5 records: the append resolves after the fsync
+    expect(s.syncs).toBe(1)
+    await s.append('t', 0, [batch(5, 1)])
+    expect(s.syncs).toBe(1)
+    await s.close()
+  })
+
+  it('fsyncs flushMs after a write (Kafka flush.ms), on the injected clock', async () => {
+    const clock = new ManualClock()
+    const s = await openStore({ flushMs: 1000, clock })
+    await s.append('t', 0, [batch(0)])
+    await s.setMeta('k', 1)
+    clock.advance(999)
+    await new Promise((r) => setTimeout(r, 20))
+    expect(s.syncs).toBe(0)
+    clock.advance(1)
+    await expect.poll(() => s.syncs).toBe(1)
+    await s.close()
+  })
+
+  it('shares fsync rounds between flush() calls that arrive together (group commit)', async () => {
+    const s = await openStore({ flushMs: Number.POSITIVE_INFINITY })
+    await s.append('t', 0, [batch(0)])
+    await Promise.all(Array.from({ length: 20 }, () => s.flush()))
+    expect(s.syncs).toBeLessThanOrEqual(2)
+    await s.close()
+  })
+})
+
 describe('FileStore start-up recovery', () => {
   async function written(n: number): Promise<{ dir: string; file: string; batches: Uint8Array[] }> {
     const s = await openStore()
@@ -315,4 +351,111 @@ print(json.dumps({'records': out, 'valid': records.valid_bytes(), 'size': len(da
     ])
     await s.close()
   })
+})
+
+describe('FileStore matches MemoryStore under random operations', () => {
+  type Op =
+    | { kind: 'append'; sizes: number[] }
+    | { kind: 'read'; from: number; maxBytes: number }
+    | { kind: 'delete'; before: number }
+    | { kind: 'compact'; from: number; span: number; keep: boolean[] }
+    | { kind: 'reopen' }
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant('append' as const),
+        sizes: fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 4 }),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant('read' as const),
+        from: fc.nat(120),
+        maxBytes: fc.integer({ min: 1, max: 20_000 }),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), before: fc.nat(130) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('compact' as const),
+        from: fc.nat(120),
+        span: fc.nat(40),
+        keep: fc.array(fc.boolean(), { maxLength: 30 }),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen' as const) }) },
+  )
+
+  it('reads, scans, retention, compaction and restarts agree with the reference store', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(op, { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 150, max: 8000 }),
+        fc.integer({ min: 1, max: 4096 }),
+        async (ops, segmentBytes, indexIntervalBytes) => {
+          const options = {
+            dir: await tempDir(),
+            log: quiet,
+            segmentBytes,
+            indexIntervalBytes,
+            flushMs: Number.POSITIVE_INFINITY,
+          }
+          let store = await FileStore.open(options)
+          const model = new MemoryStore()
+          let next = 0
+          const all = async (s: Store) => {
+            const out: Uint8Array[] = []
+            for await (const b of s.scan('t', 0)) out.push(b)
+            return out
+          }
+          try {
+            for (const o of ops) {
+              if (o.kind === 'append') {
+                const batches = o.sizes.map((size, i) => {
+                  const count = 1 + (i % 3)
+                  const b = encodeBatch({
+                    baseOffset: next,
+                    baseTimestamp: 1_700_000_000_000,
+                    records: Array.from({ length: count }, (_, j) => ({
+                      value: new Uint8Array(size).fill((next + j) % 251),
+                    })),
+                  })
+                  next += count
+                  return b
+                })
+                await store.append('t', 0, batches)
+                await model.append('t', 0, batches)
+              } else if (o.kind === 'read') {
+                expect(await store.read('t', 0, o.from, o.maxBytes)).toEqual(
+                  await model.read('t', 0, o.from, o.maxBytes),
+                )
+              } else if (o.kind === 'delete') {
+                await store.deleteBefore('t', 0, o.before)
+                await model.deleteBefore('t', 0, o.before)
+              } else if (o.kind === 'compact') {
+                const to = o.from + o.span
+                const inRange = (await all(model)).filter((b) => {
+                  const base = readBatchHeader(b).baseOffset
+                  return base >= o.from && base < to
+                })
+                const kept = inRange.filter((_, i) => o.keep[i] ?? true)
+                await store.replaceRange('t', 0, o.from, to, kept)
+                await model.replaceRange('t', 0, o.from, to, kept)
+              } else {
+                await store.close()
+                store = await FileStore.open(options)
+              }
+              expect(await all(store)).toEqual(await all(model))
+            }
+          } finally {
+            await store.close()
+          }
+        },
+      ),
+      { numRuns: 15 },
+    )
+  }, 60_000)
 })

@@ -7,7 +7,7 @@
  * Durability follows Kafka's `flush.messages` / `flush.ms`; `flush()` fsyncs everything before it.
  */
 
-import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Clock } from '../core/clock.ts'
 import { systemClock } from '../core/clock.ts'
@@ -18,6 +18,7 @@ import { fsyncDir, writeAll } from './file-store/fsutil.ts'
 import { HandleCache } from './file-store/handles.ts'
 import { Mutex, RwLock } from './file-store/locks.ts'
 import { MetaJournal } from './file-store/meta-journal.ts'
+import { dirName, parseDirName, takeLock } from './file-store/names.ts'
 import {
   type BatchInfo,
   batchesIn,
@@ -29,6 +30,9 @@ import {
   type Segment,
   segmentFileName,
 } from './file-store/segment.ts'
+import { completeSwap, finishInterruptedSwaps, writeSwapFile } from './file-store/swap.ts'
+
+export { dirName, parseDirName } from './file-store/names.ts'
 
 export interface FileStoreOptions {
   /** Data directory; created if missing. */
@@ -64,7 +68,6 @@ interface Partition {
   dropped: boolean
 }
 
-const SWAP = /^(\d{20})\.(\d{20}|end)\.swap$/
 const READ_CHUNK_MIN = 64 << 10
 const SCAN_BYTES = 1 << 20
 
@@ -86,6 +89,7 @@ export class FileStore implements Store {
   private flushing: Promise<void> | undefined
   private flushQueued: Promise<void> | undefined
   private closed = false
+  private syncRounds = 0
 
   private constructor(
     readonly dir: string,
@@ -212,7 +216,14 @@ export class FileStore implements Store {
 
   async deleteBefore(topicId: string, partition: number, beforeBaseOffset: number): Promise<void> {
     this.checkOpen()
-    const p = await this.partition(topicId, partition, true)
+    const p = await this.partition(topicId, partition, false)
+    if (!p) {
+      // Nothing stored yet: remember the start for when the partition is first written.
+      const name = dirName(topicId, partition)
+      if (beforeBaseOffset > (this.meta.logStarts.get(name) ?? 0))
+        await this.meta.setLogStart(name, beforeBaseOffset)
+      return
+    }
     await this.exclusive(p, async () => {
       if (beforeBaseOffset <= p.logStart) return
       // The new start is durable before any file goes, so a crash never brings hidden batches back.
@@ -333,6 +344,11 @@ export class FileStore implements Store {
     await rm(join(this.dir, '.lock'), { force: true })
   }
 
+  /** Completed fsync rounds (each covers every file written before it): for tests and benchmarks. */
+  get syncs(): number {
+    return this.syncRounds
+  }
+
   /** Open segment file handles right now (bounded by `maxOpenFiles` plus those in use). */
   get openFiles(): number {
     return this.handles.size
@@ -425,40 +441,7 @@ export class FileStore implements Store {
     const affected = segs.slice(first, last + 1)
     const endBase = segs[last + 1]?.base
     const base = Math.min(affected[0]!.base, infos[0]?.baseOffset ?? Number.POSITIVE_INFINITY)
-    const pad = (n: number) => String(n).padStart(20, '0')
-    const cleaned = join(p.dir, `${pad(base)}.cleaned`)
-    const swap = join(p.dir, `${pad(base)}.${endBase === undefined ? 'end' : pad(endBase)}.swap`)
-
-    const out = await open(cleaned, 'w')
-    try {
-      const writer = new BufferedWriter(out)
-      let inserted = false
-      const insert = async () => {
-        if (inserted) return
-        inserted = true
-        for (const b of batches) await writer.write(b)
-      }
-      for (const seg of affected) {
-        if (seg.size === 0) continue
-        await this.handles.use(seg.path, async (fh) => {
-          for await (const { bytes, info } of batchesIn(fh, 0, seg.size, SCAN_BYTES)) {
-            if (info.baseOffset < from) {
-              await writer.write(bytes)
-            } else if (info.baseOffset >= to) {
-              await insert()
-              await writer.write(bytes)
-            }
-          }
-        })
-      }
-      await insert()
-      await writer.end()
-      await out.datasync()
-    } finally {
-      await out.close()
-    }
-    await rename(cleaned, swap)
-    await fsyncDir(p.dir)
+    const swap = await writeSwapFile(p.dir, base, endBase, affected, from, to, batches, this.handles)
     for (const seg of affected) {
       seg.deleted = true
       this.dirtySegments.delete(seg)
@@ -476,17 +459,7 @@ export class FileStore implements Store {
 
   private async loadPartition(name: string, verifyAll: boolean): Promise<void> {
     const dir = join(this.dir, name)
-    const files = await readdir(dir)
-    for (const f of files) {
-      if (f.endsWith('.cleaned') || f.endsWith('.tmp')) await rm(join(dir, f), { force: true })
-    }
-    for (const f of files.sort()) {
-      const m = SWAP.exec(f)
-      if (!m) continue
-      const end = m[2] === 'end' ? Number.POSITIVE_INFINITY : Number(m[2])
-      await completeSwap(dir, join(dir, f), Number(m[1]), end)
-      this.log(`brook: ${dir}: finished an interrupted compaction swap (${f})`)
-    }
+    await finishInterruptedSwaps(dir, this.log)
     const bases = (await readdir(dir))
       .map(parseSegmentFileName)
       .filter((b): b is number => b !== undefined)
@@ -550,49 +523,13 @@ export class FileStore implements Store {
       )
       await Promise.all(dirs.map(fsyncDir))
       if (this.meta.dirty) await this.meta.sync()
+      this.syncRounds++
     } catch (e) {
       for (const [seg, p] of segs) if (!seg.deleted) this.dirtySegments.set(seg, p)
       for (const d of dirs) this.dirtyDirs.add(d)
       throw new BrookError('KAFKA_STORAGE_ERROR', `fsync failed in ${this.dir}: ${e}`, { cause: e })
     }
   }
-}
-
-/** Collects small writes into large ones for the compaction rewrite. */
-class BufferedWriter {
-  private parts: Uint8Array[] = []
-  private pending = 0
-  private position = 0
-
-  constructor(private readonly fh: FileHandle) {}
-
-  async write(bytes: Uint8Array): Promise<void> {
-    this.parts.push(bytes)
-    this.pending += bytes.length
-    if (this.pending >= SCAN_BYTES) await this.end()
-  }
-
-  async end(): Promise<void> {
-    if (this.pending === 0) return
-    const buf = concatBytes(this.parts)
-    this.parts = []
-    this.pending = 0
-    await writeAll(this.fh, buf, this.position)
-    this.position += buf.length
-  }
-}
-
-/** Deletes the segments a `.swap` file replaces ([base, end)) and renames it into place. */
-async function completeSwap(dir: string, swapPath: string, base: number, end: number): Promise<string> {
-  const finalName = segmentFileName(base)
-  for (const f of await readdir(dir)) {
-    const b = parseSegmentFileName(f)
-    if (b !== undefined && b >= base && b < end && f !== finalName) await rm(join(dir, f), { force: true })
-  }
-  const finalPath = join(dir, finalName)
-  await rename(swapPath, finalPath)
-  await fsyncDir(dir)
-  return finalPath
 }
 
 function newPartition(name: string, dir: string, logStart: number): Partition {
@@ -618,43 +555,4 @@ function outOfOrder(info: BatchInfo, lastStored: number): BrookError {
     'INVALID_RECORD',
     `batch base offset ${info.baseOffset} is not above the last stored offset ${lastStored}`,
   )
-}
-
-/** `<topicId>-<partition>`, with the topic id escaped so any string makes a safe file name. */
-export function dirName(topicId: string, partition: number): string {
-  const safe = encodeURIComponent(topicId).replace(
-    /[!'()*~]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  )
-  return `${safe}-${partition}`
-}
-
-export function parseDirName(name: string): { topicId: string; partition: number } | undefined {
-  const m = /^(.+)-(\d+)$/.exec(name)
-  if (!m) return undefined
-  try {
-    return { topicId: decodeURIComponent(m[1]!), partition: Number(m[2]) }
-  } catch {
-    return undefined
-  }
-}
-
-/** One process per data directory: a second `brook serve` on the same files would corrupt them. */
-async function takeLock(dir: string): Promise<void> {
-  const path = join(dir, '.lock')
-  const text = await readFile(path, 'utf8').catch(() => '')
-  const pid = Number(text.trim())
-  if (pid > 0 && pid !== process.pid && isAlive(pid)) {
-    throw new BrookError('KAFKA_STORAGE_ERROR', `data directory ${dir} is in use by process ${pid}`)
-  }
-  await writeFile(path, `${process.pid}\n`)
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }

@@ -221,7 +221,7 @@ export class IdbStore implements Store {
         const head = headReq.result
         if (head) {
           const parts = splitChunk(head.value)
-          const inside = parts.some((b) => baseOffsetOf(b) > fromBaseOffset)
+          const inside = parts.some((b) => baseOffsetOf(b) >= fromBaseOffset)
           if (inside) {
             store.delete(head.primaryKey)
             puts.push(parts.filter((b) => baseOffsetOf(b) < fromBaseOffset))

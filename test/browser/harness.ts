@@ -45,6 +45,7 @@ export async function buildSite(opts: { lib?: boolean; pages?: Record<string, st
   if (opts.lib !== false)
     await build({
       configFile: join(ROOT, 'vite.worker.config.ts'),
+      mode: 'test',
       logLevel: 'error',
       build: { outDir: join(dir, 'lib'), minify: false, sourcemap: false },
     })

@@ -58,7 +58,7 @@ describe('FileStore crash safety (SIGKILL)', () => {
   it('keeps every acknowledged record exactly once and reads cleanly to the end', async () => {
     dir = await mkdtemp(join(tmpdir(), 'brook-crash-'))
     const acked: Ack[] = []
-    for (const killAfter of [150, 60, 233]) {
+    for (const killAfter of [90, 40, 130]) {
       acked.push(...(await runAndKill(killAfter)))
       const lines: string[] = []
       const store = await FileStore.open({ dir, log: (l) => lines.push(l) })

@@ -201,6 +201,51 @@ describe('idempotent retries', () => {
   })
 })
 
+describe('idempotent sequences after failures', () => {
+  it('continues without a gap after the broker rejects a batch', async () => {
+    const { brook } = await setup()
+    await brook.admin().createTopics({
+      topics: [
+        { topic: 'small', numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '1000' }] },
+      ],
+    })
+    const producer = brook.producer()
+    await expect(
+      producer.send({ topic: 'small', messages: [{ value: new Uint8Array(5000) }] }),
+    ).rejects.toMatchObject({ type: 'MESSAGE_TOO_LARGE' })
+    const [ok] = await producer.send({ topic: 'small', messages: [{ value: 'fits' }] })
+    expect(ok!.baseOffset).toBe(0)
+  })
+
+  it('bumps its epoch after retries run out, storing each record once', async () => {
+    let failures = 3
+    const { brook, broker } = await setup({
+      service: (b) =>
+        new Proxy(b, {
+          get(target, prop, recv) {
+            const v = Reflect.get(target, prop, recv)
+            if (prop === 'produce')
+              return async (req: Parameters<Broker['produce']>[0]) => {
+                const res = await v.call(target, req)
+                if (failures-- > 0) throw new BrookError('NETWORK_EXCEPTION', 'connection reset')
+                return res
+              }
+            return typeof v === 'function' ? v.bind(target) : v
+          },
+        }),
+    })
+    await brook.admin().createTopics({ topics: [{ topic: 'unsure', numPartitions: 1 }] })
+    const producer = brook.producer({ retry: { retries: 2, initialRetryTime: 5 } })
+    await expect(producer.send({ topic: 'unsure', messages: [{ value: 'first' }] })).rejects.toMatchObject({
+      type: 'NETWORK_EXCEPTION',
+    })
+    const [second] = await producer.send({ topic: 'unsure', messages: [{ value: 'second' }] })
+    expect(second!.baseOffset).toBe(1)
+    const offsets = await createBrook({ service: broker }).admin().fetchTopicOffsets('unsure')
+    expect(offsets[0]!.high).toBe(2)
+  })
+})
+
 describe('consumer controls', () => {
   it('pause stops delivery of a partition until resume', async () => {
     const { brook } = await setup()
@@ -308,6 +353,103 @@ describe('consumer controls', () => {
     await waitFor(() => seen.length >= 2, 'second batch')
     expect(seen[0]).toEqual([0, 1, 2, 3, 4])
     expect(seen[1]).toEqual([3, 4])
+  })
+})
+
+describe('groups', () => {
+  it('splits partitions between members, and a member that disconnects hands its share over at once', async () => {
+    const { brook } = await setup()
+    await brook.admin().createTopics({ topics: [{ topic: 'shared', numPartitions: 4 }] })
+    const joins: unknown[] = []
+    const make = () => {
+      const c = track(brook.consumer({ groupId: 'g-share', maxWaitTimeInMs: 100, heartbeatInterval: 100 }))
+      c.on('consumer.group_join', (e) => joins.push(e.payload))
+      return c
+    }
+    const a = make()
+    const b = make()
+    for (const c of [a, b]) {
+      await c.subscribe({ topic: 'shared' })
+      await c.run({ eachMessage: async () => {} })
+    }
+    const held = (c: Consumer) => c.assignment().shared ?? []
+    await waitFor(() => held(a).length === 2 && held(b).length === 2, 'two partitions each')
+    expect(new Set([...held(a), ...held(b)]).size).toBe(4)
+    expect(joins.length).toBeGreaterThanOrEqual(2)
+    // The default session timeout is 30 s: only LeaveGroup can make this quick.
+    await b.disconnect()
+    await waitFor(() => held(a).length === 4, 'the remaining member to own all four', 8000)
+  })
+
+  it('keeps its membership while a handler runs longer than the session timeout', async () => {
+    const { brook } = await setup()
+    await brook.admin().createTopics({ topics: [{ topic: 'slow', numPartitions: 1 }] })
+    await brook.producer().send({ topic: 'slow', messages: [{ value: 'a' }, { value: 'b' }] })
+    const joins: unknown[] = []
+    const got: number[] = []
+    const consumer = track(
+      brook.consumer({
+        groupId: 'g-slow',
+        sessionTimeout: 1000,
+        heartbeatInterval: 100,
+        maxWaitTimeInMs: 100,
+      }),
+    )
+    consumer.on('consumer.group_join', (e) => joins.push(e.payload))
+    await consumer.subscribe({ topic: 'slow', fromBeginning: true })
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        got.push(message.offset)
+        // Heartbeats run on their own timer, so this does not look like a dead member.
+        if (message.offset === 0) await new Promise((r) => setTimeout(r, 2200))
+      },
+    })
+    await waitFor(() => got.length === 2, 'both records')
+    expect(got).toEqual([0, 1])
+    expect(joins).toHaveLength(1)
+    const [g] = (await brook.admin().describeGroups(['g-slow'])).groups
+    expect(g!.state).toBe('Stable')
+  })
+
+  it('reports a session timeout the coordinator refuses as a crash with its Kafka name', async () => {
+    const { brook } = await setup()
+    await brook.admin().createTopics({ topics: [{ topic: 'st', numPartitions: 1 }] })
+    const consumer = track(brook.consumer({ groupId: 'g-st', sessionTimeout: 10 }))
+    const crashes: { error: BrookError; restart: boolean }[] = []
+    consumer.on('consumer.crash', (e) => crashes.push(e.payload as { error: BrookError; restart: boolean }))
+    await consumer.subscribe({ topic: 'st' })
+    await consumer.run({ eachMessage: async () => {} })
+    await waitFor(() => crashes.length > 0, 'the crash event')
+    expect(crashes[0]!.error.type).toBe('INVALID_SESSION_TIMEOUT')
+    expect(crashes[0]!.restart).toBe(false)
+  })
+
+  it('delivers a record again after its handler failed, and reports the crash', async () => {
+    const { brook } = await setup()
+    await brook.admin().createTopics({ topics: [{ topic: 'flaky', numPartitions: 1 }] })
+    await brook
+      .producer()
+      .send({ topic: 'flaky', messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] })
+    const got: number[] = []
+    const crashes: unknown[] = []
+    const consumer = track(
+      brook.consumer({ groupId: 'g-flaky', maxWaitTimeInMs: 100, retry: { initialRetryTime: 20 } }),
+    )
+    consumer.on('consumer.crash', (e) => crashes.push(e.payload))
+    await consumer.subscribe({ topic: 'flaky', fromBeginning: true })
+    let failed = false
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        got.push(message.offset)
+        if (message.offset === 1 && !failed) {
+          failed = true
+          throw new Error('downstream unavailable')
+        }
+      },
+    })
+    await waitFor(() => got.length === 4, 'the failed record again')
+    expect(got).toEqual([0, 1, 1, 2])
+    expect(crashes).toEqual([expect.objectContaining({ groupId: 'g-flaky', restart: true })])
   })
 })
 

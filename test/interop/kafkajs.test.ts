@@ -84,4 +84,40 @@ describe('kafkajs interop', () => {
     expect(topicOffsets.reduce((n, p) => n + Number(p.high), 0)).toBe(13)
     await admin.disconnect()
   }, 60_000)
+
+  it('rebalances a two-member kafkajs group: partitions split, then move back when one leaves', async () => {
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: 'kjs-rb', numPartitions: 4 }], waitForLeaders: true })
+    await admin.disconnect()
+    const assigned = new Map<string, number[]>()
+    const member = async (name: string) => {
+      const c = kafka.consumer({ groupId: 'kjs-rb-group', maxWaitTimeInMs: 100, heartbeatInterval: 200 })
+      c.on(c.events.GROUP_JOIN, (e) => {
+        assigned.set(name, e.payload.memberAssignment['kjs-rb'] ?? [])
+      })
+      await c.connect()
+      await c.subscribe({ topic: 'kjs-rb', fromBeginning: true })
+      await c.run({ eachMessage: async () => {} })
+      return c
+    }
+    const until = async (pred: () => boolean, what: string) => {
+      const end = Date.now() + 20_000
+      while (!pred()) {
+        if (Date.now() > end) throw new Error(`timed out: ${what} (${JSON.stringify([...assigned])})`)
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    }
+    const a = await member('a')
+    await until(() => assigned.get('a')?.length === 4, 'a owns all four partitions')
+    const b = await member('b')
+    await until(
+      () => assigned.get('a')?.length === 2 && assigned.get('b')?.length === 2,
+      'a and b own two partitions each',
+    )
+    expect([...assigned.get('a')!, ...assigned.get('b')!].sort()).toEqual([0, 1, 2, 3])
+    await b.disconnect()
+    await until(() => assigned.get('a')?.length === 4, 'a takes the partitions back')
+    await a.disconnect()
+  }, 60_000)
 })

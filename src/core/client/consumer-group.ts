@@ -161,6 +161,8 @@ export class GroupMembership {
         if (sync.errorCode === E.REBALANCE_IN_PROGRESS || sync.errorCode === E.ILLEGAL_GENERATION) continue
         if (sync.errorCode !== 0) throw BrookError.fromCode(sync.errorCode, `SyncGroup ${groupId}`)
         this.assignment = decodeAssignmentTopics(sync.assignment)
+        // A stop that came while this join was out: do not start heartbeats for a member that left.
+        if (shouldStop()) throw new BrookError('REBALANCE_IN_PROGRESS', 'the consumer stopped while joining')
         this.startHeartbeats()
         this.events.emit('consumer.group_join', {
           duration: this.conn.clock.now() - started,
@@ -232,7 +234,7 @@ export class GroupMembership {
 
   /** One heartbeat; an answer that ends the generation asks the consumer loop to rejoin. */
   async beat(): Promise<void> {
-    if (this.heartbeatBusy || this.rejoin.isFired) return
+    if (this.heartbeatBusy || this.rejoin.isFired || this.memberId === '') return
     this.heartbeatBusy = true
     const { groupId } = this.settings
     try {

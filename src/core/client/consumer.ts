@@ -297,11 +297,14 @@ export class Consumer {
     let failures = 0
     while (this.running) {
       try {
-        const assignment = await this.group.join(
-          () => this.resolveTopics(),
-          () => !this.running,
+        // A stop must not wait for a JoinGroup the coordinator may hold for the whole rebalance timeout.
+        const assignment = await this.raceStop(
+          this.group.join(
+            () => this.resolveTopics(),
+            () => !this.running,
+          ),
         )
-        if (!this.running) break
+        if (!this.running || assignment === null) break
         await this.assign(assignment)
         failures = 0
         await this.consumeGeneration()
@@ -321,6 +324,8 @@ export class Consumer {
         await this.revoke()
       }
     }
+    // After a fatal crash the member leaves at once, so the others need not wait a session timeout.
+    await this.group.leave()
   }
 
   /** Commits (autoCommit) and forgets the generation's partitions before a rejoin or a stop. */
@@ -413,9 +418,16 @@ export class Consumer {
     } else for (const s of applied) s.resolved = -1
   }
 
+  private raceStop<T>(p: Promise<T>): Promise<T | null> {
+    return this.raceSignals(p, [this.stopSignal])
+  }
+
   /** Resolves with `p`, or with null as soon as the consumer is stopped, must rejoin, or is woken. */
   private race<T>(p: Promise<T>): Promise<T | null> {
-    const signals = [this.stopSignal, this.group.rejoin, this.wake]
+    return this.raceSignals(p, [this.stopSignal, this.group.rejoin, this.wake])
+  }
+
+  private raceSignals<T>(p: Promise<T>, signals: Signal[]): Promise<T | null> {
     return new Promise<T | null>((resolve, reject) => {
       const offs: (() => void)[] = []
       let settled = false

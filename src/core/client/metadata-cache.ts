@@ -10,8 +10,12 @@ import { type RetryPolicy, withRetry } from './retry.ts'
 const UNKNOWN_TOPIC = 3
 const LEADER_NOT_AVAILABLE = 5
 
+/** Kafka's metadata.max.age.ms: cached topics are looked up again after this, to see added partitions. */
+const MAX_AGE_MS = 300_000
+
 export class MetadataCache {
   private topics = new Map<string, TopicMetadata>()
+  private fetchedAt = new Map<string, number>()
 
   constructor(private readonly conn: Connection) {}
 
@@ -19,9 +23,12 @@ export class MetadataCache {
   async refresh(topics: string[] | null, allowAutoTopicCreation = false): Promise<MetadataResponse> {
     const res = await this.conn.call('Metadata', (s) => s.metadata({ topics, allowAutoTopicCreation }))
     if (topics === null) this.topics.clear()
+    const now = this.conn.clock.now()
     for (const t of res.topics) {
-      if (t.errorCode === 0) this.topics.set(t.name, t)
-      else this.topics.delete(t.name)
+      if (t.errorCode === 0) {
+        this.topics.set(t.name, t)
+        this.fetchedAt.set(t.name, now)
+      } else this.topics.delete(t.name)
     }
     return res
   }
@@ -40,7 +47,7 @@ export class MetadataCache {
    */
   async topic(name: string, allowAutoTopicCreation: boolean, policy: RetryPolicy): Promise<TopicMetadata> {
     const hit = this.topics.get(name)
-    if (hit) return hit
+    if (hit && this.conn.clock.now() - (this.fetchedAt.get(name) ?? 0) < MAX_AGE_MS) return hit
     return withRetry(
       this.conn.clock,
       policy,

@@ -29,6 +29,7 @@ const UNKNOWN_TOPIC = 3
 /** Per-record framing beyond key and value, for batch-size estimates. */
 const RECORD_OVERHEAD = 20
 const SEQUENCE_WRAP = 0x8000_0000
+const EMPTY = new Uint8Array(0)
 
 export const PRODUCER_EVENTS = { CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' } as const
 
@@ -111,6 +112,12 @@ export class Producer {
   private connecting: Promise<void> | null = null
   private readonly sequences = new Map<string, number>()
   private readonly inFlightSeqs = new Map<string, Set<number>>()
+  /** Per partition, the sequence after the last acknowledged batch: what the broker expects next. */
+  private readonly acked = new Map<string, number>()
+  private resetNeeded = false
+  private resetting: Promise<void> | null = null
+  private activeRequests = 0
+  private drainWaiters: (() => void)[] = []
   private readonly open = new Map<string, OpenBatch>()
   private ready: OpenBatch[] = []
   private flushScheduled = false
@@ -357,6 +364,7 @@ export class Producer {
   private async dispatch(open: OpenBatch[]): Promise<void> {
     let encoded: ReadyBatch[]
     try {
+      if (this.resetNeeded || this.resetting) await this.resetSequences()
       encoded = await this.encode(open)
     } catch (e) {
       for (const b of open) this.fail(b.marks, e)
@@ -372,36 +380,50 @@ export class Producer {
     await Promise.all([...groups.values()].map((g) => this.sendRequest(g)))
   }
 
+  /**
+   * Assigns sequences to every batch first (synchronously, in order) and marks them in flight, so a
+   * batch that is still being compressed already counts as "earlier" for the ones sent before it.
+   */
   private async encode(open: OpenBatch[]): Promise<ReadyBatch[]> {
-    const out: ReadyBatch[] = new Array(open.length)
-    for (let i = 0; i < open.length; i++) {
-      const b = open[i]!
+    const out: ReadyBatch[] = open.map((b) => {
       const tp = `${b.topic}\u0000${b.partition}`
       let baseSequence = -1
       if (this.idempotent) {
         baseSequence = this.sequences.get(tp) ?? 0
         this.sequences.set(tp, (baseSequence + b.records.length) % SEQUENCE_WRAP)
       }
-      const input = {
-        records: b.records,
-        producerId: this.producerId,
-        producerEpoch: this.producerEpoch,
-        baseSequence,
-        compression: b.compression,
-      }
-      const bytes =
-        b.compression === Compression.none ? buildBatch(b.records, input) : await encodeBatchAsync(input)
-      out[i] = {
+      const r: ReadyBatch = {
         topic: b.topic,
         partition: b.partition,
         acks: b.acks,
         timeout: b.timeout,
-        bytes,
+        bytes: EMPTY,
         count: b.records.length,
         baseSequence,
         marks: b.marks,
         attempts: 0,
       }
+      this.markInFlight(r, true)
+      return r
+    })
+    try {
+      for (let i = 0; i < open.length; i++) {
+        const b = open[i]!
+        const input = {
+          records: b.records,
+          producerId: this.producerId,
+          producerEpoch: this.producerEpoch,
+          baseSequence: out[i]!.baseSequence,
+          compression: b.compression,
+        }
+        out[i]!.bytes =
+          b.compression === Compression.none ? buildBatch(b.records, input) : await encodeBatchAsync(input)
+      }
+    } catch (e) {
+      // Sequences were handed out for batches that will never be sent: start over with a new epoch.
+      for (const r of out) this.markInFlight(r, false)
+      if (this.idempotent) this.resetNeeded = true
+      throw e
     }
     return out
   }
@@ -417,8 +439,16 @@ export class Producer {
   }
 
   private async sendRequest(batches: ReadyBatch[]): Promise<void> {
+    this.activeRequests++
+    try {
+      await this.sendUntilDone(batches)
+    } finally {
+      if (--this.activeRequests === 0) for (const w of this.drainWaiters.splice(0)) w()
+    }
+  }
+
+  private async sendUntilDone(batches: ReadyBatch[]): Promise<void> {
     let todo = batches
-    for (const b of todo) this.markInFlight(b, true)
     while (todo.length > 0) {
       const acks = todo[0]!.acks
       const timeoutMs = todo[0]!.timeout
@@ -512,18 +542,54 @@ export class Producer {
       return
     }
     this.markInFlight(b, false)
-    if (this.idempotent && !retriable) {
-      // The broker did not store this batch: give its sequence numbers back when nothing after it
-      // was sent, so the next batch does not leave a gap (OUT_OF_ORDER_SEQUENCE_NUMBER forever).
+    if (this.idempotent) {
       const tp = `${b.topic}\u0000${b.partition}`
-      const next = (b.baseSequence + b.count) % SEQUENCE_WRAP
-      if (this.sequences.get(tp) === next) this.sequences.set(tp, b.baseSequence)
+      const alone = (this.inFlightSeqs.get(tp)?.size ?? 0) === 0
+      if (!retriable && alone) {
+        // Surely not stored: the broker still expects the sequence after the last acknowledged
+        // batch, so continue from there instead of leaving a gap (OUT_OF_ORDER forever).
+        this.sequences.set(tp, this.acked.get(tp) ?? 0)
+      } else {
+        // Maybe stored (retries ran out) or later batches are out: sequences are uncertain. Before
+        // the next batch, bump the epoch (KIP-360), which restarts every sequence at 0.
+        this.resetNeeded = true
+      }
     }
     this.fail(b.marks, err)
   }
 
+  /** Waits for every request to finish, then bumps the producer epoch and restarts sequences. */
+  private async resetSequences(): Promise<void> {
+    this.resetting ??= (async () => {
+      while (this.activeRequests > 0) await new Promise<void>((r) => this.drainWaiters.push(r))
+      const res = await this.conn.call('InitProducerId', (s) =>
+        s.initProducerId({
+          transactionalId: null,
+          producerId: this.producerId,
+          producerEpoch: this.producerEpoch,
+        }),
+      )
+      if (res.errorCode !== 0) throw BrookError.fromCode(res.errorCode, 'InitProducerId')
+      this.producerId = res.producerId
+      this.producerEpoch = res.producerEpoch
+      this.sequences.clear()
+      this.acked.clear()
+      this.resetNeeded = false
+    })().finally(() => {
+      this.resetting = null
+    })
+    return this.resetting
+  }
+
   private succeed(b: ReadyBatch, baseOffset: number, logAppendTime: number, logStartOffset: number): void {
     this.markInFlight(b, false)
+    if (this.idempotent) {
+      const tp = `${b.topic}\u0000${b.partition}`
+      const next = (b.baseSequence + b.count) % SEQUENCE_WRAP
+      const prev = this.acked.get(tp) ?? 0
+      // Acknowledgements may arrive out of order across requests: keep the furthest.
+      if ((next - prev + SEQUENCE_WRAP) % SEQUENCE_WRAP < SEQUENCE_WRAP / 2) this.acked.set(tp, next)
+    }
     for (const m of b.marks) {
       const s = m.send
       if (s.failed) continue

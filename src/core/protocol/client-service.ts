@@ -38,40 +38,21 @@ import type {
   SyncGroupResponse,
   TopicResult,
 } from '../service.ts'
+import {
+  BOOTSTRAP,
+  byLeader,
+  KafkaCluster,
+  type KafkaProtocolServiceOptions,
+  mergeTopics,
+  STALE_COORDINATOR,
+  wholeBatches,
+} from './client-cluster.ts'
 import type { KafkaConnection } from './client-connection.ts'
-import { type NegotiateOptions, negotiate, type Versions, versionOf } from './client-negotiate.ts'
-import { byLeader, mergeTopics, wholeBatches } from './client-routing.ts'
-import type { ApiKey, RequestInput, ResponseBody } from './types.generated.ts'
+import { negotiate, versionOf } from './client-negotiate.ts'
 
-export interface KafkaProtocolServiceOptions extends NegotiateOptions {
-  /** Opens a connection to another broker of the cluster; without it every request uses the bootstrap one. */
-  connect?: (host: string, port: number) => Promise<KafkaConnection>
-  /** `host:port` of the bootstrap connection, so the broker list can recognise it and reuse it. */
-  bootstrapAddress?: string
-}
+export type { KafkaProtocolServiceOptions } from './client-cluster.ts'
 
-interface Node {
-  conn: KafkaConnection
-  versions: Versions
-}
-
-/** Errors after which a cached leader or coordinator is stale. */
-const STALE_LEADER = new Set([3, 5, 6, 74, 75])
-const STALE_COORDINATOR = new Set([14, 15, 16])
-const BOOTSTRAP = -1000
-
-export class KafkaProtocolService implements BrokerService {
-  private readonly brokers = new Map<number, { host: string; port: number }>()
-  private readonly leaders = new Map<string, number>()
-  private readonly coordinators = new Map<string, number>()
-  private readonly nodes = new Map<number, Promise<Node>>()
-  private controllerId = -1
-
-  private constructor(
-    private readonly bootstrap: Node,
-    private readonly options: KafkaProtocolServiceOptions,
-  ) {}
-
+export class KafkaProtocolService extends KafkaCluster implements BrokerService {
   /** Negotiates versions (and SASL) on `conn`, then serves BrokerService calls over it. */
   static async start(
     conn: KafkaConnection,
@@ -81,111 +62,10 @@ export class KafkaProtocolService implements BrokerService {
     return new KafkaProtocolService({ conn, versions }, options)
   }
 
-  /** The version negotiated with the bootstrap broker for `apiKey`, or undefined when it has none. */
-  negotiatedVersion(apiKey: ApiKey): number | undefined {
-    return this.bootstrap.versions.get(apiKey)
-  }
-
-  async close(): Promise<void> {
-    const others = await Promise.allSettled(this.nodes.values())
-    for (const n of others)
-      if (n.status === 'fulfilled' && n.value !== this.bootstrap) await n.value.conn.close()
-    await this.bootstrap.conn.close()
-  }
-
-  // ---- plumbing ----
-
-  private node(nodeId: number): Promise<Node> {
-    const addr = this.brokers.get(nodeId)
-    const connect = this.options.connect
-    // A one-broker cluster (brook) is the bootstrap broker, whatever name it advertises.
-    const single = this.brokers.size <= 1
-    if (
-      nodeId === BOOTSTRAP ||
-      !addr ||
-      !connect ||
-      single ||
-      `${addr.host}:${addr.port}` === this.options.bootstrapAddress
-    ) {
-      return Promise.resolve(this.bootstrap)
-    }
-    let node = this.nodes.get(nodeId)
-    if (!node) {
-      node = (async () => {
-        const conn = await connect(addr.host, addr.port)
-        return { conn, versions: await negotiate(conn, this.options) }
-      })()
-      node.catch(() => this.nodes.delete(nodeId))
-      this.nodes.set(nodeId, node)
-    }
-    return node
-  }
-
-  private async call<K extends ApiKey>(
-    nodeId: number,
-    apiKey: K,
-    body: (version: number) => RequestInput<K>,
-    timeoutMs?: number,
-  ): Promise<{ version: number; res: ResponseBody<K> }> {
-    const node = await this.node(nodeId)
-    const version = versionOf(node.versions, apiKey)
-    try {
-      const res = await node.conn.request(apiKey, version, body(version), { timeoutMs })
-      return { version, res }
-    } catch (e) {
-      if (node !== this.bootstrap && (e as BrookError).type === 'NETWORK_EXCEPTION') this.nodes.delete(nodeId)
-      throw e
-    }
-  }
-
-  private remember(md: MetadataResponse): void {
-    for (const b of md.brokers) this.brokers.set(b.nodeId, { host: b.host, port: b.port })
-    this.controllerId = md.controllerId
-    for (const t of md.topics) {
-      for (const p of t.partitions) {
-        if (p.leader >= 0) this.leaders.set(`${t.name}\u0000${p.partition}`, p.leader)
-      }
-    }
-  }
-
-  private forget(topic: string, partition: number, errorCode: number): void {
-    if (STALE_LEADER.has(errorCode)) this.leaders.delete(`${topic}\u0000${partition}`)
-  }
-
-  /** Partition → leader node; refreshes metadata once when some leader is unknown. */
-  private async leaderOf(topics: string[]): Promise<(topic: string, partition: number) => number> {
-    if (!this.options.connect) return () => BOOTSTRAP
-    const known = (t: string, p: number) => this.leaders.get(`${t}\u0000${p}`)
-    if (topics.some((t) => ![...this.leaders.keys()].some((k) => k.startsWith(`${t}\u0000`)))) {
-      await this.metadata({ topics: [...new Set(topics)], allowAutoTopicCreation: false })
-    }
-    return (t, p) => known(t, p) ?? BOOTSTRAP
-  }
-
-  private async coordinator(groupId: string): Promise<number> {
-    if (!this.options.connect) return BOOTSTRAP
-    const known = this.coordinators.get(groupId)
-    if (known !== undefined) return known
-    const c = await this.findCoordinator(groupId)
-    if (c.errorCode !== 0) throw BrookError.fromCode(c.errorCode, `finding the coordinator of ${groupId}`)
-    return c.nodeId
-  }
-
-  private async controller(): Promise<number> {
-    if (!this.options.connect) return BOOTSTRAP
-    if (this.controllerId < 0) await this.metadata({ topics: [] })
-    return this.controllerId >= 0 ? this.controllerId : BOOTSTRAP
-  }
-
-  private checkCoordinator(groupId: string, errorCode: number): void {
-    if (STALE_COORDINATOR.has(errorCode)) this.coordinators.delete(groupId)
-  }
-
   // ---- topics and metadata ----
 
   async metadata(req: MetadataRequest): Promise<MetadataResponse> {
     const { version, res } = await this.call(BOOTSTRAP, 3, () => ({
-      // v0 cannot say "none": its empty list means all topics, so "none" asks for all there.
       topics: req.topics === null ? null : req.topics.map((name) => ({ name })),
       allowAutoTopicCreation: req.allowAutoTopicCreation ?? true,
     }))

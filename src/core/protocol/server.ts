@@ -75,10 +75,10 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
   }
 
   const handleOne = async (frame: Uint8Array): Promise<Uint8Array | null> => {
-    // SaslHandshake v0 (kafka-python) is followed by the bare PLAIN token, not a Kafka request,
-    // and answered by an empty frame on success (KIP-43).
     // Kafka closes a connection whose authentication failed; the failure response went out first.
     if (sasl === 'failed') throw new KafkaConnectionError('request after failed SASL authentication')
+    // SaslHandshake v0 (kafka-python) is followed by the bare PLAIN token, not a Kafka request,
+    // and answered by an empty frame on success (KIP-43).
     if (sasl === 'rawToken') {
       if (!(await authenticate(frame))) throw new KafkaConnectionError('SASL/PLAIN authentication failed')
       sasl = 'done'
@@ -131,7 +131,14 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
       }
     }
     if (response === null) return null
-    return encodeResponse(apiKey as ApiKey, apiVersion, correlationId, response as never)
+    try {
+      return encodeResponse(apiKey as ApiKey, apiVersion, correlationId, response as never)
+    } catch (e) {
+      // A broker answer the wire cannot carry is a bug; the client gets a closed connection, not garbage.
+      throw new KafkaConnectionError(
+        `could not encode the response to API key ${apiKey} v${apiVersion}: ${e instanceof Error ? e.message : String(e)}`,
+      )
+    }
   }
 
   const saslHandshake = (version: number, body: Body): Body => {

@@ -35,6 +35,7 @@ export interface KafkaServer {
 const DEFAULT_MAX_REQUEST_BYTES = 100 * 1024 * 1024
 /** Stop reading from a client that pipelines faster than the broker answers (Kafka mutes instead). */
 const MAX_QUEUED_REQUESTS = 256
+const MAX_QUEUED_BYTES = 64 * 1024 * 1024
 const MAX_UNSENT_BYTES = 8 * 1024 * 1024
 
 export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaServer> {
@@ -99,6 +100,7 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
   let chunks: Buffer[] = []
   let buffered = 0
   let queued = 0
+  let queuedBytes = 0
   /** The peer went away: finish what it sent (an acks=0 producer closes right after writing). */
   let closed = false
   /** We closed the connection over a protocol error: nothing more from it is processed. */
@@ -128,7 +130,8 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
 
   const enqueue = (frame: Uint8Array) => {
     queued++
-    if (queued >= MAX_QUEUED_REQUESTS) socket.pause()
+    queuedBytes += frame.byteLength
+    if (queued >= MAX_QUEUED_REQUESTS || queuedBytes >= MAX_QUEUED_BYTES) socket.pause()
     tail = tail.then(async () => {
       if (failed) return
       let response: Uint8Array | null
@@ -139,7 +142,9 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
         return
       } finally {
         queued--
-        if (queued < MAX_QUEUED_REQUESTS / 2 && !closed && socket.isPaused()) socket.resume()
+        queuedBytes -= frame.byteLength
+        const drained = queued < MAX_QUEUED_REQUESTS / 2 && queuedBytes < MAX_QUEUED_BYTES / 2
+        if (drained && !closed && socket.isPaused()) socket.resume()
       }
       if (response === null || closed) return
       const size = Buffer.allocUnsafe(4)
