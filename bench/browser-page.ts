@@ -19,7 +19,10 @@ const enc = new TextEncoder()
 
 function values(n: number, tag: string): { key: string; value: string }[] {
   const pad = 'v'.repeat(VALUE - 12)
-  return Array.from({ length: n }, (_, i) => ({ key: `k${i % 64}`, value: `${tag}${String(i).padStart(10, '0')}${pad}`.slice(0, VALUE) }))
+  return Array.from({ length: n }, (_, i) => ({
+    key: `k${i % 64}`,
+    value: `${tag}${String(i).padStart(10, '0')}${pad}`.slice(0, VALUE),
+  }))
 }
 
 function rawBatch(n: number): Uint8Array {
@@ -65,7 +68,11 @@ const bench = {
     await brook.admin().createTopics({ topics: [{ topic, numPartitions: 1 }] })
     const producer = brook.producer({ lingerMs: 0 })
     // Bytes, not strings: per-record TextEncoder calls would measure string encoding, not brook.
-    const messages = values(1000, 'p').map((m) => ({ key: enc.encode(m.key), value: enc.encode(m.value), partition: 0 }))
+    const messages = values(1000, 'p').map((m) => ({
+      key: enc.encode(m.key),
+      value: enc.encode(m.value),
+      partition: 0,
+    }))
     await producer.send({ topic, messages }) // warm-up: worker, topic, producer id
     let sent = 0
     const start = performance.now()
@@ -86,7 +93,11 @@ const bench = {
     const brook = clients.get(name)!
     await brook.admin().createTopics({ topics: [{ topic, numPartitions: 1 }] })
     const records = rawBatch(1000)
-    const req = { acks: -1 as const, timeoutMs: 30_000, topics: [{ name: topic, partitions: [{ partition: 0, records }] }] }
+    const req = {
+      acks: -1 as const,
+      timeoutMs: 30_000,
+      topics: [{ name: topic, partitions: [{ partition: 0, records }] }],
+    }
     let sent = 0
     const start = performance.now()
     await Promise.all(
@@ -94,7 +105,8 @@ const bench = {
         while (sent < total) {
           sent += 1000
           const res = await brook.service.produce(req)
-          if (res.topics[0]!.partitions[0]!.errorCode !== 0) throw new Error(`produce ${res.topics[0]!.partitions[0]!.errorCode}`)
+          if (res.topics[0]!.partitions[0]!.errorCode !== 0)
+            throw new Error(`produce ${res.topics[0]!.partitions[0]!.errorCode}`)
         }
       }),
     )
@@ -112,7 +124,11 @@ const bench = {
     const end = start + ms
     await Promise.all(
       Array.from({ length: loops }, async (_, i) => {
-        const req = { acks: -1 as const, timeoutMs: 30_000, topics: [{ name: topic, partitions: [{ partition: i % 4, records }] }] }
+        const req = {
+          acks: -1 as const,
+          timeoutMs: 30_000,
+          topics: [{ name: topic, partitions: [{ partition: i % 4, records }] }],
+        }
         while (performance.now() < end) {
           await brook.service.produce(req)
           acked++
@@ -144,7 +160,11 @@ const bench = {
     await Promise.all(
       list.map(async (p, i) => {
         for (let n = 0; performance.now() < end; n++) {
-          await p.send({ topic, acks: -1, messages: [{ key: `p${i}`, value: `p${i}-${n}`.padEnd(VALUE, '.') }] })
+          await p.send({
+            topic,
+            acks: -1,
+            messages: [{ key: `p${i}`, value: `p${i}-${n}`.padEnd(VALUE, '.') }],
+          })
           acked++
         }
       }),
@@ -156,7 +176,11 @@ const bench = {
   /** Reads `total` records of `topic` from the beginning with eachBatch, counting them. */
   async consume(name: string, topic: string, total: number): Promise<Measured> {
     const brook = clients.get(name)!
-    const consumer = brook.consumer({ groupId: `bench-${topic}-${Date.now()}`, maxBytes: 16 << 20, maxBytesPerPartition: 16 << 20 })
+    const consumer = brook.consumer({
+      groupId: `bench-${topic}-${Date.now()}`,
+      maxBytes: 16 << 20,
+      maxBytesPerPartition: 16 << 20,
+    })
     await consumer.connect()
     await consumer.subscribe({ topics: [topic], fromBeginning: true })
     let seen = 0
@@ -206,19 +230,28 @@ const bench = {
   },
 
   async sendWarm(name: string, topic: string): Promise<void> {
-    await clients.get(name)!.producer().send({ topic, messages: [{ value: 'warm' }] })
+    await clients
+      .get(name)!
+      .producer()
+      .send({ topic, messages: [{ value: 'warm' }] })
   },
 
   async sendTimestamps(name: string, topic: string, count: number, gapMs: number): Promise<void> {
     const producer = clients.get(name)!.producer()
     for (let i = 0; i < count; i++) {
-      await producer.send({ topic, messages: [{ value: String(performance.timeOrigin + performance.now()) }] })
+      await producer.send({
+        topic,
+        messages: [{ value: String(performance.timeOrigin + performance.now()) }],
+      })
       await new Promise((r) => setTimeout(r, gapMs))
     }
   },
 
   async createTopic(name: string, topic: string, partitions: number): Promise<void> {
-    await clients.get(name)!.admin().createTopics({ topics: [{ topic, numPartitions: partitions }] })
+    await clients
+      .get(name)!
+      .admin()
+      .createTopics({ topics: [{ topic, numPartitions: partitions }] })
   },
 }
 

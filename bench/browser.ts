@@ -6,10 +6,10 @@
  */
 
 import type { Page } from 'playwright-core'
+import { buildSite, launchChromium } from '../test/browser/harness.ts'
 import type { BrowserBench, Measured } from './browser-page.ts'
 import type { BenchRow } from './table.ts'
 import { printTable } from './table.ts'
-import { buildSite, launchChromium } from '../test/browser/harness.ts'
 
 declare const bench: BrowserBench
 
@@ -51,14 +51,18 @@ export async function benchBrowser(): Promise<BenchRow[]> {
     await page.evaluate(() => bench.connect('strict', 'strict'))
     const relaxed = await page.evaluate((n) => bench.produce('relaxed', 'p', n), PRODUCE_RECORDS)
     const strict = await page.evaluate((n) => bench.produce('strict', 'p', n), PRODUCE_RECORDS)
-    rows.push(row('produce 1,000-record sends, acks=all, relaxed', relaxed, 'target ≥ 500,000/s and ≥ 0.5× raw'))
+    rows.push(
+      row('produce 1,000-record sends, acks=all, relaxed', relaxed, 'target ≥ 500,000/s and ≥ 0.5× raw'),
+    )
     rows.push(row('produce 1,000-record sends, acks=all, strict', strict))
 
-    const many = await page.evaluate(
-      ([n, ms]) => bench.manyProducers('strict', 'many', n, ms),
-      [MANY_PRODUCERS, MANY_MS] as const,
+    const many = await page.evaluate(([n, ms]) => bench.manyProducers('strict', 'many', n, ms), [
+      MANY_PRODUCERS,
+      MANY_MS,
+    ] as const)
+    rows.push(
+      row(`${MANY_PRODUCERS} producers × single records, acks=all, strict`, many, 'target ≥ 20,000/s'),
     )
-    rows.push(row(`${MANY_PRODUCERS} producers × single records, acks=all, strict`, many, 'target ≥ 20,000/s'))
 
     const consumed = await page.evaluate((n) => bench.consume('relaxed', 'p', n), PRODUCE_RECORDS)
     rows.push(row('consume into a page (eachBatch)', consumed, 'target ≥ 1,000,000/s'))
@@ -69,7 +73,10 @@ export async function benchBrowser(): Promise<BenchRow[]> {
     await benchPage(receiver)
     await receiver.evaluate(() => bench.connect('strict', 'strict'))
     await page.evaluate(() => bench.createTopic('strict', 'latency', 1))
-    const latencies = receiver.evaluate((n) => bench.receiveLatencies('strict', 'latency', n), LATENCY_SAMPLES)
+    const latencies = receiver.evaluate(
+      (n) => bench.receiveLatencies('strict', 'latency', n),
+      LATENCY_SAMPLES,
+    )
     const end = Date.now() + 15_000
     while (!(await receiver.evaluate(() => (globalThis as { warmSeen?: boolean }).warmSeen === true))) {
       if (Date.now() > end) throw new Error('the latency consumer never started')

@@ -680,3 +680,22 @@ describe('Broker batches', () => {
     await broker.close()
   })
 })
+
+describe('Broker recovery', () => {
+  it('finishes a topic deletion that a crash cut short', async () => {
+    const store = new MemoryStore()
+    const broker = await Broker.open({ store })
+    await broker.createTopics({ topics: [{ name: 'gone', numPartitions: 2 }, { name: 'kept' }] })
+    await produce(broker, 'gone', 1, records(['a']))
+    await produce(broker, 'kept', 0, records(['b']))
+    // A crash right after the topic's entry was removed, before its data was dropped.
+    await store.deleteMeta('topics/gone')
+    const again = await Broker.open({ store: store.reopen() })
+    expect(again.topicNames()).toEqual(['kept'])
+    expect((await store.listMeta('log/')).length).toBe(1)
+    expect(await consume(again, 'kept', 0)).toEqual([[0, 'b']])
+    await again.createTopics({ topics: [{ name: 'gone' }] })
+    expect(await consume(again, 'gone', 0)).toEqual([])
+    await again.close()
+  })
+})

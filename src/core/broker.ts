@@ -13,13 +13,12 @@ import { systemClock } from './clock.ts'
 import { BrookError } from './errors.ts'
 import { FetchWaiters, partitionKey } from './fetch-waiter.ts'
 import { GroupCoordinator } from './group-coordinator.ts'
-import { logMetaKey, PartitionLog } from './partition-log.ts'
+import type { PartitionLog } from './partition-log.ts'
 import { checkProduceRecords } from './produce-validation.ts'
 import { code, errorCodeOf, errorMessageOf, isInt, NONE, nameOf, show } from './request-values.ts'
 import type {
   BrokerService,
   CreatePartitionsRequest,
-  CreateTopicRequest,
   CreateTopicsRequest,
   DeleteRecordsRequest,
   DeleteRecordsResponse,
@@ -50,15 +49,10 @@ import type {
   TopicMetadata,
   TopicResult,
 } from './service.ts'
-import type { Json, Store } from './store.ts'
-import type { LogConfig } from './topic-config.ts'
-import {
-  collisionKey,
-  effectiveConfigs,
-  logConfigOf,
-  validateConfigs,
-  validateTopicName,
-} from './topic-config.ts'
+import type { Store } from './store.ts'
+import { validateTopicName } from './topic-config.ts'
+import type { Topic } from './topic-registry.ts'
+import { newId, TopicRegistry } from './topic-registry.ts'
 
 export interface BrokerOptions {
   store: Store
@@ -82,38 +76,11 @@ export interface BrokerOptions {
   tailCacheBytes?: number
 }
 
-interface Topic {
-  name: string
-  topicId: string
-  /** Configs set explicitly on the topic. */
-  configs: Record<string, string>
-  config: LogConfig
-  logs: PartitionLog[]
-}
-
-/** What `topics/<name>` holds in store meta. */
-interface TopicMeta {
-  topicId: string
-  partitions: number
-  configs: Record<string, string>
-}
-
-const TOPIC_PREFIX = 'topics/'
 const CLUSTER_ID_KEY = 'broker/clusterId'
 const PRODUCER_ID_KEY = 'broker/producerIdBlock'
 /** Producer ids are reserved in blocks, so that initProducerId rarely writes meta. */
 const PRODUCER_ID_BLOCK = 1000
-const MAX_PARTITIONS = 10_000
 const MAX_EPOCH = 32_767
-/** Kafka's topic ids: 16 random bytes, printed as unpadded URL-safe base64. */
-function newId(): string {
-  const b = new Uint8Array(16)
-  crypto.getRandomValues(b)
-  let s = ''
-  for (const x of b) s += String.fromCharCode(x)
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-}
-
 export class Broker implements BrokerService {
   readonly nodeId: number
   readonly host: string
@@ -122,14 +89,13 @@ export class Broker implements BrokerService {
   private readonly store: Store
   private readonly clock: Clock
   private readonly options: BrokerOptions
-  private readonly topics = new Map<string, Topic>()
+  private readonly registry: TopicRegistry
   private readonly waiters: FetchWaiters
   private readonly fetcher: FetchHandler
   private readonly lookup: PartitionLookup = (topic, partition) =>
     typeof partition === 'number' ? this.log(topic, partition) : undefined
   private readonly listeners = new Set<(topic: string, partition: number, highWatermark: number) => void>()
   private coordinator!: GroupCoordinator
-  private adminLock: Promise<unknown> = Promise.resolve()
   private nextProducerId = 0
   private producerIdBlockEnd = 0
   private readonly producerEpochs = new Map<number, number>()
@@ -147,6 +113,18 @@ export class Broker implements BrokerService {
     this.port = options.port ?? 9092
     this.waiters = new FetchWaiters(this.clock)
     this.fetcher = new FetchHandler(this.lookup, this.waiters, this.clock, () => this.closed)
+    this.registry = new TopicRegistry({
+      store: this.store,
+      defaultPartitions: options.defaultPartitions,
+      topicDefaults: options.topicDefaults,
+      tailCacheBytes: options.tailCacheBytes,
+      onAppend: (topic, partition, hwm) => this.appended(topic, partition, hwm),
+      // Long-polls on a deleted topic answer UNKNOWN_TOPIC_OR_PARTITION at once.
+      onDeleting: (name, partitions) => {
+        for (let p = 0; p < partitions; p++) this.waiters.notify(partitionKey(name, p))
+      },
+      onDeleted: (name) => this.coordinator.deleteTopicOffsets(name),
+    })
   }
 
   /** Opens a broker over `store`, rebuilding topics, logs, producer state and groups from it. */
@@ -163,20 +141,7 @@ export class Broker implements BrokerService {
     const block = await this.store.getMeta(PRODUCER_ID_KEY)
     this.nextProducerId = this.producerIdBlockEnd = typeof block === 'number' ? block : 0
 
-    const known = new Set<string>()
-    for (const [key, value] of await this.store.listMeta(TOPIC_PREFIX)) {
-      const name = key.slice(TOPIC_PREFIX.length)
-      const meta = value as unknown as TopicMeta
-      known.add(meta.topicId)
-      await this.openTopic(name, meta)
-    }
-    // Data of topics whose deletion was interrupted by a crash: finish deleting it.
-    for (const [key] of await this.store.listMeta('log/')) {
-      const [, topicId, partition] = key.split('/')
-      if (!topicId || known.has(topicId)) continue
-      await this.store.dropPartition(topicId, Number(partition))
-      await this.store.deleteMeta(key)
-    }
+    await this.registry.load()
 
     this.coordinator = new GroupCoordinator({
       store: this.store,
@@ -186,29 +151,6 @@ export class Broker implements BrokerService {
     })
     await this.coordinator.load()
     this.scheduleRetention()
-  }
-
-  private async openTopic(name: string, meta: TopicMeta): Promise<Topic> {
-    const topic: Topic = {
-      name,
-      topicId: meta.topicId,
-      configs: meta.configs,
-      config: logConfigOf(meta.configs, this.options.topicDefaults),
-      logs: [],
-    }
-    for (let p = 0; p < meta.partitions; p++) topic.logs.push(await this.openLog(topic, p))
-    this.topics.set(name, topic)
-    return topic
-  }
-
-  private openLog(topic: Topic, partition: number): Promise<PartitionLog> {
-    return PartitionLog.open({
-      store: this.store,
-      topicId: topic.topicId,
-      partition,
-      tailCacheBytes: this.options.tailCacheBytes,
-      onAppend: (hwm) => this.appended(topic.name, partition, hwm),
-    })
   }
 
   private appended(topic: string, partition: number, hwm: number): void {
@@ -229,176 +171,43 @@ export class Broker implements BrokerService {
   }
 
   partitionExists(topic: string, partition: number): boolean {
-    const t = this.topics.get(topic)
-    return !!t && isInt(partition) && partition >= 0 && partition < t.logs.length
+    return this.registry.partitionExists(topic, partition)
   }
 
   /** The log of a partition, for tools and tests; undefined when it does not exist. */
   log(topic: string, partition: number): PartitionLog | undefined {
-    return this.partitionExists(topic, partition) ? this.topics.get(topic)!.logs[partition] : undefined
-  }
-
-  private check(): void {
-    if (this.closed) throw new BrookError('BROKER_NOT_AVAILABLE', 'the broker is closed')
-  }
-
-  /** Serialises topic creation, deletion and growth. */
-  private admin<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.adminLock.then(fn, fn)
-    this.adminLock = run.catch(() => {})
-    return run
-  }
-
-  // ---- topics ----
-
-  private async createOne(req: CreateTopicRequest, validateOnly: boolean): Promise<TopicResult> {
-    const name = req?.name
-    try {
-      validateTopicName(name)
-      if (this.topics.has(name))
-        throw new BrookError('TOPIC_ALREADY_EXISTS', `topic "${name}" already exists`)
-      const key = collisionKey(name)
-      for (const other of this.topics.keys())
-        if (collisionKey(other) === key)
-          throw new BrookError(
-            'INVALID_TOPIC_EXCEPTION',
-            `topic "${name}" collides with existing topic "${other}" ('.' and '_' are the same in metric names)`,
-          )
-      const requested = req.numPartitions
-      const partitions =
-        requested === undefined || requested === -1 ? (this.options.defaultPartitions ?? 1) : requested
-      if (!isInt(partitions) || partitions < 1 || partitions > MAX_PARTITIONS)
-        throw new BrookError(
-          'INVALID_PARTITIONS',
-          `number of partitions must be between 1 and ${MAX_PARTITIONS}, got ${show(requested)}`,
-        )
-      const configs = validateConfigs(req.configs)
-      if (!validateOnly) {
-        const meta: TopicMeta = { topicId: newId(), partitions, configs }
-        await this.store.setMeta(TOPIC_PREFIX + name, meta as unknown as Json)
-        await this.openTopic(name, meta)
-      }
-      return { name, errorCode: NONE, errorMessage: null }
-    } catch (e) {
-      return {
-        name: typeof name === 'string' ? name : '',
-        errorCode: errorCodeOf(e),
-        errorMessage: errorMessageOf(e),
-      }
-    }
-  }
-
-  async createTopics(req: CreateTopicsRequest): Promise<TopicResult[]> {
-    this.check()
-    const topics = Array.isArray(req?.topics) ? req.topics : []
-    return this.admin(async () => {
-      const out: TopicResult[] = []
-      const seen = new Set<string>()
-      for (const t of topics) {
-        // Kafka refuses every entry of a name given twice in one request.
-        if (typeof t?.name === 'string' && topics.filter((x) => x?.name === t.name).length > 1) {
-          if (!seen.has(t.name))
-            out.push({ name: t.name, errorCode: code('INVALID_REQUEST'), errorMessage: 'topic given twice' })
-          seen.add(t.name)
-          continue
-        }
-        out.push(await this.createOne(t, !!req.validateOnly))
-      }
-      return out
-    })
-  }
-
-  /** Creates a topic with defaults for auto-creation; undefined if the name is not valid. */
-  private autoCreate(name: string): Promise<Topic | undefined> {
-    return this.admin(async () => {
-      const existing = this.topics.get(name)
-      if (existing) return existing
-      const r = await this.createOne({ name }, false)
-      return r.errorCode === NONE ? this.topics.get(name) : undefined
-    })
-  }
-
-  async deleteTopics(names: string[]): Promise<TopicResult[]> {
-    this.check()
-    const list = Array.isArray(names) ? names : []
-    return this.admin(async () => {
-      const out: TopicResult[] = []
-      for (const name of list) {
-        const topic = typeof name === 'string' ? this.topics.get(name) : undefined
-        if (!topic) {
-          out.push({
-            name: show(name),
-            errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'),
-            errorMessage: `topic "${show(name)}" does not exist`,
-          })
-          continue
-        }
-        this.topics.delete(name)
-        // Wake long-polls on it: they answer UNKNOWN_TOPIC_OR_PARTITION at once.
-        for (let p = 0; p < topic.logs.length; p++) this.waiters.notify(partitionKey(name, p))
-        await this.store.deleteMeta(TOPIC_PREFIX + name)
-        await Promise.all(topic.logs.map((l) => l.abandon()))
-        for (let p = 0; p < topic.logs.length; p++) {
-          await this.store.dropPartition(topic.topicId, p)
-          await this.store.deleteMeta(logMetaKey(topic.topicId, p))
-        }
-        await this.coordinator.deleteTopicOffsets(name)
-        out.push({ name, errorCode: NONE, errorMessage: null })
-      }
-      return out
-    })
-  }
-
-  async createPartitions(req: CreatePartitionsRequest): Promise<TopicResult[]> {
-    this.check()
-    const list = Array.isArray(req?.topics) ? req.topics : []
-    return this.admin(async () => {
-      const out: TopicResult[] = []
-      for (const t of list) {
-        const name = nameOf(t)
-        const topic = this.topics.get(name)
-        try {
-          if (!topic) throw new BrookError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`)
-          const count = t.count
-          const current = topic.logs.length
-          if (!isInt(count) || count <= current || count > MAX_PARTITIONS)
-            throw new BrookError(
-              'INVALID_PARTITIONS',
-              `topic "${name}" has ${current} partitions; the new count must be larger (and at most ${MAX_PARTITIONS}), got ${show(count)}`,
-            )
-          if (!req.validateOnly) {
-            const meta: TopicMeta = { topicId: topic.topicId, partitions: count, configs: topic.configs }
-            await this.store.setMeta(TOPIC_PREFIX + name, meta as unknown as Json)
-            for (let p = current; p < count; p++) topic.logs.push(await this.openLog(topic, p))
-          }
-          out.push({ name, errorCode: NONE, errorMessage: null })
-        } catch (e) {
-          out.push({ name, errorCode: errorCodeOf(e), errorMessage: errorMessageOf(e) })
-        }
-      }
-      return out
-    })
-  }
-
-  async describeConfigs(topics: string[]): Promise<DescribeConfigsResult[]> {
-    this.check()
-    return (Array.isArray(topics) ? topics : []).map((name) => {
-      const topic = this.topics.get(name)
-      if (!topic) return { name: show(name), errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'), configs: [] }
-      return {
-        name,
-        errorCode: NONE,
-        configs: effectiveConfigs(topic.configs, this.options.topicDefaults).map((c) => ({
-          ...c,
-          readOnly: false,
-        })),
-      }
-    })
+    return this.registry.log(topic, partition)
   }
 
   /** Topic names, sorted. */
   topicNames(): string[] {
-    return [...this.topics.keys()].sort()
+    return this.registry.names()
+  }
+
+  // ---- topics ----
+
+  createTopics(req: CreateTopicsRequest): Promise<TopicResult[]> {
+    this.check()
+    return this.registry.createTopics(req)
+  }
+
+  deleteTopics(names: string[]): Promise<TopicResult[]> {
+    this.check()
+    return this.registry.deleteTopics(names)
+  }
+
+  createPartitions(req: CreatePartitionsRequest): Promise<TopicResult[]> {
+    this.check()
+    return this.registry.createPartitions(req)
+  }
+
+  async describeConfigs(topics: string[]): Promise<DescribeConfigsResult[]> {
+    this.check()
+    return this.registry.describeConfigs(topics)
+  }
+
+  private check(): void {
+    if (this.closed) throw new BrookError('BROKER_NOT_AVAILABLE', 'the broker is closed')
   }
 
   // ---- metadata ----
@@ -426,16 +235,16 @@ export class Broker implements BrokerService {
     if (requested !== null && requested !== undefined && !Array.isArray(requested))
       throw new BrookError('INVALID_REQUEST', 'metadata topics must be a list of names or null')
     if (requested === null || requested === undefined) {
-      for (const name of this.topicNames()) topics.push(this.topicMetadata(this.topics.get(name)!))
+      for (const name of this.topicNames()) topics.push(this.topicMetadata(this.registry.get(name)!))
     } else {
       for (const name of requested) {
-        let topic = this.topics.get(name)
+        let topic = this.registry.get(name)
         let error: number = code('UNKNOWN_TOPIC_OR_PARTITION')
         if (!topic) {
           try {
             validateTopicName(name)
             if (req.allowAutoTopicCreation && this.options.autoCreateTopics)
-              topic = await this.autoCreate(name)
+              topic = await this.registry.autoCreate(name)
           } catch (e) {
             error = errorCodeOf(e)
           }
@@ -469,8 +278,8 @@ export class Broker implements BrokerService {
     const results = await Promise.all(
       topics.map(async (t) => {
         const name = nameOf(t)
-        let topic = this.topics.get(name)
-        if (!topic && acksValid && this.options.autoCreateTopics) topic = await this.autoCreate(name)
+        let topic = this.registry.get(name)
+        if (!topic && acksValid && this.options.autoCreateTopics) topic = await this.registry.autoCreate(name)
         const parts = Array.isArray(t?.partitions) ? t.partitions : []
         let nameError: unknown
         if (!topic) {
@@ -615,7 +424,7 @@ export class Broker implements BrokerService {
   private async maintain(): Promise<void> {
     try {
       await this.enforceRetention()
-      for (const topic of this.topics.values()) {
+      for (const topic of this.registry.values()) {
         if (!topic.config.compactEnabled) continue
         for (const log of topic.logs)
           if (log.dirty) await log.compact(topic.config.deleteRetentionMs, this.clock.now())
@@ -628,7 +437,7 @@ export class Broker implements BrokerService {
   /** Applies retention.ms and retention.bytes to every topic with cleanup.policy delete. */
   async enforceRetention(): Promise<number> {
     let removed = 0
-    for (const topic of [...this.topics.values()]) {
+    for (const topic of this.registry.values()) {
       if (!topic.config.deleteEnabled) continue
       for (const log of topic.logs) removed += await log.enforceRetention(topic.config, this.clock.now())
     }
@@ -638,7 +447,7 @@ export class Broker implements BrokerService {
   /** Compacts the compacted topics (or just `topic`); returns the number of records removed. */
   async compact(topic?: string): Promise<number> {
     let removed = 0
-    const list = topic === undefined ? [...this.topics.values()] : [this.topics.get(topic)]
+    const list = topic === undefined ? this.registry.values() : [this.registry.get(topic)]
     for (const t of list) {
       if (!t?.config.compactEnabled) continue
       for (const log of t.logs) removed += await log.compact(t.config.deleteRetentionMs, this.clock.now())
@@ -711,8 +520,8 @@ export class Broker implements BrokerService {
     this.cancelRetentionTimer?.()
     this.waiters.closeAll()
     this.coordinator.close()
-    await this.adminLock
-    for (const topic of this.topics.values()) await Promise.all(topic.logs.map((l) => l.close()))
+    await this.registry.idle()
+    for (const topic of this.registry.values()) await Promise.all(topic.logs.map((l) => l.close()))
     await this.store.flush()
     await this.store.close()
   }

@@ -156,6 +156,9 @@ export class PartitionLog {
       this.nextOffset,
       Math.max(first ? first.base : this.nextOffset, persistedStart),
     )
+    // A new partition records itself at once, so that a broker restarted after a topic deletion
+    // cut short by a crash can find (and drop) its data.
+    if (!meta) await this.persistMeta()
   }
 
   private pushEntry(e: Entry): void {

@@ -277,6 +277,24 @@ describe('encode → decode is the identity', () => {
     )
   })
 
+  it('for a batch of 70,000 records, and for small batches after it', () => {
+    const records = Array.from({ length: 70_000 }, (_, i) => ({
+      value: i % 2 ? null : new Uint8Array([i & 0xff]),
+    }))
+    const decoded = decodeRecords(encodeBatch({ records, baseTimestamp: 7 }))
+    expect(decoded).toHaveLength(70_000)
+    expect(decoded[69_998]).toEqual({
+      offset: 69_998,
+      timestamp: 7,
+      key: null,
+      value: new Uint8Array([69_998 & 0xff]),
+      headers: [],
+      attributes: 0,
+    })
+    const small = decodeRecords(encodeBatch({ records: [{ value: te.encode('x') }, { value: null }] }))
+    expect(small.map((r) => r.value)).toEqual([te.encode('x'), null])
+  })
+
   it('uses the log append time for every record when the attribute is set', () => {
     const bytes = encodeBatch({
       records: [

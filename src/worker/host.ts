@@ -108,11 +108,19 @@ export class BrokerHost {
     const lockName = `brook-leader:${options.name}`
     this.channel = (this.deps.createChannel ?? ((n) => new BroadcastChannel(n)))(`brook:${options.name}`)
     this.channel.onmessage = (e: MessageEvent<Msg>) => this.onMessage(e.data)
-    const takeLead = () => {
+    const takeLead = (): Promise<void> => {
       this.role = 'leader'
       this.ready = this.lead()
-      // Held until this worker dies: the lock manager then hands it to the next tab in line.
-      return new Promise<never>(() => {})
+      return this.ready.then(
+        // Held until this worker dies: the lock manager then hands it to the next tab in line.
+        () => new Promise<never>(() => {}),
+        () => {
+          // This tab could not open the broker (storage refused?): let another tab lead, queue again.
+          this.role = 'follower'
+          this.broker = null
+          setTimeout(() => void locks.request(lockName, takeLead), 1000)
+        },
+      )
     }
     return new Promise<void>((known) => {
       void locks.request(lockName, { ifAvailable: true }, (lock) => {

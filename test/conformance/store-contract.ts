@@ -53,6 +53,11 @@ async function fill(
   return out
 }
 
+/**
+ * Registers the contract tests for one kind of store. `open` must return a new, empty store each
+ * time (a fresh database name or directory); `reopen`, when given, must close the store it gets
+ * and open the same storage again, as after a restart.
+ */
 export function describeStoreContract(
   name: string,
   open: () => Promise<Store>,

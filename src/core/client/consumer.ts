@@ -5,21 +5,21 @@
  */
 import { BrookError, isRetriable } from '../errors.ts'
 import { EARLIEST_TIMESTAMP, type FetchResponse, LATEST_TIMESTAMP } from '../service.ts'
+import { sendCommit } from './committer.ts'
 import { type Connection, Events, type Listener } from './connection.ts'
 import { GroupMembership, Signal } from './consumer-group.ts'
+import { type DeliveryHost, deliver, HandlerError } from './delivery.ts'
 import { defaultAssigners } from './deps.ts'
 import { decodePartition } from './fetcher.ts'
 import type { MetadataCache } from './metadata-cache.ts'
 import { OffsetManager, type PartitionState, tpKey } from './offset-manager.ts'
 import { backoff, type RetryPolicy, retryPolicy, sleep, toBrookError, toNumber } from './retry.ts'
+import { SubscriptionState } from './subscription-state.ts'
 import type {
-  Batch,
   ConsumerConfig,
   ConsumerRunConfig,
   ConsumerSubscribeTopic,
   ConsumerSubscribeTopics,
-  EachBatchPayload,
-  KafkaMessage,
   TopicPartitionOffsetAndMetadata,
 } from './types.ts'
 
@@ -45,13 +45,6 @@ export const CONSUMER_EVENTS = {
   REBALANCING: 'consumer.rebalancing',
 } as const
 
-/** Thrown out of a handler loop so a handler error is told apart from the client's own failures. */
-class HandlerError extends Error {
-  constructor(readonly error: unknown) {
-    super('message handler failed')
-  }
-}
-
 export class Consumer {
   readonly events = CONSUMER_EVENTS
   readonly groupId: string
@@ -65,10 +58,8 @@ export class Consumer {
       'maxWaitTimeInMs' | 'minBytes' | 'maxBytes' | 'maxBytesPerPartition' | 'metadataMaxAge' | 'checkCrcs'
     >
   > & { allowAutoTopicCreation: boolean }
-  private readonly subscriptions: { topic: string | RegExp; fromBeginning: boolean }[] = []
-  private joinedTopics: string[] = []
-  private readonly pausedTopics = new Map<string, Set<number> | 'all'>()
-  private readonly pendingSeeks = new Map<string, number>()
+  private readonly subs = new SubscriptionState()
+  private readonly host: DeliveryHost
   private connected = false
   private running = false
   private runConfig: ConsumerRunConfig | null = null
@@ -87,6 +78,7 @@ export class Consumer {
     this.groupId = config.groupId
     this.emitter = new Events(conn.clock)
     this.retry = retryPolicy(config.retry, conn.retry)
+    const self = this
     this.cfg = {
       maxWaitTimeInMs: config.maxWaitTimeInMs ?? 5000,
       minBytes: config.minBytes ?? 1,
@@ -105,6 +97,21 @@ export class Consumer {
       assigners: config.partitionAssigners?.length ? config.partitionAssigners : defaultAssigners(),
       retry: this.retry,
     })
+    this.host = {
+      get config() {
+        return self.runConfig!
+      },
+      offsets: this.offsets,
+      isRunning: () => this.running,
+      mustRejoin: () => this.group.rejoin.isFired,
+      isPaused: (t, p) => this.subs.isPaused(t, p),
+      pause: (l) => this.pause(l),
+      resume: (l) => this.resume(l),
+      heartbeat: () => this.group.beat(),
+      commitOffsets: (l) => this.commitOffsets(l),
+      commitIfNecessary: () => this.commitIfNecessary(),
+      emit: (type, payload) => this.emitter.emit(type, payload),
+    }
   }
 
   on(type: string, listener: Listener): () => void {
@@ -123,7 +130,7 @@ export class Consumer {
     for (const t of list) {
       if (typeof t !== 'string' && !(t instanceof RegExp))
         throw new BrookError('INVALID_TOPIC_EXCEPTION', 'topics are strings or RegExps')
-      this.subscriptions.push({ topic: t, fromBeginning })
+      this.subs.add(t, fromBeginning)
     }
     const names = list.filter((t): t is string => typeof t === 'string')
     if (names.length > 0) await this.metadata.refresh(names, this.cfg.allowAutoTopicCreation)
@@ -134,7 +141,7 @@ export class Consumer {
     if (this.running) throw new BrookError('INVALID_REQUEST', 'the consumer is already running')
     if (!config.eachMessage && !config.eachBatch)
       throw new BrookError('INVALID_REQUEST', 'run() needs eachMessage or eachBatch')
-    if (this.subscriptions.length === 0)
+    if (this.subs.isEmpty)
       throw new BrookError('INVALID_REQUEST', 'subscribe to at least one topic before run()')
     if (!this.connected) await this.connect()
     this.runConfig = config
@@ -171,7 +178,7 @@ export class Consumer {
       topics.set(o.topic, entries)
     }
     const req = [...topics].map(([name, partitions]) => ({ name, partitions }))
-    await this.sendCommit(req, true)
+    await sendCommit(this.conn, this.group, this.emitter, req, true)
     for (const o of list) {
       const s = this.offsets.get(o.topic, o.partition)
       if (!s) continue
@@ -190,58 +197,26 @@ export class Consumer {
     if (o < -2) throw new BrookError('OFFSET_OUT_OF_RANGE', `cannot seek to ${o}`)
     const s = this.offsets.get(topic, partition)
     if (!s) {
-      this.pendingSeeks.set(tpKey(topic, partition), o)
+      this.subs.pendingSeeks.set(tpKey(topic, partition), o)
       return
     }
-    this.pendingSeeks.set(tpKey(topic, partition), o)
+    this.subs.pendingSeeks.set(tpKey(topic, partition), o)
     s.epoch++
     this.wake.fire()
   }
 
   pause(topics: { topic: string; partitions?: number[] }[]): void {
-    for (const { topic, partitions } of topics) {
-      if (!partitions) this.pausedTopics.set(topic, 'all')
-      else {
-        const cur = this.pausedTopics.get(topic)
-        if (cur === 'all') continue
-        const set = cur ?? new Set<number>()
-        for (const p of partitions) set.add(p)
-        this.pausedTopics.set(topic, set)
-      }
-    }
+    this.subs.pause(topics)
   }
 
   resume(topics: { topic: string; partitions?: number[] }[]): void {
-    for (const { topic, partitions } of topics) {
-      const cur = this.pausedTopics.get(topic)
-      if (!cur) continue
-      if (!partitions) this.pausedTopics.delete(topic)
-      else if (cur === 'all') {
-        // Resuming some partitions of a wholly paused topic: keep the rest paused.
-        const rest = new Set<number>()
-        for (const s of this.offsets.states.values())
-          if (s.topic === topic && !partitions.includes(s.partition)) rest.add(s.partition)
-        if (rest.size === 0) this.pausedTopics.delete(topic)
-        else this.pausedTopics.set(topic, rest)
-      } else {
-        for (const p of partitions) cur.delete(p)
-        if (cur.size === 0) this.pausedTopics.delete(topic)
-      }
-    }
+    this.subs.resume(topics, this.offsets.states.values())
     this.wake.fire()
   }
 
   /** Paused topic-partitions among those assigned (and every explicitly paused one). */
   paused(): { topic: string; partitions: number[] }[] {
-    const out = new Map<string, Set<number>>()
-    for (const [topic, v] of this.pausedTopics) if (v !== 'all') out.set(topic, new Set(v))
-    for (const s of this.offsets.states.values()) {
-      if (!this.isPaused(s.topic, s.partition)) continue
-      const set = out.get(s.topic) ?? new Set<number>()
-      set.add(s.partition)
-      out.set(s.topic, set)
-    }
-    return [...out].map(([topic, set]) => ({ topic, partitions: [...set].sort((a, b) => a - b) }))
+    return this.subs.paused(this.offsets.states.values())
   }
 
   /** The member's current assignment (topic → partitions), for tests and tooling. */
@@ -258,37 +233,7 @@ export class Consumer {
   }
 
   private isPaused(topic: string, partition: number): boolean {
-    const p = this.pausedTopics.get(topic)
-    return p === 'all' || p?.has(partition) === true
-  }
-
-  private fromBeginning(topic: string): boolean {
-    for (const s of this.subscriptions) {
-      if (typeof s.topic === 'string' ? s.topic === topic : s.topic.test(topic)) return s.fromBeginning
-    }
-    return false
-  }
-
-  /** Subscribed topic names now: the strings, plus every existing topic a RegExp matches. */
-  private async resolveTopics(): Promise<string[]> {
-    const names = new Set<string>()
-    const patterns: RegExp[] = []
-    for (const s of this.subscriptions) {
-      if (typeof s.topic === 'string') names.add(s.topic)
-      else patterns.push(s.topic)
-    }
-    if (patterns.length > 0) {
-      const md = await this.metadata.refresh(null)
-      for (const t of md.topics) {
-        if (t.errorCode !== 0 || t.isInternal) continue
-        for (const p of patterns) {
-          p.lastIndex = 0
-          if (p.test(t.name)) names.add(t.name)
-        }
-      }
-    }
-    this.joinedTopics = [...names].sort()
-    return this.joinedTopics
+    return this.subs.isPaused(topic, partition)
   }
 
   // ---- the loop ----
@@ -300,7 +245,7 @@ export class Consumer {
         // A stop must not wait for a JoinGroup the coordinator may hold for the whole rebalance timeout.
         const assignment = await this.raceStop(
           this.group.join(
-            () => this.resolveTopics(),
+            () => this.subs.resolveTopics(this.metadata),
             () => !this.running,
           ),
         )
@@ -366,7 +311,7 @@ export class Consumer {
           reset.push({
             topic,
             partition,
-            timestamp: this.fromBeginning(topic) ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP,
+            timestamp: this.subs.fromBeginning(topic) ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP,
           })
         }
       }
@@ -399,13 +344,13 @@ export class Consumer {
 
   /** Seeks asked for before or during a fetch take effect between fetches. */
   private async applySeeks(): Promise<void> {
-    if (this.pendingSeeks.size === 0) return
+    if (this.subs.pendingSeeks.size === 0) return
     const special: { topic: string; partition: number; timestamp: number }[] = []
     const applied: PartitionState[] = []
-    for (const [key, offset] of this.pendingSeeks) {
+    for (const [key, offset] of this.subs.pendingSeeks) {
       const s = this.offsets.states.get(key)
       if (!s) continue
-      this.pendingSeeks.delete(key)
+      this.subs.pendingSeeks.delete(key)
       s.epoch++
       if (offset < 0) special.push({ topic: s.topic, partition: s.partition, timestamp: offset })
       else s.position = offset
@@ -517,7 +462,7 @@ export class Consumer {
               {
                 topic: s.topic,
                 partition: s.partition,
-                timestamp: this.fromBeginning(s.topic) ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP,
+                timestamp: this.subs.fromBeginning(s.topic) ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP,
               },
             ])
             continue
@@ -534,7 +479,7 @@ export class Consumer {
           if (s.epoch !== epochs[i]) continue
           batches++
           try {
-            await this.deliver(s, decoded.messages, decoded.nextOffset, p.highWatermark)
+            await deliver(this.host, s, decoded.messages, decoded.nextOffset, p.highWatermark)
           } catch (e) {
             if (!(e instanceof HandlerError)) throw e
             // The failed record stays unresolved, so it is delivered again after a back-off.
@@ -565,17 +510,15 @@ export class Consumer {
     const first = this.lastMetadataCheck === 0
     this.lastMetadataCheck = now
     if (first) return
-    const before = this.joinedTopics.join('\u0000')
-    const counts = new Map<string, number>()
-    for (const s of this.offsets.states.values()) counts.set(s.topic, 0)
-    const after = (await this.resolveTopics()).join('\u0000')
+    const before = this.subs.joinedTopics.join('\u0000')
+    const after = (await this.subs.resolveTopics(this.metadata)).join('\u0000')
     if (before !== after) {
       this.group.requestRejoin()
       return
     }
-    if (this.group.isLeader && this.joinedTopics.length > 0) {
+    if (this.group.isLeader && this.subs.joinedTopics.length > 0) {
       const known = this.group.partitionCounts
-      const md = await this.metadata.refresh(this.joinedTopics, false)
+      const md = await this.metadata.refresh(this.subs.joinedTopics, false)
       for (const t of md.topics) {
         if (t.errorCode === 0 && known[t.name] !== t.partitions.length) {
           this.group.requestRejoin()
@@ -583,87 +526,6 @@ export class Consumer {
         }
       }
     }
-  }
-
-  // ---- delivery ----
-
-  private async deliver(
-    s: PartitionState,
-    messages: KafkaMessage[],
-    nextOffset: number,
-    highWatermark: number,
-  ): Promise<void> {
-    const cfg = this.runConfig!
-    const epoch = s.epoch
-    if (messages.length === 0) {
-      // Only control records or compaction gaps: move past them, and commit past them when the
-      // application has resolved everything before.
-      if (s.resolved === s.position || (s.resolved < 0 && s.committed === s.position)) s.resolved = nextOffset
-      s.position = nextOffset
-      return
-    }
-    const { topic, partition } = s
-    const pause = () => {
-      this.pause([{ topic, partitions: [partition] }])
-      return () => this.resume([{ topic, partitions: [partition] }])
-    }
-    const heartbeat = () => this.group.beat()
-    if (cfg.eachBatch) {
-      const batch = makeBatch(topic, partition, highWatermark, messages)
-      const payload: EachBatchPayload = {
-        batch,
-        resolveOffset: (o) => {
-          if (s.epoch === epoch) this.offsets.resolve(s, toNumber(o, 'offset') + 1)
-        },
-        heartbeat,
-        pause,
-        commitOffsetsIfNecessary: async (offsets) => {
-          if (offsets) await this.commitOffsets(offsets)
-          else await this.commitIfNecessary()
-        },
-        uncommittedOffsets: () => this.offsets.uncommitted(),
-        isRunning: () => this.running,
-        isStale: () =>
-          s.epoch !== epoch || this.group.rejoin.isFired || !this.running || this.isPaused(topic, partition),
-      }
-      this.emitter.emit(CONSUMER_EVENTS.START_BATCH_PROCESS, { topic, partition, batchSize: messages.length })
-      try {
-        const r = cfg.eachBatch(payload)
-        if (r && typeof (r as Promise<void>).then === 'function') await r
-      } catch (e) {
-        if (s.epoch === epoch && s.resolved > s.position) s.position = s.resolved
-        throw new HandlerError(e)
-      }
-      if (s.epoch !== epoch) return
-      if (cfg.eachBatchAutoResolve !== false) this.offsets.resolve(s, nextOffset, messages.length)
-      // What the application did not resolve is fetched again (kafkajs does the same).
-      if (s.resolved >= nextOffset) s.position = nextOffset
-      else if (s.resolved > s.position) s.position = s.resolved
-      this.emitter.emit(CONSUMER_EVENTS.END_BATCH_PROCESS, { topic, partition, batchSize: messages.length })
-      return
-    }
-    const each = cfg.eachMessage!
-    let i = 0
-    for (; i < messages.length; i++) {
-      if (s.epoch !== epoch || !this.running || this.group.rejoin.isFired || this.isPaused(topic, partition))
-        break
-      const message = messages[i]!
-      try {
-        const r = each({ topic, partition, message, heartbeat, pause })
-        if (r && typeof (r as Promise<void>).then === 'function') await r
-      } catch (e) {
-        if (s.epoch === epoch) s.position = message.offset
-        throw new HandlerError(e)
-      }
-      if (s.epoch !== epoch) break // sought during the handler: the seek wins
-      s.resolved = message.offset + 1
-      this.offsets.resolvedSinceCommit++
-    }
-    if (s.epoch !== epoch) return
-    if (i === messages.length) {
-      s.position = nextOffset
-      s.resolved = nextOffset
-    } else s.position = messages[i]!.offset
   }
 
   // ---- commits ----
@@ -685,69 +547,11 @@ export class Consumer {
     const pending = this.offsets.pendingCommit()
     if (!pending) return
     const values = pending.states.map((s) => s.resolved)
-    await this.sendCommit(pending.topics, userCall)
+    await sendCommit(this.conn, this.group, this.emitter, pending.topics, userCall)
     pending.states.forEach((s, i) => {
       s.committed = values[i]!
     })
     this.offsets.resolvedSinceCommit = 0
     this.offsets.lastCommitAt = this.conn.clock.now()
-  }
-
-  private async sendCommit(
-    topics: { name: string; partitions: { partition: number; offset: number; metadata?: string | null }[] }[],
-    userCall: boolean,
-  ): Promise<void> {
-    const g = this.group
-    const inGroup = g.memberId !== '' && g.generationId >= 0
-    const res = await this.conn.call('OffsetCommit', (s) =>
-      s.offsetCommit({
-        groupId: this.groupId,
-        generationId: inGroup ? g.generationId : -1,
-        memberId: inGroup ? g.memberId : '',
-        topics,
-      }),
-    )
-    for (const t of res.topics) {
-      for (const p of t.partitions) {
-        if (p.errorCode === 0) continue
-        if (
-          p.errorCode === E.ILLEGAL_GENERATION ||
-          p.errorCode === E.UNKNOWN_MEMBER_ID ||
-          p.errorCode === E.REBALANCE_IN_PROGRESS
-        ) {
-          g.requestRejoin()
-        }
-        const err = BrookError.fromCode(p.errorCode, `OffsetCommit ${t.name}[${p.partition}]`)
-        if (userCall || !err.retriable) throw err
-      }
-    }
-    this.emitter.emit(CONSUMER_EVENTS.COMMIT_OFFSETS, {
-      groupId: this.groupId,
-      memberId: g.memberId,
-      groupGenerationId: g.generationId,
-      topics: topics.map((t) => ({
-        topic: t.name,
-        partitions: t.partitions.map((p) => ({ partition: p.partition, offset: p.offset })),
-      })),
-    })
-  }
-}
-
-function makeBatch(topic: string, partition: number, highWatermark: number, messages: KafkaMessage[]): Batch {
-  return {
-    topic,
-    partition,
-    highWatermark,
-    messages,
-    isEmpty: () => messages.length === 0,
-    firstOffset: () => (messages.length > 0 ? messages[0]!.offset : null),
-    lastOffset: () => (messages.length > 0 ? messages[messages.length - 1]!.offset : highWatermark - 1),
-    offsetLag: () =>
-      Math.max(
-        0,
-        highWatermark - 1 - (messages.length > 0 ? messages[messages.length - 1]!.offset : highWatermark - 1),
-      ),
-    offsetLagLow: () =>
-      Math.max(0, highWatermark - 1 - (messages.length > 0 ? messages[0]!.offset : highWatermark - 1)),
   }
 }

@@ -1,0 +1,186 @@
+/**
+ * @module The fallback host's leader election and forwarding, in Node: real BroadcastChannels, a
+ * fake Web Locks manager whose holder can "die", and core Brokers over one shared MemoryStore
+ * standing in for IndexedDB. (The same path runs in Chromium in test/browser/tabs-fallback.test.ts.)
+ */
+
+import { afterEach, describe, expect, it } from 'vitest'
+import { Broker } from '../core/broker.ts'
+import { MemoryStore } from '../core/memory-store.ts'
+import { encodeBatch } from '../core/record-batch.ts'
+import { BrokerHost } from './host.ts'
+
+type Grant = (lock: { name: string } | null) => unknown
+
+/** Web Locks with exclusive mode and ifAvailable, where each holder can be killed (its tab closed). */
+class FakeLocks {
+  private holder = new Map<string, string>()
+  private waiting = new Map<string, { owner: string; grant: Grant }[]>()
+
+  for(owner: string): LockManager {
+    const request = (name: string, a: unknown, b?: unknown) => {
+      const opts = (typeof a === 'function' ? {} : a) as { ifAvailable?: boolean }
+      const grant = (typeof a === 'function' ? a : b) as Grant
+      if (this.holder.has(name)) {
+        if (opts.ifAvailable) return Promise.resolve(grant(null))
+        this.waiting.set(name, [...(this.waiting.get(name) ?? []), { owner, grant }])
+        return new Promise(() => {})
+      }
+      this.give(name, owner, grant)
+      return new Promise(() => {})
+    }
+    return { request } as unknown as LockManager
+  }
+
+  /** The owner's worker died: its locks pass to the next in line, its queued requests vanish. */
+  kill(owner: string): void {
+    for (const [name, list] of this.waiting)
+      this.waiting.set(
+        name,
+        list.filter((w) => w.owner !== owner),
+      )
+    for (const [name, held] of [...this.holder]) {
+      if (held !== owner) continue
+      this.holder.delete(name)
+      const next = this.waiting.get(name)?.shift()
+      if (next) this.give(name, next.owner, next.grant)
+    }
+  }
+
+  private give(name: string, owner: string, grant: Grant): void {
+    this.holder.set(name, owner)
+    const r = grant({ name }) as Promise<unknown> | undefined
+    // A callback that returns (rather than holding a never-settling promise) releases the lock.
+    if (!(r instanceof Promise)) this.kill(owner)
+  }
+}
+
+const channels: BroadcastChannel[] = []
+afterEach(() => {
+  for (const c of channels.splice(0)) c.close()
+})
+
+function setup() {
+  const locks = new FakeLocks()
+  const disk = new MemoryStore()
+  let opened = 0
+  const host = (id: string) => {
+    const mine: BroadcastChannel[] = []
+    const h = new BrokerHost({
+      kind: 'dedicated',
+      locks: locks.for(id),
+      attemptTimeoutMs: 200,
+      requestTimeoutMs: 5000,
+      createChannel: (n) => {
+        const c = new BroadcastChannel(n)
+        mine.push(c)
+        channels.push(c)
+        return c
+      },
+      openBroker: async () => {
+        opened++
+        // Each leader rebuilds from the same "IndexedDB", as a new tab's worker would.
+        const broker = await Broker.open({ store: disk.reopen(), autoCreateTopics: true })
+        return { service: broker, close: () => broker.close() }
+      },
+    })
+    const kill = () => {
+      for (const c of mine) c.close()
+      locks.kill(id)
+    }
+    return { h, kill }
+  }
+  return { host, opened: () => opened }
+}
+
+const produce = (value: string, seq: number, producerId: number) => ({
+  acks: -1 as const,
+  timeoutMs: 1000,
+  topics: [
+    {
+      name: 't',
+      partitions: [
+        {
+          partition: 0,
+          records: encodeBatch({
+            producerId,
+            producerEpoch: 0,
+            baseSequence: seq,
+            records: [{ value: new TextEncoder().encode(value) }],
+          }),
+        },
+      ],
+    },
+  ],
+})
+
+describe('BrokerHost without SharedWorker', () => {
+  it('elects one leader; followers are served through it', async () => {
+    const { host, opened } = setup()
+    const a = host('a')
+    const b = host('b')
+    expect((await a.h.hello({ name: 'x' })).role).toBe('leader')
+    expect((await b.h.hello({ name: 'x' })).role).toBe('follower')
+    const created = (await b.h.call('createTopics', { topics: [{ name: 't', numPartitions: 1 }] })) as {
+      errorCode: number
+    }[]
+    expect(created[0]!.errorCode).toBe(0)
+    const md = (await a.h.call('metadata', { topics: ['t'] })) as { topics: { name: string }[] }
+    expect(md.topics.map((t) => t.name)).toEqual(['t'])
+    expect(opened()).toBe(1)
+  })
+
+  it('moves leadership when the leader dies; unanswered requests are resent and answered once', async () => {
+    const { host, opened } = setup()
+    const a = host('a')
+    const b = host('b')
+    const c = host('c')
+    await a.h.hello({ name: 'x' })
+    await b.h.hello({ name: 'x' })
+    await c.h.hello({ name: 'x' })
+    await b.h.call('createTopics', { topics: [{ name: 't', numPartitions: 1 }] })
+    const { producerId } = (await c.h.call('initProducerId', {})) as { producerId: number }
+    const first = (await c.h.call('produce', produce('one', 0, producerId))) as {
+      topics: { partitions: { baseOffset: number; errorCode: number }[] }[]
+    }
+    expect(first.topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, baseOffset: 0 })
+
+    a.kill()
+    // Sent while no leader is serving: answered once b (next in line) has rebuilt the broker.
+    const pending = c.h.call('produce', produce('two', 1, producerId)) as Promise<typeof first>
+    // The retry of an already-stored batch (same producer id and sequence) is a duplicate, not a new record.
+    const retried = c.h.call('produce', produce('one', 0, producerId)) as Promise<typeof first>
+    expect((await pending).topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, baseOffset: 1 })
+    expect((await retried).topics[0]!.partitions[0]).toMatchObject({ errorCode: 0, baseOffset: 0 })
+    expect((await b.h.hello({ name: 'x' })).role).toBe('leader')
+    expect(opened()).toBe(2)
+    const offsets = (await c.h.call('listOffsets', {
+      topics: [{ name: 't', partitions: [{ partition: 0, timestamp: -1 }] }],
+    })) as { topics: { partitions: { offset: number }[] }[] }
+    expect(offsets.topics[0]!.partitions[0]!.offset).toBe(2)
+  })
+
+  it('fails a forwarded call with REQUEST_TIMED_OUT when no leader ever answers', async () => {
+    const locks = new FakeLocks()
+    // Someone else holds the lock forever and never serves: a hung leader.
+    locks.for('ghost').request('brook-leader:y', () => new Promise(() => {}))
+    const h = new BrokerHost({
+      kind: 'dedicated',
+      locks: locks.for('me'),
+      attemptTimeoutMs: 50,
+      requestTimeoutMs: 300,
+      createChannel: (n) => {
+        const c = new BroadcastChannel(n)
+        channels.push(c)
+        return c
+      },
+      openBroker: () => Promise.reject(new Error('never the leader')),
+    })
+    expect((await h.hello({ name: 'y' })).role).toBe('follower')
+    await expect(h.call('metadata', { topics: [] })).rejects.toMatchObject({
+      name: 'BrookError',
+      type: 'REQUEST_TIMED_OUT',
+      retriable: true,
+    })
+  })
+})
