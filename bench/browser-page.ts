@@ -138,6 +138,23 @@ const bench = {
     return { records: acked, bytes: acked * VALUE, seconds: (performance.now() - start) / 1000 }
   },
 
+  /** `loops` concurrent cheap calls (metadata of no topics) for `ms`: the page ↔ worker round trip. */
+  async roundTrips(name: string, loops: number, ms: number): Promise<Measured> {
+    const brook = clients.get(name)!
+    let calls = 0
+    const start = performance.now()
+    const end = start + ms
+    await Promise.all(
+      Array.from({ length: loops }, async () => {
+        while (performance.now() < end) {
+          await brook.service.metadata({ topics: [] })
+          calls++
+        }
+      }),
+    )
+    return { records: calls, bytes: 0, seconds: (performance.now() - start) / 1000 }
+  },
+
   /** Client-side cost alone: encoding sends of 1,000 records the way the producer does. */
   encodeOnly(total: number): Measured {
     const messages = values(1000, 'e')
@@ -149,10 +166,10 @@ const bench = {
   },
 
   /** `producers` idempotent producers, each awaiting one single-record acks=all send after another. */
-  async manyProducers(name: string, topic: string, producers: number, ms: number): Promise<Measured> {
+  async manyProducers(name: string, topic: string, producers: number, ms: number, idempotent = true): Promise<Measured> {
     const brook = clients.get(name)!
     await brook.admin().createTopics({ topics: [{ topic, numPartitions: 4 }] })
-    const list = Array.from({ length: producers }, () => brook.producer())
+    const list = Array.from({ length: producers }, () => brook.producer({ idempotent }))
     for (const p of list) await p.send({ topic, messages: [{ value: 'warm' }] })
     let acked = 0
     const start = performance.now()
@@ -199,6 +216,36 @@ const bench = {
     })
     await consumer.disconnect()
     return { records: seen, bytes, seconds }
+  },
+
+  /** The transport alone: fetches of whole batches from the worker, records counted from headers. */
+  async serviceFetch(name: string, topic: string, total: number): Promise<Measured> {
+    const service = clients.get(name)!.service
+    let offset = 0
+    let records = 0
+    let bytes = 0
+    const start = performance.now()
+    while (records < total) {
+      const res = await service.fetch({
+        maxWaitMs: 0,
+        minBytes: 1,
+        maxBytes: 16 << 20,
+        topics: [
+          { name: topic, partitions: [{ partition: 0, fetchOffset: offset, partitionMaxBytes: 16 << 20 }] },
+        ],
+      })
+      const data = res.topics[0]!.partitions[0]!.records
+      if (data.byteLength === 0) break
+      bytes += data.byteLength
+      const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
+      for (let pos = 0; pos + 61 <= data.byteLength; pos += 12 + view.getInt32(pos + 8)) {
+        const base = view.getUint32(pos + 4)
+        const count = view.getInt32(pos + 57)
+        if (base + count > offset) records += base + count - Math.max(offset, base)
+        offset = Math.max(offset, base + count)
+      }
+    }
+    return { records, bytes, seconds: (performance.now() - start) / 1000 }
   },
 
   /** Consumer side of the tab-to-tab latency run: resolves with one latency (ms) per record. */

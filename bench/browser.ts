@@ -64,6 +64,8 @@ export async function benchBrowser(): Promise<BenchRow[]> {
       row(`${MANY_PRODUCERS} producers × single records, acks=all, strict`, many, 'target ≥ 20,000/s'),
     )
 
+    const fetched = await page.evaluate((n) => bench.serviceFetch('relaxed', 'p', n), PRODUCE_RECORDS)
+    rows.push(row('fetch whole batches into a page (transport only, no decoding)', fetched))
     const consumed = await page.evaluate((n) => bench.consume('relaxed', 'p', n), PRODUCE_RECORDS)
     rows.push(row('consume into a page (eachBatch)', consumed, 'target ≥ 1,000,000/s'))
 

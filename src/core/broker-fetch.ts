@@ -11,6 +11,9 @@ import type { PartitionLog } from './partition-log.ts'
 import { code, isInt, NONE, nameOf } from './request-values.ts'
 import type { FetchPartitionResult, FetchRequest, FetchResponse } from './service.ts'
 
+/** Timers longer than int32 milliseconds fire at once in browsers and Node; no real wait is that long. */
+const MAX_TIMER_MS = 0x7fffffff
+
 /** Finds the log of a partition named in a request; undefined when it does not exist. */
 export type PartitionLookup = (topic: string, partition: unknown) => PartitionLog | undefined
 
@@ -43,7 +46,7 @@ export class FetchHandler {
       const remaining = deadline - this.clock.now()
       if (bytes >= minBytes || error || remaining <= 0 || this.isClosed() || keys.length === 0)
         return response
-      const wait = this.waiters.wait(keys, remaining)
+      const wait = this.waiters.wait(keys, Math.min(remaining, MAX_TIMER_MS))
       // An append may have landed while we read: look again instead of sleeping through it.
       if (this.changedSince(seen)) {
         wait.cancel()
@@ -103,7 +106,15 @@ export class FetchHandler {
         }
         if (offset === hwm) continue
         const limit = Math.min(isInt(p.partitionMaxBytes) ? p.partitionMaxBytes : 0x7fffffff, budget)
-        const batches = await log.read(offset, limit, minOne)
+        let batches: Uint8Array[]
+        try {
+          batches = await log.read(offset, limit, minOne)
+        } catch {
+          // The store failed to read: this partition reports it, the others are still served.
+          result.errorCode = code('KAFKA_STORAGE_ERROR')
+          error = true
+          continue
+        }
         if (batches.length === 0) continue
         // A fresh buffer: consumers may keep or transfer it without touching stored batches.
         let size = 0

@@ -186,17 +186,17 @@ export class Broker implements BrokerService {
 
   // ---- topics ----
 
-  createTopics(req: CreateTopicsRequest): Promise<TopicResult[]> {
+  async createTopics(req: CreateTopicsRequest): Promise<TopicResult[]> {
     this.check()
     return this.registry.createTopics(req)
   }
 
-  deleteTopics(names: string[]): Promise<TopicResult[]> {
+  async deleteTopics(names: string[]): Promise<TopicResult[]> {
     this.check()
     return this.registry.deleteTopics(names)
   }
 
-  createPartitions(req: CreatePartitionsRequest): Promise<TopicResult[]> {
+  async createPartitions(req: CreatePartitionsRequest): Promise<TopicResult[]> {
     this.check()
     return this.registry.createPartitions(req)
   }
@@ -354,17 +354,17 @@ export class Broker implements BrokerService {
 
   // ---- fetch and offsets ----
 
-  fetch(req: FetchRequest): Promise<FetchResponse> {
+  async fetch(req: FetchRequest): Promise<FetchResponse> {
     this.check()
     return this.fetcher.fetch(req)
   }
 
-  listOffsets(req: ListOffsetsRequest): Promise<ListOffsetsResponse> {
+  async listOffsets(req: ListOffsetsRequest): Promise<ListOffsetsResponse> {
     this.check()
     return listOffsets(this.lookup, req)
   }
 
-  deleteRecords(req: DeleteRecordsRequest): Promise<DeleteRecordsResponse> {
+  async deleteRecords(req: DeleteRecordsRequest): Promise<DeleteRecordsResponse> {
     this.check()
     return deleteRecords(this.lookup, req)
   }
@@ -464,49 +464,49 @@ export class Broker implements BrokerService {
     return { errorCode: NONE, nodeId: this.nodeId, host: this.host, port: this.port }
   }
 
-  joinGroup(req: JoinGroupRequest): Promise<JoinGroupResponse> {
+  async joinGroup(req: JoinGroupRequest): Promise<JoinGroupResponse> {
     this.check()
     return this.coordinator.joinGroup(req)
   }
 
-  syncGroup(req: SyncGroupRequest): Promise<SyncGroupResponse> {
+  async syncGroup(req: SyncGroupRequest): Promise<SyncGroupResponse> {
     this.check()
     return this.coordinator.syncGroup(req)
   }
 
-  heartbeat(req: HeartbeatRequest): Promise<{ errorCode: number }> {
+  async heartbeat(req: HeartbeatRequest): Promise<{ errorCode: number }> {
     this.check()
     return this.coordinator.heartbeat(req)
   }
 
-  leaveGroup(
+  async leaveGroup(
     req: LeaveGroupRequest,
   ): Promise<{ errorCode: number; members: { memberId: string; errorCode: number }[] }> {
     this.check()
     return this.coordinator.leaveGroup(req)
   }
 
-  offsetCommit(req: OffsetCommitRequest): Promise<OffsetCommitResponse> {
+  async offsetCommit(req: OffsetCommitRequest): Promise<OffsetCommitResponse> {
     this.check()
     return this.coordinator.offsetCommit(req)
   }
 
-  offsetFetch(req: OffsetFetchRequest): Promise<OffsetFetchResponse> {
+  async offsetFetch(req: OffsetFetchRequest): Promise<OffsetFetchResponse> {
     this.check()
     return this.coordinator.offsetFetch(req)
   }
 
-  listGroups(): Promise<ListGroupsResponse> {
+  async listGroups(): Promise<ListGroupsResponse> {
     this.check()
     return this.coordinator.listGroups()
   }
 
-  describeGroups(groupIds: string[]): Promise<DescribedGroup[]> {
+  async describeGroups(groupIds: string[]): Promise<DescribedGroup[]> {
     this.check()
     return this.coordinator.describeGroups(groupIds)
   }
 
-  deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
+  async deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
     this.check()
     return this.coordinator.deleteGroups(groupIds)
   }

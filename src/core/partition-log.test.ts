@@ -153,6 +153,13 @@ describe('PartitionLog', () => {
     expect((err as BrookError).message).toContain('out of space')
     expect(log.highWatermark).toBe(2)
     store.failWith = undefined
+    // A store that throws instead of rejecting is handled the same way.
+    const original = store.append
+    store.append = () => {
+      throw new Error('thrown at once')
+    }
+    expect(await append(log, batch(['x'])).catch((e: BrookError) => e.type)).toBe('KAFKA_STORAGE_ERROR')
+    store.append = original
     expect((await append(log, batch(['d']))).baseOffset).toBe(2)
     expect(await readAll(log)).toEqual([
       [0, 'a'],

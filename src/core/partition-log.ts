@@ -287,7 +287,13 @@ export class PartitionLog {
       this.drain()
       return
     }
-    this.store.append(this.topicId, this.partition, toWrite).then(
+    let written: Promise<void>
+    try {
+      written = Promise.resolve(this.store.append(this.topicId, this.partition, toWrite))
+    } catch (e) {
+      written = Promise.reject(e)
+    }
+    written.then(
       () => {
         stage.commit()
         for (const e of newEntries) this.pushEntry(e)

@@ -5,6 +5,7 @@
 
 import type { BrokerService } from '../core/service.ts'
 import type { Durability } from './idb-store.ts'
+import type { WireError } from './wire-errors.ts'
 
 /** Options fixed by the first tab that starts a broker; later tabs share that broker as it is. */
 export interface BrokerOptions {
@@ -26,9 +27,17 @@ export interface HelloResponse {
   name: string
 }
 
+export interface BatchCall {
+  method: ServiceMethod
+  arg: unknown
+}
+export type BatchResult = { ok: true; value: unknown } | { ok: false; error: WireError }
+
 /** The object a worker exposes with comlink on each page port. */
 export interface BrokerApi extends BrokerService {
   hello(options: BrokerOptions): Promise<HelloResponse>
+  /** Several calls in one message; each is answered (or fails) on its own. */
+  batch(calls: BatchCall[]): Promise<BatchResult[]>
 }
 
 export type ServiceMethod = keyof BrokerService

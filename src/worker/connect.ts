@@ -6,6 +6,7 @@
 
 import { Brook } from '../core/client/brook.ts'
 import type { BrookConfig } from '../core/client/types.ts'
+import { BrookError } from '../core/errors.ts'
 import type { BrokerOptions, HelloResponse } from './api.ts'
 import type { Durability } from './idb-store.ts'
 import type { WorkerService } from './transport.ts'
@@ -55,17 +56,26 @@ export async function connect(options: ConnectOptions = {}): Promise<WorkerBrook
 
   let port: MessagePort | Worker
   let terminate: () => void
+  let target: EventTarget
   if (useShared) {
     // The worker's name is part of its identity: every tab naming the same broker shares one worker.
     const shared = new SharedWorker(url, { type: 'module', name: `brook:${name}` })
     port = shared.port
     shared.port.start()
+    target = shared
     terminate = () => shared.port.close()
   } else {
     const worker = new Worker(url, { type: 'module', name: `brook:${name}` })
     port = worker
+    target = worker
     terminate = () => worker.terminate()
   }
+  // A wrong workerUrl or a script error shows up as an error event: fail now, not after a timeout.
+  const failedToStart = new Promise<never>((_, reject) => {
+    target.addEventListener('error', () =>
+      reject(new BrookError('BROKER_NOT_AVAILABLE', `the broker worker at ${String(url)} failed to start`)),
+    )
+  })
 
   const service = workerService(port, { requestTimeoutMs: options.requestTimeoutMs })
   const brokerOptions: BrokerOptions = {
@@ -76,10 +86,21 @@ export async function connect(options: ConnectOptions = {}): Promise<WorkerBrook
     topicDefaults: options.topicDefaults,
     retentionCheckIntervalMs: options.retentionCheckIntervalMs,
   }
-  const [hello, persisted] = await Promise.all([
-    service.hello(brokerOptions),
-    options.persist ? requestPersistence() : Promise.resolve(undefined),
-  ])
+  let hello: HelloResponse
+  let persisted: boolean | undefined
+  try {
+    ;[hello, persisted] = await Promise.race([
+      Promise.all([
+        service.hello(brokerOptions),
+        options.persist ? requestPersistence() : Promise.resolve(undefined),
+      ]),
+      failedToStart,
+    ])
+  } catch (e) {
+    service.close()
+    terminate()
+    throw e
+  }
 
   const {
     name: _n,

@@ -6,10 +6,10 @@
 import type { Endpoint } from 'comlink'
 import { expose, transfer } from 'comlink'
 import type { FetchResponse } from '../core/service.ts'
-import type { BrokerApi, BrokerOptions, ServiceMethod } from './api.ts'
+import type { BatchCall, BatchResult, BrokerApi, BrokerOptions, ServiceMethod } from './api.ts'
 import { SERVICE_METHODS } from './api.ts'
 import type { BrokerHost } from './host.ts'
-import { installErrorHandlers } from './wire-errors.ts'
+import { installErrorHandlers, toWireError } from './wire-errors.ts'
 
 export function servePort(host: BrokerHost, port: Endpoint): void {
   installErrorHandlers()
@@ -19,6 +19,15 @@ export function servePort(host: BrokerHost, port: Endpoint): void {
   for (const method of SERVICE_METHODS) {
     api[method] = (arg: unknown) => host.call(method as ServiceMethod, arg)
   }
+  api.batch = (calls: BatchCall[]) =>
+    Promise.all(
+      calls.map((c) =>
+        host.call(c.method, c.arg).then(
+          (value): BatchResult => ({ ok: true, value }),
+          (e): BatchResult => ({ ok: false, error: toWireError(e) }),
+        ),
+      ),
+    )
   api.fetch = async (arg: unknown) => transferFetch((await host.call('fetch', arg)) as FetchResponse)
   expose(api as unknown as BrokerApi, port)
 }

@@ -9,9 +9,9 @@ import type { Endpoint, Remote } from 'comlink'
 import { releaseProxy, transfer, wrap } from 'comlink'
 import { BrookError } from '../core/errors.ts'
 import type { BrokerService, ProduceRequest } from '../core/service.ts'
-import type { BrokerApi, BrokerOptions, HelloResponse, ServiceMethod } from './api.ts'
+import type { BatchCall, BrokerApi, BrokerOptions, HelloResponse, ServiceMethod } from './api.ts'
 import { intendedWaitMs, SERVICE_METHODS } from './api.ts'
-import { installErrorHandlers } from './wire-errors.ts'
+import { fromWireError, installErrorHandlers } from './wire-errors.ts'
 
 export interface WorkerServiceOptions {
   /** A call not answered within this (plus what the broker may hold it for) fails. Default 30 s. */
@@ -31,7 +31,7 @@ export function workerService(port: Endpoint, options: WorkerServiceOptions = {}
   const pending = new Set<(e: unknown) => void>()
   let closed = false
 
-  function call<T>(method: ServiceMethod | 'hello', arg: unknown): Promise<T> {
+  function call<T>(method: ServiceMethod | 'hello', arg: unknown, buffers: ArrayBuffer[] = []): Promise<T> {
     if (closed) return Promise.reject(new BrookError('NETWORK_EXCEPTION', 'the brook connection is closed'))
     const limit = timeoutMs + (method === 'hello' ? 0 : intendedWaitMs(method, arg))
     return new Promise<T>((resolve, reject) => {
@@ -48,13 +48,41 @@ export function workerService(port: Endpoint, options: WorkerServiceOptions = {}
         limit,
       )
       pending.add(fail)
-      const fn = (remote as unknown as Record<string, (a: unknown) => Promise<T>>)[method]!
-      fn(arg).then((v) => {
+      const done = (v: unknown) => {
         clearTimeout(timer)
         pending.delete(fail)
-        resolve(v)
-      }, fail)
+        resolve(v as T)
+      }
+      if (method === 'hello' || !BATCHED.has(method)) {
+        const fn = (remote as unknown as Record<string, (a: unknown) => Promise<unknown>>)[method]!
+        fn(buffers.length > 0 ? transfer(arg as object, buffers) : arg).then(done, fail)
+        return
+      }
+      queue.push({ call: { method, arg }, buffers, resolve: done, reject: fail })
+      if (queue.length === 1) queueMicrotask(sendQueued)
     })
+  }
+
+  /**
+   * Calls made in the same tick (64 producers resuming together) travel in one message each way:
+   * a postMessage round trip costs far more than the calls' bytes.
+   */
+  let queue: Queued[] = []
+  function sendQueued(): void {
+    const list = queue
+    queue = []
+    const buffers = list.flatMap((q) => q.buffers)
+    const calls = list.map((q) => q.call)
+    remote.batch(transfer(calls, buffers)).then(
+      (results) => {
+        results.forEach((r, i) =>
+          r.ok ? list[i]!.resolve(r.value) : list[i]!.reject(fromWireError(r.error)),
+        )
+      },
+      (e) => {
+        for (const q of list) q.reject(e)
+      },
+    )
   }
 
   const service: Record<string, unknown> = {
@@ -67,11 +95,24 @@ export function workerService(port: Endpoint, options: WorkerServiceOptions = {}
     },
   }
   for (const m of SERVICE_METHODS) service[m] = (arg: unknown) => call(m, arg)
-  service.produce = (req: ProduceRequest) => call('produce', transferProduce(req))
+  service.produce = (req: ProduceRequest) => call('produce', ...ownedCopy(req))
   return service as unknown as WorkerService
 }
 
-function transferProduce(req: ProduceRequest): ProduceRequest {
+/** Long waits stay alone: a batch is answered when its slowest call is. */
+const BATCHED = new Set<ServiceMethod>(
+  SERVICE_METHODS.filter((m) => !['fetch', 'joinGroup', 'syncGroup'].includes(m)),
+)
+
+interface Queued {
+  call: BatchCall
+  buffers: ArrayBuffer[]
+  resolve(v: unknown): void
+  reject(e: unknown): void
+}
+
+/** A copy of the request whose record bytes may be transferred (the producer keeps its own for retries). */
+function ownedCopy(req: ProduceRequest): [ProduceRequest, ArrayBuffer[]] {
   const buffers: ArrayBuffer[] = []
   const topics = req.topics.map((t) => ({
     name: t.name,
@@ -81,5 +122,5 @@ function transferProduce(req: ProduceRequest): ProduceRequest {
       return { partition: p.partition, records }
     }),
   }))
-  return transfer({ ...req, topics }, buffers)
+  return [{ ...req, topics }, buffers]
 }

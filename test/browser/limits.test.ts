@@ -99,6 +99,43 @@ describe('limits and errors', () => {
     }
   })
 
+  it('persist: true asks the browser for persistent storage and reports its answer', async () => {
+    const context = await currentBrowser().browser.newContext()
+    try {
+      const a = await openTab(context, false)
+      await a.page.evaluate(() => {
+        const w = window as unknown as { persistCalls: number }
+        w.persistCalls = 0
+        navigator.storage.persist = async () => {
+          w.persistCalls++
+          return true
+        }
+      })
+      await a.page.evaluate(() => tab.connect({ name: 'p', persist: true }))
+      expect(await a.page.evaluate(() => tab.persisted())).toBe(true)
+      expect(await a.page.evaluate(() => (window as unknown as { persistCalls: number }).persistCalls)).toBe(
+        1,
+      )
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('a wrong worker URL fails connect() at once with a clear error', async () => {
+    const context = await currentBrowser().browser.newContext()
+    try {
+      const a = await openTab(context, false)
+      const started = Date.now()
+      const e = await a.page.evaluate(() => tab.connectBroken())
+      expect(e).toMatchObject({ name: 'BrookError', type: 'BROKER_NOT_AVAILABLE' })
+      expect(e!.message).toMatch(/no-such-worker\.js failed to start/)
+      // Well before the 20 s request timeout it was given.
+      expect(Date.now() - started).toBeLessThan(15_000)
+    } finally {
+      await context.close()
+    }
+  })
+
   it('a call to a dead broker worker fails with REQUEST_TIMED_OUT instead of hanging', async () => {
     const context = await currentBrowser().browser.newContext()
     try {

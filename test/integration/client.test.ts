@@ -8,6 +8,9 @@ import type { Consumer, KafkaMessage } from '../../src/core/client/index.ts'
 import { type Brook, createBrook } from '../../src/core/client/index.ts'
 import { BrookError } from '../../src/core/errors.ts'
 import { MemoryStore } from '../../src/core/memory-store.ts'
+import { FrameConnection } from '../../src/core/protocol/client-connection.ts'
+import { KafkaProtocolService } from '../../src/core/protocol/client-service.ts'
+import { createKafkaHandler } from '../../src/core/protocol/server.ts'
 import type { BrokerService } from '../../src/core/service.ts'
 
 const text = new TextDecoder()
@@ -538,5 +541,70 @@ describe('admin', () => {
     expect((await admin.fetchTopicOffsets('a1')).length).toBe(3)
     await admin.deleteTopics({ topics: ['a1'] })
     expect(await admin.listTopics()).not.toContain('a1')
+  })
+})
+
+/** A Kafka-protocol connection to `broker` in memory: every call is encoded to frames and back. */
+async function overTheWire(broker: Broker): Promise<BrokerService> {
+  const session = createKafkaHandler({
+    service: broker,
+    advertised: { nodeId: broker.nodeId, host: 'localhost', port: 9092 },
+  })
+  const conn: FrameConnection = new FrameConnection(
+    {
+      send(frame) {
+        session.handle(frame.subarray(4)).then(
+          (res) => {
+            if (res) conn.receive(res)
+          },
+          () => {},
+        )
+      },
+      close() {},
+    },
+    { clientId: 'wire' },
+  )
+  const service = await KafkaProtocolService.start(conn)
+  cleanups.push(() => service.close())
+  return service
+}
+
+describe('over the Kafka wire protocol', () => {
+  it('runs the same producer, group and admin through Kafka frames', async () => {
+    const { broker } = await setup()
+    const wired = () => overTheWire(broker).then((service) => createBrook({ service, clientId: 'wire' }))
+    const admin = (await wired()).admin()
+    await admin.createTopics({ topics: [{ topic: 'wire', numPartitions: 4 }] })
+    const producer = (await wired()).producer()
+    const sent = Array.from({ length: 40 }, (_, i) => ({
+      key: `k${i}`,
+      value: `v${i}`,
+      headers: { n: `${i}` },
+    }))
+    await producer.send({ topic: 'wire', messages: sent })
+    const got = new Map<string, { value: string; n: string; who: string }>()
+    const consumers: Consumer[] = []
+    for (const who of ['x', 'y']) {
+      const c = track(
+        (await wired()).consumer({ groupId: 'g-wire', maxWaitTimeInMs: 100, heartbeatInterval: 200 }),
+      )
+      consumers.push(c)
+      await c.subscribe({ topic: 'wire', fromBeginning: true })
+      await c.run({
+        eachMessage: async ({ message }) => {
+          got.set(str(message.key)!, { value: str(message.value)!, n: str(message.headers.n!)!, who })
+        },
+      })
+    }
+    await waitFor(() => got.size === 40, 'every record over the wire')
+    for (let i = 0; i < 40; i++) expect(got.get(`k${i}`)).toMatchObject({ value: `v${i}`, n: `${i}` })
+    await waitFor(
+      () => consumers.every((c) => (c.assignment().wire ?? []).length === 2),
+      'two partitions per member',
+    )
+    await waitFor(async () => {
+      const [o] = await admin.fetchOffsets({ groupId: 'g-wire', topics: ['wire'] })
+      return o!.partitions.every((p) => p.lag === 0)
+    }, 'lag 0 over the wire')
   })
 })

@@ -10,6 +10,9 @@ import { Broker } from '../../src/core/broker.ts'
 import { type Consumer, createBrook } from '../../src/core/client/index.ts'
 import { BrookError } from '../../src/core/errors.ts'
 import { MemoryStore } from '../../src/core/memory-store.ts'
+import { FrameConnection } from '../../src/core/protocol/client-connection.ts'
+import { KafkaProtocolService } from '../../src/core/protocol/client-service.ts'
+import { createKafkaHandler } from '../../src/core/protocol/server.ts'
 import type { BrokerService } from '../../src/core/service.ts'
 
 const SESSION_MS = 1200
@@ -65,7 +68,37 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-describe('acknowledge and redeliver', () => {
+/** A Kafka-protocol connection to `broker` in memory: every call is encoded to frames and back. */
+async function overTheWire(broker: Broker): Promise<BrokerService> {
+  const session = createKafkaHandler({
+    service: broker,
+    advertised: { nodeId: broker.nodeId, host: 'localhost', port: 9092 },
+  })
+  const conn: FrameConnection = new FrameConnection(
+    {
+      send(frame) {
+        session.handle(frame.subarray(4)).then(
+          (res) => {
+            if (res) conn.receive(res)
+          },
+          () => {},
+        )
+      },
+      close() {},
+    },
+    { clientId: 'wire' },
+  )
+  const service = await KafkaProtocolService.start(conn)
+  cleanups.push(() => service.close())
+  return service
+}
+
+const transports: [string, (broker: Broker) => Promise<BrokerService>][] = [
+  ['in-process', async (broker) => broker],
+  ['the Kafka wire protocol', overTheWire],
+]
+
+describe.each(transports)('acknowledge and redeliver, consumers %s', (_name, transport) => {
   it('moves a dead member’s partitions after the session timeout and redelivers what it did not commit', async () => {
     const broker = await Broker.open({ store: new MemoryStore(), initialRebalanceDelayMs: 300 })
     cleanups.push(() => broker.close())
@@ -74,11 +107,13 @@ describe('acknowledge and redeliver', () => {
     const producer = createBrook({ service: broker }).producer()
 
     const seen: Seen[] = []
-    const link = cuttable(broker)
+    let link = cuttable(broker)
     let cutAt = 0
     const consumers = new Map<string, Consumer>()
     for (const who of ['A', 'B', 'C']) {
-      const service = who === 'C' ? link.proxy : broker
+      const wired = await transport(broker)
+      if (who === 'C') link = cuttable(wired)
+      const service = who === 'C' ? link.proxy : wired
       // C's own calls must not time out during the test: a dead tab simply never answers.
       const brook = createBrook({ service, clientId: who, requestTimeoutMs: who === 'C' ? 120_000 : 30_000 })
       const consumer = brook.consumer({

@@ -120,4 +120,50 @@ describe('kafkajs interop', () => {
     await until(() => assigned.get('a')?.length === 4, 'a takes the partitions back')
     await a.disconnect()
   }, 60_000)
+
+  it('admin adds partitions, deletes records, describes configs, deletes groups and topics', async () => {
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.createTopics({
+      topics: [
+        { topic: 'kjs-admin', numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] },
+      ],
+      waitForLeaders: true,
+    })
+    await admin.createPartitions({ topicPartitions: [{ topic: 'kjs-admin', count: 3 }] })
+    const meta = await admin.fetchTopicMetadata({ topics: ['kjs-admin'] })
+    expect(meta.topics[0]!.partitions).toHaveLength(3)
+
+    const producer = kafka.producer()
+    await producer.connect()
+    await producer.send({
+      topic: 'kjs-admin',
+      messages: Array.from({ length: 5 }, (_, i) => ({ value: `${i}`, partition: 0 })),
+    })
+    await producer.disconnect()
+    await admin.deleteTopicRecords({ topic: 'kjs-admin', partitions: [{ partition: 0, offset: '3' }] })
+    const offsets = await admin.fetchTopicOffsets('kjs-admin')
+    expect(offsets.find((o) => o.partition === 0)).toMatchObject({ low: '3', high: '5' })
+
+    const configs = await admin.describeConfigs({
+      resources: [{ type: 2, name: 'kjs-admin', configNames: ['retention.ms'] }],
+      includeSynonyms: false,
+    })
+    expect(configs.resources[0]!.configEntries).toEqual([
+      expect.objectContaining({ configName: 'retention.ms', configValue: '3600000', isDefault: false }),
+    ])
+
+    await admin.setOffsets({
+      groupId: 'kjs-admin-group',
+      topic: 'kjs-admin',
+      partitions: [{ partition: 0, offset: '4' }],
+    })
+    expect((await admin.listGroups()).groups.map((g) => g.groupId)).toContain('kjs-admin-group')
+    await admin.deleteGroups(['kjs-admin-group'])
+    expect((await admin.listGroups()).groups.map((g) => g.groupId)).not.toContain('kjs-admin-group')
+
+    await admin.deleteTopics({ topics: ['kjs-admin'] })
+    expect(await admin.listTopics()).not.toContain('kjs-admin')
+    await admin.disconnect()
+  }, 60_000)
 })

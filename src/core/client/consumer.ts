@@ -23,13 +23,7 @@ import type {
   TopicPartitionOffsetAndMetadata,
 } from './types.ts'
 
-const E = {
-  OFFSET_OUT_OF_RANGE: 1,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  ILLEGAL_GENERATION: 22,
-  UNKNOWN_MEMBER_ID: 25,
-  REBALANCE_IN_PROGRESS: 27,
-} as const
+const E = { OFFSET_OUT_OF_RANGE: 1, UNKNOWN_TOPIC_OR_PARTITION: 3 } as const
 
 export const CONSUMER_EVENTS = {
   HEARTBEAT: 'consumer.heartbeat',

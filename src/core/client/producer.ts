@@ -5,52 +5,23 @@
  */
 import { Compression } from '../compression.ts'
 import { BrookError, isRetriable } from '../errors.ts'
-import { encodeBatchAsync, type RecordHeader, type RecordInput } from '../record-batch.ts'
+import { encodeBatch, encodeBatchAsync, type RecordInput } from '../record-batch.ts'
 import type { Acks, ProduceRequest, ProduceResponse } from '../service.ts'
-import { buildBatch } from './batch-builder.ts'
 import { type Connection, Events, type Listener } from './connection.ts'
-import { keyPartition, Sticky } from './deps.ts'
+import { Sticky } from './deps.ts'
+import { type Bucket, placeMessages } from './message-input.ts'
 import type { MetadataCache } from './metadata-cache.ts'
-import { backoff, type RetryPolicy, retryPolicy, sleep, toBrookError, toNumber } from './retry.ts'
-import type {
-  BytesInput,
-  HeadersInput,
-  Message,
-  ProducerBatch,
-  ProducerConfig,
-  ProducerRecord,
-  RecordMetadata,
-} from './types.ts'
+import { backoff, type RetryPolicy, retryPolicy, sleep, toBrookError } from './retry.ts'
+import type { ProducerBatch, ProducerConfig, ProducerRecord, RecordMetadata } from './types.ts'
 
-const utf8 = new TextEncoder()
 const OUT_OF_ORDER = 45
 const DUPLICATE_SEQUENCE = 46
 const UNKNOWN_TOPIC = 3
-/** Per-record framing beyond key and value, for batch-size estimates. */
-const RECORD_OVERHEAD = 20
+/** Kafka sequence numbers are int32 and wrap to 0. */
 const SEQUENCE_WRAP = 0x8000_0000
 const EMPTY = new Uint8Array(0)
 
 export const PRODUCER_EVENTS = { CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' } as const
-
-export function toBytes(v: BytesInput, what: string): Uint8Array | null {
-  if (v === null || v === undefined) return null
-  if (typeof v === 'string') return utf8.encode(v)
-  if (v instanceof Uint8Array) return v
-  throw new BrookError('INVALID_RECORD', `${what} must be a string, a Uint8Array or null`)
-}
-
-function toHeaders(h: HeadersInput | undefined): RecordHeader[] | undefined {
-  if (!h) return undefined
-  const out: RecordHeader[] = []
-  for (const key in h) {
-    const v = h[key]
-    if (v === undefined) continue
-    if (Array.isArray(v)) for (const x of v) out.push({ key, value: toBytes(x, `header ${key}`) })
-    else out.push({ key, value: toBytes(v, `header ${key}`) })
-  }
-  return out
-}
 
 /** One send() call waiting for the batches that carry its records. */
 interface SendState {
@@ -65,11 +36,6 @@ interface Mark {
   send: SendState
   /** Index in the batch of this send's first record for the partition. */
   index: number
-}
-
-interface Bucket {
-  records: RecordInput[]
-  sizes: number[]
 }
 
 interface OpenBatch {
@@ -212,38 +178,7 @@ export class Producer {
     for (let t = 0; t < batch.topicMessages.length; t++) {
       const { topic, messages } = batch.topicMessages[t]!
       const count = counts[t]!
-      const buckets: (Bucket | undefined)[] = new Array(count)
-      let sticky = -1
-      for (let i = 0; i < messages.length; i++) {
-        const m = messages[i] as Message
-        const key = m.key === null || m.key === undefined ? null : toBytes(m.key, 'key')
-        const value = toBytes(m.value, 'value')
-        const headers = m.headers ? toHeaders(m.headers) : undefined
-        const timestamp = m.timestamp === undefined ? now : toNumber(m.timestamp, 'timestamp')
-        let partition: number
-        if (m.partition !== undefined && m.partition !== null) {
-          partition = m.partition
-          if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
-            throw new BrookError(
-              'UNKNOWN_TOPIC_OR_PARTITION',
-              `${topic} has ${count} partitions; ${partition} is not one of them`,
-            )
-          }
-        } else if (key !== null) partition = keyPartition(key, count)
-        else {
-          if (sticky < 0) sticky = this.sticky.partition(topic, count)
-          partition = sticky
-        }
-        let size = RECORD_OVERHEAD + (key ? key.length : 0) + (value ? value.length : 0)
-        if (headers) for (const h of headers) size += h.key.length + (h.value ? h.value.length : 0) + 4
-        let bucket = buckets[partition]
-        if (!bucket) {
-          bucket = { records: [], sizes: [] }
-          buckets[partition] = bucket
-        }
-        bucket.records.push({ key, value, headers, timestamp })
-        bucket.sizes.push(size)
-      }
+      const buckets = placeMessages(topic, messages, count, now, this.sticky)
       placed.push({ topic, buckets })
     }
     const state: SendState = {
@@ -417,7 +352,7 @@ export class Producer {
           compression: b.compression,
         }
         out[i]!.bytes =
-          b.compression === Compression.none ? buildBatch(b.records, input) : await encodeBatchAsync(input)
+          b.compression === Compression.none ? encodeBatch(input) : await encodeBatchAsync(input)
       }
     } catch (e) {
       // Sequences were handed out for batches that will never be sent: start over with a new epoch.

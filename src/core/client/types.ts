@@ -10,7 +10,10 @@ import type { Acks, BrokerService } from '../service.ts'
 export type Bytes = Uint8Array
 /** Keys and values: strings are UTF-8 encoded; null is Kafka's null. */
 export type BytesInput = string | Uint8Array | null | undefined
-export type HeadersInput = Record<string, string | Uint8Array | null | undefined>
+export type HeadersInput = Record<
+  string,
+  string | Uint8Array | null | undefined | (string | Uint8Array | null)[]
+>
 
 export interface Logger {
   debug(message: string, extra?: object): void
