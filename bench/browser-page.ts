@@ -166,7 +166,13 @@ const bench = {
   },
 
   /** `producers` idempotent producers, each awaiting one single-record acks=all send after another. */
-  async manyProducers(name: string, topic: string, producers: number, ms: number, idempotent = true): Promise<Measured> {
+  async manyProducers(
+    name: string,
+    topic: string,
+    producers: number,
+    ms: number,
+    idempotent = true,
+  ): Promise<Measured> {
     const brook = clients.get(name)!
     await brook.admin().createTopics({ topics: [{ topic, numPartitions: 4 }] })
     const list = Array.from({ length: producers }, () => brook.producer({ idempotent }))

@@ -75,9 +75,10 @@ export function workerService(port: Endpoint, options: WorkerServiceOptions = {}
     const calls = list.map((q) => q.call)
     remote.batch(transfer(calls, buffers)).then(
       (results) => {
-        results.forEach((r, i) =>
-          r.ok ? list[i]!.resolve(r.value) : list[i]!.reject(fromWireError(r.error)),
-        )
+        results.forEach((r, i) => {
+          if (r.ok) list[i]!.resolve(r.value)
+          else list[i]!.reject(fromWireError(r.error))
+        })
       },
       (e) => {
         for (const q of list) q.reject(e)

@@ -125,12 +125,10 @@ describe('limits and errors', () => {
     const context = await currentBrowser().browser.newContext()
     try {
       const a = await openTab(context, false)
-      const started = Date.now()
+      // connectBroken allows a 10-minute request timeout: only the error event can end this in time.
       const e = await a.page.evaluate(() => tab.connectBroken())
       expect(e).toMatchObject({ name: 'BrookError', type: 'BROKER_NOT_AVAILABLE' })
       expect(e!.message).toMatch(/no-such-worker\.js failed to start/)
-      // Well before the 20 s request timeout it was given.
-      expect(Date.now() - started).toBeLessThan(15_000)
     } finally {
       await context.close()
     }

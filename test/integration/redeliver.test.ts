@@ -3,7 +3,8 @@
  * one of them dies (a closed tab — its calls never arrive, no LeaveGroup) after it was handed records
  * it never committed. After the session timeout its partitions move to the other two, which receive
  * every record after its last committed offset — the uncommitted ones again, none skipped — and the
- * group's lag returns to 0 once they commit.
+ * group's lag returns to 0 once they commit. Run with the consumers in-process and over the Kafka wire
+ * protocol (frames encoded and decoded in memory): group membership runs in the client, so both behave alike.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { Broker } from '../../src/core/broker.ts'
@@ -107,13 +108,14 @@ describe.each(transports)('acknowledge and redeliver, consumers %s', (_name, tra
     const producer = createBrook({ service: broker }).producer()
 
     const seen: Seen[] = []
-    let link = cuttable(broker)
+    // C's transport, wrapped so the test can cut it like a closed tab.
+    let link: ReturnType<typeof cuttable> | null = null
     let cutAt = 0
     const consumers = new Map<string, Consumer>()
     for (const who of ['A', 'B', 'C']) {
       const wired = await transport(broker)
       if (who === 'C') link = cuttable(wired)
-      const service = who === 'C' ? link.proxy : wired
+      const service = who === 'C' ? link!.proxy : wired
       // C's own calls must not time out during the test: a dead tab simply never answers.
       const brook = createBrook({ service, clientId: who, requestTimeoutMs: who === 'C' ? 120_000 : 30_000 })
       const consumer = brook.consumer({
@@ -125,7 +127,7 @@ describe.each(transports)('acknowledge and redeliver, consumers %s', (_name, tra
       })
       consumers.set(who, consumer)
       cleanups.push(async () => {
-        if (who === 'C') link.kill()
+        if (who === 'C') link!.kill()
         await consumer.disconnect()
       })
       await consumer.subscribe({ topic: TOPIC, fromBeginning: true })
@@ -136,7 +138,7 @@ describe.each(transports)('acknowledge and redeliver, consumers %s', (_name, tra
           // C dies while it holds the first record of the second round, before committing it.
           if (who === 'C' && value.startsWith('round2') && cutAt === 0) {
             cutAt = Date.now()
-            link.cut()
+            link!.cut()
           }
         },
       })
