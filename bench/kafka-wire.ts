@@ -5,12 +5,22 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import net from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Broker } from '../src/core/broker.ts'
+import { createBrook } from '../src/core/client/index.ts'
 import { MemoryStore } from '../src/core/memory-store.ts'
 import { decodeResponse, encodeRequest } from '../src/core/protocol/frames.ts'
 import { encodeBatch, readBatchHeader } from '../src/core/record-batch.ts'
@@ -23,6 +33,7 @@ const VALUE_BYTES = 100
 // About what librdkafka packs under its 1 MB batch.size default with 100-byte values.
 const BATCH_RECORDS = 8_000
 const PYTHON = '/usr/bin/python3'
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : ''
 
 const has = (cmd: string, args: string[]) => {
   try {
@@ -32,12 +43,20 @@ const has = (cmd: string, args: string[]) => {
   }
 }
 
-function runTimed(cmd: string, args: string[], stdinFile?: string, stdoutFile?: string): Promise<number> {
+/** Wall seconds of a child process and, where `/usr/bin/time` exists, its CPU seconds (user + system). */
+function runTimed(
+  cmd: string,
+  args: string[],
+  stdinFile?: string,
+  stdoutFile?: string,
+): Promise<{ seconds: number; cpuS?: number }> {
   return new Promise((resolve, reject) => {
     const stdin = stdinFile ? openSync(stdinFile, 'r') : 'ignore'
     const stdout = stdoutFile ? openSync(stdoutFile, 'w') : 'ignore'
+    const timeOut = TIME ? join(mkdtempSync(join(tmpdir(), 'brook-time-')), 'cpu') : undefined
+    const [file, argv] = timeOut ? [TIME, ['-q', '-f', '%U %S', '-o', timeOut, cmd, ...args]] : [cmd, args]
     const start = performance.now()
-    const child = spawn(cmd, args, { stdio: [stdin, stdout, 'pipe'] })
+    const child = spawn(file, argv, { stdio: [stdin, stdout, 'pipe'] })
     let err = ''
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString()
@@ -47,10 +66,24 @@ function runTimed(cmd: string, args: string[], stdinFile?: string, stdoutFile?: 
       const seconds = (performance.now() - start) / 1000
       if (typeof stdin === 'number') closeSync(stdin)
       if (typeof stdout === 'number') closeSync(stdout)
+      let cpuS: number | undefined
+      if (timeOut) {
+        try {
+          const [u, sys] = readFileSync(timeOut, 'utf8').trim().split(/\s+/).map(Number)
+          if (Number.isFinite(u) && Number.isFinite(sys)) cpuS = u! + sys!
+        } catch {}
+        rmSync(dirname(timeOut), { recursive: true, force: true })
+      }
       if (code !== 0) reject(new Error(`${cmd} exited ${code}: ${err.slice(-2000)}`))
-      else resolve(seconds)
+      else resolve({ seconds, cpuS })
     })
   })
+}
+
+/** A client's own CPU use: near 100% of wall means the client, not brook, sets the pace. */
+function clientCpu(name: string, cpuS: number | undefined, seconds: number): string {
+  if (cpuS === undefined) return `${name} CPU not measured (no /usr/bin/time)`
+  return `${name} CPU ${cpuS.toFixed(2)} s (${Math.round((100 * cpuS) / seconds)}% of wall)`
 }
 
 /** How busy brook's process was while a client ran: tells a server bottleneck from a client one. */
@@ -127,6 +160,77 @@ async function inProcess(rows: BenchRow[]): Promise<void> {
     bytes: readBytes,
     seconds: (performance.now() - t) / 1000,
   })
+  await broker.close()
+  await inProcessClient(rows)
+}
+
+/**
+ * The fairer in-process comparison for kcat, which encodes and decodes every record: brook's own
+ * client on the same broker in this process, producing 100-byte values in sends of BATCH_RECORDS
+ * (acks=1, not idempotent, like kcat's defaults) and consuming them with `eachBatch`, which decodes
+ * every record and checks CRCs. Notes give records per CPU-second of this process.
+ */
+async function inProcessClient(rows: BenchRow[]): Promise<void> {
+  const broker = await Broker.open({ store: new MemoryStore() })
+  const brook = createBrook({ service: broker })
+  await brook.admin().createTopics({ topics: [{ topic: 'client', numPartitions: 1 }] })
+  const producer = brook.producer({ idempotent: false, acks: 1 })
+  await producer.connect()
+  const value = new Uint8Array(VALUE_BYTES).fill(0x61)
+  const messages = Array.from({ length: BATCH_RECORDS }, () => ({ value }))
+  const cpuNote = (records: number, since: NodeJS.CpuUsage) => {
+    const u = process.cpuUsage(since)
+    return `${Math.round(records / ((u.user + u.system) / 1e6)).toLocaleString('en-US')} rec/CPU-s`
+  }
+  let t = performance.now()
+  let cpu = process.cpuUsage()
+  let sent = 0
+  while (sent < RECORDS) {
+    const n = Math.min(BATCH_RECORDS, RECORDS - sent)
+    await producer.send({
+      topic: 'client',
+      acks: 1,
+      messages: n === BATCH_RECORDS ? messages : messages.slice(0, n),
+    })
+    sent += n
+  }
+  rows.push({
+    name: 'in-process client produce',
+    records: RECORDS,
+    bytes: RECORDS * VALUE_BYTES,
+    seconds: (performance.now() - t) / 1000,
+    note: `encodes every record; ${cpuNote(RECORDS, cpu)}`,
+  })
+  await producer.disconnect()
+  const consumer = brook.consumer({ groupId: 'bench-client', maxWaitTimeInMs: 50 })
+  await consumer.subscribe({ topic: 'client', fromBeginning: true })
+  let count = 0
+  let done: () => void = () => {}
+  const finished = new Promise<void>((r) => {
+    done = r
+  })
+  // Timing starts at the first delivery, so joining the group is not counted.
+  let started = false
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      if (!started) {
+        started = true
+        t = performance.now()
+        cpu = process.cpuUsage()
+      }
+      count += batch.messages.length
+      if (count >= RECORDS) done()
+    },
+  })
+  await finished
+  rows.push({
+    name: 'in-process client consume',
+    records: count,
+    bytes: count * VALUE_BYTES,
+    seconds: (performance.now() - t) / 1000,
+    note: `decodes every record, CRC checked; ${cpuNote(count, cpu)}`,
+  })
+  await consumer.disconnect()
   await broker.close()
 }
 
@@ -260,7 +364,7 @@ export async function benchKafkaWire(): Promise<BenchRow[]> {
       const line = `${'x'.repeat(VALUE_BYTES)}\n`
       writeFileSync(input, line.repeat(RECORDS))
       let cpu = process.cpuUsage()
-      const produceS = await runTimed(
+      const { seconds: produceS, cpuS: kcatProduceCpu } = await runTimed(
         'kcat',
         ['-b', bootstrap, '-P', '-t', 'kcat', '-p', '0', '-X', 'acks=1'],
         input,
@@ -274,11 +378,11 @@ export async function benchKafkaWire(): Promise<BenchRow[]> {
         records: produced,
         bytes: produced * VALUE_BYTES,
         seconds: produceS,
-        note: `${produced === RECORDS ? 'target ≥ 300,000 rec/s' : `only ${produced} of ${RECORDS} arrived`}; ${serverCpu(cpu, produceS)}`,
+        note: `${produced === RECORDS ? 'target ≥ 300,000 rec/s' : `only ${produced} of ${RECORDS} arrived`}; ${serverCpu(cpu, produceS)}; ${clientCpu('kcat', kcatProduceCpu, produceS)}`,
       })
       const out = join(dir, 'out.txt')
       cpu = process.cpuUsage()
-      const consumeS = await runTimed(
+      const { seconds: consumeS, cpuS: kcatConsumeCpu } = await runTimed(
         'kcat',
         ['-b', bootstrap, '-C', '-t', 'kcat', '-e', '-o', 'beginning', '-q'],
         undefined,
@@ -290,7 +394,7 @@ export async function benchKafkaWire(): Promise<BenchRow[]> {
         records: lines,
         bytes: lines * VALUE_BYTES,
         seconds: consumeS,
-        note: `${lines === RECORDS ? 'target ≥ 500,000 rec/s' : `read ${lines} of ${RECORDS}`}; ${serverCpu(cpu, consumeS)}`,
+        note: `${lines === RECORDS ? 'target ≥ 500,000 rec/s' : `read ${lines} of ${RECORDS}`}; ${serverCpu(cpu, consumeS)}; ${clientCpu('kcat', kcatConsumeCpu, consumeS)}`,
       })
     } else rows.push({ name: 'kcat', records: 0, bytes: 0, seconds: 0, note: 'skipped: kcat not installed' })
 
@@ -340,13 +444,41 @@ if (rawAt > 0) {
     `Kafka wire: ${RECORDS.toLocaleString('en-US')} records of ${VALUE_BYTES} bytes, one partition; ` +
       `${cpus().length} CPUs, load average ${load.join(' ')}\n`,
   )
+  // Two in-process references: raw append/read of pre-encoded batches (the broker alone) and the
+  // client path (encodes/decodes every record, as kcat must). The × column is against the first;
+  // the note adds the ratio to the second.
+  const rate = (name: string) => {
+    const r = rows.find((x) => x.name === name)
+    return r && r.seconds > 0 ? r.records / r.seconds : 0
+  }
+  const versus = (name: string, ref: string) => {
+    const r = rows.find((x) => x.name === name)
+    if (r && rate(ref) > 0)
+      r.note = `${r.note ? `${r.note}; ` : ''}${(rate(name) / rate(ref)).toFixed(2)}× ${ref}`
+  }
+  for (const n of ['wire produce (raw)', 'kcat -P (acks=1)', 'kafka-python produce'])
+    versus(n, 'in-process client produce')
+  for (const n of ['wire fetch (raw)', 'kcat -C -e', 'kafka-python consume'])
+    versus(n, 'in-process client consume')
   printTable(
-    pick('in-process append', 'wire produce (raw)', 'kcat -P (acks=1)', 'kafka-python produce'),
+    pick(
+      'in-process append',
+      'in-process client produce',
+      'wire produce (raw)',
+      'kcat -P (acks=1)',
+      'kafka-python produce',
+    ),
     'in-process append',
   )
   console.log('')
   printTable(
-    pick('in-process read', 'wire fetch (raw)', 'kcat -C -e', 'kafka-python consume'),
+    pick(
+      'in-process read',
+      'in-process client consume',
+      'wire fetch (raw)',
+      'kcat -C -e',
+      'kafka-python consume',
+    ),
     'in-process read',
   )
 }

@@ -3,8 +3,9 @@
  * under (raw codec, raw socket tools, raw IndexedDB) measured in the same run.
  * `npm run bench -- codec client` runs only the named suites.
  */
-import { printTable } from './table.ts'
+
 import type { BenchRow } from './table.ts'
+import { printTable } from './table.ts'
 
 interface Suite {
   name: string
@@ -17,6 +18,11 @@ const suites: Suite[] = [
   { name: 'protocol', baseline: '', run: async () => (await import('./protocol.ts')).benchProtocol() },
   { name: 'client', baseline: '', run: async () => (await import('./client.ts')).benchClient() },
   { name: 'kafka-wire', baseline: '', run: async () => (await import('./kafka-wire.ts')).benchKafkaWire() },
+  {
+    name: 'browser',
+    baseline: 'raw IndexedDB put, 1,000-record batches, relaxed',
+    run: async () => (await import('./browser.ts')).benchBrowser(),
+  },
 ]
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))

@@ -60,20 +60,17 @@ export class MemoryStore implements Store {
     this.check()
     const key = this.key(topicId, partition)
     let data = this.partitions.get(key)
-    // Validate and copy everything first so that a bad batch leaves the partition untouched.
+    // Validate everything first so that a bad batch leaves the partition untouched. The arrays are
+    // kept, not copied: `Store.append` takes ownership of them.
     const bases: number[] = new Array(batches.length)
-    const copies: Uint8Array[] = new Array(batches.length)
-    for (let i = 0; i < batches.length; i++) {
-      bases[i] = baseOffsetOf(batches[i]!)
-      copies[i] = batches[i]!.slice()
-    }
+    for (let i = 0; i < batches.length; i++) bases[i] = baseOffsetOf(batches[i]!)
     if (!data) {
       data = { bases: [], batches: [] }
       this.partitions.set(key, data)
     }
-    for (let i = 0; i < copies.length; i++) {
+    for (let i = 0; i < batches.length; i++) {
       data.bases.push(bases[i]!)
-      data.batches.push(copies[i]!)
+      data.batches.push(batches[i]!)
     }
   }
 

@@ -13,6 +13,9 @@ export interface Store {
    * its base offset, which is greater than every offset stored before in that partition.
    * Resolves when the batches are readable (not necessarily durable: see `flush`).
    * Either all batches of one call are stored or none (no partial append).
+   * Ownership passes to the store: it may keep the given arrays as they are rather than copy them
+   * (memory does, to save a copy per produce), and the caller must not change them afterwards
+   * (`PartitionLog` hands over its own copy). The store never changes them either.
    */
   append(topicId: string, partition: number, batches: Uint8Array[]): Promise<void>
 

@@ -91,13 +91,16 @@ export function describeStoreContract(
       expect(await collect(s.scan('t', 0))).toEqual([...a, ...b])
     })
 
-    it('keeps its own copy of appended bytes (callers may reuse their buffers)', async () => {
+    it('takes appended bytes as they are and never changes them (append takes ownership)', async () => {
       const s = await fresh()
       const b = batch(0, 2)
-      const original = b.slice()
-      await s.append('t', 0, [b])
-      b.fill(0xee)
-      expect(await s.read('t', 0, 0, 1 << 20)).toEqual([original])
+      const c = batch(2, 3)
+      const original = [b.slice(), c.slice()]
+      await s.append('t', 0, [b, c])
+      await s.flush()
+      expect([b, c]).toEqual(original)
+      expect(await s.read('t', 0, 0, 1 << 20)).toEqual(original)
+      expect(await collect(s.scan('t', 0))).toEqual(original)
     })
 
     it('reads from a base offset: batches at or after it, skipping earlier ones', async () => {
