@@ -1,7 +1,7 @@
 /** @module CRC-32C against the published check values and a bit-at-a-time reference. */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { crc32c } from './crc32c.ts'
+import { crc32c, crc32cJs } from './crc32c.ts'
 
 /** The definition: reflected polynomial 0x82F63B78, one bit at a time. */
 function reference(buf: Uint8Array): number {
@@ -50,5 +50,21 @@ describe('crc32c', () => {
       ),
       { numRuns: 500 },
     )
+  })
+
+  it('gives the same answer on the WebAssembly and plain-JS paths, for long runs too', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 500, maxLength: 5000 }), fc.nat(5000), (data, a) => {
+        const start = Math.min(a, data.length)
+        const want = reference(data.subarray(start))
+        expect(crc32c(data, start)).toBe(want)
+        expect(crc32cJs(data, start)).toBe(want)
+      }),
+      { numRuns: 100 },
+    )
+    // Longer than the kernel's 1 MiB window: the CRC carries across pieces.
+    const big = Uint8Array.from({ length: (1 << 20) * 2 + 777 }, (_, i) => (i * 2654435761) >>> 24)
+    expect(crc32c(big, 5)).toBe(crc32cJs(big, 5))
+    expect(crc32c(big, 1 << 20, (1 << 20) + 600)).toBe(reference(big.subarray(1 << 20, (1 << 20) + 600)))
   })
 })

@@ -33,11 +33,15 @@ describe('limits and errors', () => {
         }
       })
       expect(error).not.toBeNull()
+      expect(error).toMatchObject({ name: 'BrookError', type: 'KAFKA_STORAGE_ERROR' })
       expect(error!.message).toMatch(/quota exceeded/)
       const acked = a.reports.acked
       expect(acked.length).toBeGreaterThan(0)
       const seen = await a.page.evaluate((n) => tab.consumeAll('q', 'r', n, 5000), acked.length)
       expect(seen.map((s) => s.value)).toEqual(acked)
+      // Nothing half-written: the log holds exactly the acknowledged records, no more.
+      const [stored] = await a.page.evaluate(() => tab.offsets('q'))
+      expect(stored!.high - stored!.low).toBe(acked.length)
     } finally {
       await context.close()
     }

@@ -128,6 +128,9 @@ export function describeTabScenarios(mode: string, noSharedWorker: boolean): voi
         const seen = await c.page.evaluate(() => tab.consumeAll('events', 'reader', 600))
         checkLog(seen, [...a.reports.acked, ...b.reports.acked])
         expect(new Set(seen.map((s) => s.partition))).toEqual(new Set([0, 1, 2]))
+        // Nothing beyond the 600 read: a duplicate stored past them would otherwise go unseen.
+        const stored = await c.page.evaluate(() => tab.offsets('events'))
+        expect(stored.reduce((n, p) => n + p.high - p.low, 0)).toBe(600)
       } finally {
         await context.close()
       }
@@ -151,6 +154,9 @@ export function describeTabScenarios(mode: string, noSharedWorker: boolean): voi
         await c.page.evaluate(() => tab.connect({ name: 'b2' }))
         const seen = await c.page.evaluate(() => tab.consumeAll('stream', 'check', 400))
         checkLog(seen, b.reports.acked)
+        // A request resent after the leader died must not have been stored twice.
+        const stored = await c.page.evaluate(() => tab.offsets('stream'))
+        expect(stored.reduce((n, p) => n + p.high - p.low, 0)).toBe(400)
       } finally {
         await context.close()
       }

@@ -1,7 +1,8 @@
 /**
- * @module `brook serve` under `kill -9` while a client produces with acks=all (kafkajs, idempotent):
- * after a restart on the same data directory every acknowledged record is there exactly once, in
- * order, and the log reads to its end (kcat consumes it all).
+ * @module `brook serve` under `kill -9` while clients produce with acks=all — one idempotent kafkajs
+ * producer and, beside it, plain producers keeping more writes in flight: after a restart on the same
+ * data directory every acknowledged record is there exactly once, the idempotent producer's in order,
+ * and the log reads to its end (kcat consumes it all; offsets run 0 … high watermark − 1).
  */
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
@@ -44,26 +45,32 @@ function startServe(
   })
 }
 
+const kafkaAt = (port: number, clientId: string, retry: { retries: number }) =>
+  new Kafka({
+    clientId,
+    brokers: [`localhost:${port}`],
+    logLevel: logLevel.NOTHING,
+    retry: { ...retry, initialRetryTime: 50, maxRetryTime: 100 },
+  })
+
 describe('brook serve crash safety (SIGKILL during acks=all produce)', () => {
   it('keeps every acknowledged record exactly once after a restart', async () => {
     dir = await mkdtemp(join(tmpdir(), 'brook-serve-crash-'))
     const first = await startServe(dir)
-    const kafka = new Kafka({
-      clientId: 'crash-test',
-      brokers: [`localhost:${first.port}`],
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 },
-    })
-    const producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: true,
-    })
+    const kafka = kafkaAt(first.port, 'crash-test', { retries: 1 })
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: 'crash', numPartitions: 1 }], waitForLeaders: true })
+    await admin.disconnect()
+    const deadline = Date.now() + 15_000
+
+    // The idempotent producer writes m-0, m-1, …: its records must come back as exactly that sequence.
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
     await producer.connect()
     let acked = 0
     let next = 0
-    const loop = (async () => {
-      for (let round = 0; round < 5000; round++) {
+    const ordered = (async () => {
+      for (let round = 0; round < 5000 && Date.now() < deadline; round++) {
         const messages = Array.from({ length: 10 }, () => ({ key: 'k', value: `m-${next++}` }))
         try {
           await producer.send({ topic: 'crash', acks: -1, messages })
@@ -73,19 +80,40 @@ describe('brook serve crash safety (SIGKILL during acks=all produce)', () => {
         acked = Number(messages.at(-1)!.value.slice(2)) + 1
       }
     })()
-    // The kill comes from a timer, not between sends, so it usually lands while a request is in flight.
+
+    // Plain producers (no retries) keep batches of 50 in flight at the same time.
+    const plainAcked = new Set<string>()
+    let plainNext = 0
+    const plain = async () => {
+      const p = kafkaAt(first.port, 'crash-plain', { retries: 0 }).producer({ retry: { retries: 0 } })
+      await p.connect()
+      while (Date.now() < deadline) {
+        const values = Array.from({ length: 50 }, () => `p-${plainNext++}`)
+        try {
+          await p.send({ topic: 'crash', acks: -1, messages: values.map((value) => ({ value })) })
+        } catch {
+          break
+        }
+        for (const v of values) plainAcked.add(v)
+      }
+      await p.disconnect().catch(() => {})
+    }
+    const plains = [plain(), plain(), plain()]
+
+    // The kill comes from a timer, not between sends, so it usually lands while requests are in flight.
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
-        if (acked < 1000) return
+        if ((acked < 1000 || plainAcked.size < 1000) && Date.now() < deadline) return
         clearInterval(timer)
         first.proc.kill('SIGKILL')
         resolve()
       }, 3)
     })
-    await loop
+    await Promise.all([ordered, ...plains])
     await first.exited
     await producer.disconnect().catch(() => {})
     expect(acked).toBeGreaterThanOrEqual(1000)
+    expect(plainAcked.size).toBeGreaterThanOrEqual(1000)
 
     const second = await startServe(dir)
     const { stdout } = await promisify(execFile)(
@@ -93,12 +121,27 @@ describe('brook serve crash safety (SIGKILL during acks=all produce)', () => {
       ['-b', `localhost:${second.port}`, '-t', 'crash', '-C', '-e', '-f', '%o %s\\n'],
       { timeout: 20_000, maxBuffer: 64 << 20 },
     )
+    const checker = kafkaAt(second.port, 'crash-check', { retries: 3 }).admin()
+    await checker.connect()
+    const [end] = await checker.fetchTopicOffsets('crash')
+    await checker.disconnect()
+
     const lines = stdout.trimEnd().split('\n')
-    // Offsets and values both run 0, 1, 2, … : nothing lost, nothing doubled, nothing reordered.
-    expect(lines.length).toBeGreaterThanOrEqual(acked)
-    lines.forEach((line, i) => {
-      expect(line).toBe(`${i} m-${i}`)
+    // The log reads to its end: offsets 0 … high watermark − 1, each once.
+    expect(Number(end!.low)).toBe(0)
+    expect(lines.length).toBe(Number(end!.high))
+    expect(lines.map((line) => Number(line.slice(0, line.indexOf(' '))))).toEqual(lines.map((_, i) => i))
+    const values = lines.map((line) => line.slice(line.indexOf(' ') + 1))
+    // The idempotent producer's values run m-0, m-1, … : nothing lost, nothing doubled, nothing reordered.
+    const mine = values.filter((v) => v.startsWith('m-'))
+    expect(mine.length).toBeGreaterThanOrEqual(acked)
+    mine.forEach((v, i) => {
+      expect(v).toBe(`m-${i}`)
     })
+    // Every acknowledged plain record is there, and no record is there twice.
+    expect(new Set(values).size).toBe(values.length)
+    const present = new Set(values)
+    expect([...plainAcked].filter((v) => !present.has(v))).toEqual([])
     second.proc.kill('SIGTERM')
     await second.exited
   }, 60_000)

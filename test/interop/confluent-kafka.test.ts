@@ -33,6 +33,9 @@ describe.skipIf(!hasConfluentKafka)('confluent-kafka interop (skipped: no conflu
     expect(lines.slice(1).filter((l) => l.error || l.timeout)).toEqual([])
     expect(values.length).toBe(count)
     expect(new Set(values)).toEqual(new Set(Array.from({ length: count }, (_, i) => `v${i}`)))
+    // Stored exactly once, not just read back once: the log holds `count` records in all.
+    const stored = [0, 1, 2].reduce((n, p) => n + (brook.broker.log('idem', p)?.highWatermark ?? 0), 0)
+    expect(stored).toBe(count)
     // The broker ran the idempotent path: the stored batches carry the producer id librdkafka got.
     for (const partition of [0, 1, 2]) {
       const f = await brook.broker.fetch({

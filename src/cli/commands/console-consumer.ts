@@ -14,55 +14,53 @@ import {
   splitBatches,
 } from '../../core/record-batch.ts'
 import { type BrokerService, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../../core/service.ts'
-import { helpText, intOption, type OptionSpecs, parseArgs, UsageError } from '../args.ts'
-import { clientProperties, saslFrom } from '../client-config.ts'
-import { type CliContext, DEFAULT_BOOTSTRAP, write } from '../context.ts'
+import { intOption, UsageError } from '../args.ts'
+import { clientProperties } from '../client-config.ts'
+import { defineCommand, parseCommand, withBroker } from '../command.ts'
+import { type CliContext, write } from '../context.ts'
 import { type FormattedRecord, messageFormatter } from '../format.ts'
 
-const specs: OptionSpecs = {
-  'bootstrap-server': {
-    type: 'string',
-    arg: '<host:port>',
-    help: 'The broker to connect to',
-    default: DEFAULT_BOOTSTRAP,
-  },
-  topic: { type: 'string', arg: '<topic>', help: 'The topic to consume (required)' },
-  'from-beginning': { type: 'flag', help: 'Start at the earliest offset when there is no committed one' },
-  group: {
-    type: 'string',
-    arg: '<group>',
-    help: 'Consume as a member of this consumer group, committing offsets',
-  },
-  partition: { type: 'string', arg: '<n>', help: 'Read only this partition (no group)' },
-  offset: {
-    type: 'string',
-    arg: '<n|earliest|latest>',
-    help: 'With --partition: where to start',
-    default: 'latest',
-  },
-  'max-messages': { type: 'string', arg: '<n>', help: 'Exit after this many messages' },
-  'timeout-ms': { type: 'string', arg: '<ms>', help: 'Exit when no message arrived for this long' },
-  property: {
-    type: 'pairs',
-    arg: '<name=value>',
-    help:
-      'Formatter properties: print.timestamp, print.partition, print.offset, print.headers, print.key, ' +
-      'print.value (true/false), key.separator, line.separator, headers.separator, null.literal',
-  },
-  'consumer-property': { type: 'pairs', arg: '<name=value>', help: 'Consumer properties: client.id, sasl.*' },
-  'consumer.config': {
-    type: 'string',
-    arg: '<file>',
-    help: 'Consumer properties file (overridden by --consumer-property)',
-  },
-  help: { type: 'flag', help: 'Print this help' },
-}
-
-export const consoleConsumerHelp = helpText(
+const command = defineCommand(
   'brook console-consumer [--bootstrap-server host:port] --topic <topic> [options]  (alias: brook consume)',
   'Prints records of a topic to stdout (as kafka-console-consumer.sh).',
-  specs,
+  {
+    topic: { type: 'string', arg: '<topic>', help: 'The topic to consume (required)' },
+    'from-beginning': { type: 'flag', help: 'Start at the earliest offset when there is no committed one' },
+    group: {
+      type: 'string',
+      arg: '<group>',
+      help: 'Consume as a member of this consumer group, committing offsets',
+    },
+    partition: { type: 'string', arg: '<n>', help: 'Read only this partition (no group)' },
+    offset: {
+      type: 'string',
+      arg: '<n|earliest|latest>',
+      help: 'With --partition: where to start',
+      default: 'latest',
+    },
+    'max-messages': { type: 'string', arg: '<n>', help: 'Exit after this many messages' },
+    'timeout-ms': { type: 'string', arg: '<ms>', help: 'Exit when no message arrived for this long' },
+    property: {
+      type: 'pairs',
+      arg: '<name=value>',
+      help:
+        'Formatter properties: print.timestamp, print.partition, print.offset, print.headers, print.key, ' +
+        'print.value (true/false), key.separator, line.separator, headers.separator, null.literal',
+    },
+    'consumer-property': {
+      type: 'pairs',
+      arg: '<name=value>',
+      help: 'Consumer properties: client.id, sasl.*',
+    },
+    'consumer.config': {
+      type: 'string',
+      arg: '<file>',
+      help: 'Consumer properties file (overridden by --consumer-property)',
+    },
+  },
 )
+
+export const consoleConsumerHelp = command.help
 
 interface Limits {
   maxMessages: number
@@ -70,11 +68,8 @@ interface Limits {
 }
 
 export async function consoleConsumerCommand(argv: string[], ctx: CliContext): Promise<number> {
-  const args = parseArgs(argv, specs)
-  if (args.flags.has('help')) {
-    await write(ctx.stdout, consoleConsumerHelp)
-    return 0
-  }
+  const args = await parseCommand(argv, command, ctx)
+  if (!args) return 0
   const topic = args.values.get('topic')
   if (!topic) throw new UsageError('--topic is required')
   const partition = intOption(args, 'partition', 0)
@@ -92,46 +87,22 @@ export async function consoleConsumerCommand(argv: string[], ctx: CliContext): P
   const format = messageFormatter(args.pairs.get('property') ?? new Map())
   const cprops = clientProperties(args, 'consumer.config', 'consumer-property')
   const clientId = cprops.get('client.id') ?? 'console-consumer'
-  const bootstrap = args.values.get('bootstrap-server') ?? DEFAULT_BOOTSTRAP
   const fromBeginning = args.flags.has('from-beginning')
 
-  const conn = await ctx.connect({ bootstrap, clientId, sasl: saslFrom(cprops) })
   let count = 0
   const print = async (r: FormattedRecord) => {
     await write(ctx.stdout, format(r))
     count++
   }
-  try {
+  await withBroker(args, ctx, { clientId, props: cprops }, async (service) => {
+    const reading: Reading = { service, topic, fromBeginning, limits, print, printed: () => count, ctx }
     const group = args.values.get('group')
     if (group) {
-      await consumeAsGroup(
-        conn.service,
-        clientId,
-        group,
-        topic,
-        fromBeginning,
-        limits,
-        print,
-        () => count,
-        ctx,
-      )
+      await consumeAsGroup(reading, clientId, group)
     } else {
-      const start = offsetText ?? (fromBeginning ? 'earliest' : 'latest')
-      await consumeDirect(
-        conn.service,
-        topic,
-        partition,
-        start,
-        fromBeginning,
-        limits,
-        print,
-        () => count,
-        ctx,
-      )
+      await consumeDirect(reading, partition, offsetText ?? (fromBeginning ? 'earliest' : 'latest'))
     }
-  } finally {
-    await conn.close()
-  }
+  })
   await write(ctx.stderr, `Processed a total of ${count} messages\n`)
   return 0
 }
@@ -164,17 +135,20 @@ function idleOrAborted(signal: AbortSignal, timeoutMs: number, progress: () => n
   })
 }
 
-async function consumeAsGroup(
-  service: BrokerService,
-  clientId: string,
-  groupId: string,
-  topic: string,
-  fromBeginning: boolean,
-  limits: Limits,
-  print: (r: FormattedRecord) => Promise<void>,
-  printed: () => number,
-  ctx: CliContext,
-): Promise<void> {
+/** What reading as a group and reading partitions directly share. */
+interface Reading {
+  service: BrokerService
+  topic: string
+  fromBeginning: boolean
+  limits: Limits
+  print: (r: FormattedRecord) => Promise<void>
+  /** How many records were printed so far. */
+  printed: () => number
+  ctx: CliContext
+}
+
+async function consumeAsGroup(reading: Reading, clientId: string, groupId: string): Promise<void> {
+  const { service, topic, fromBeginning, limits, print, printed, ctx } = reading
   const brook = createBrook({ service, clientId })
   const logAppendTime = await usesLogAppendTime(brook.admin(), topic)
   const consumer = brook.consumer({ groupId, maxWaitTimeInMs: 500, allowAutoTopicCreation: true })
@@ -229,17 +203,8 @@ async function usesLogAppendTime(admin: ReturnType<ReturnType<typeof createBrook
 }
 
 /** Reads partitions without a group: fetch from each partition's start offset, print, repeat. */
-async function consumeDirect(
-  service: BrokerService,
-  topic: string,
-  only: number | undefined,
-  start: string,
-  fromBeginning: boolean,
-  limits: Limits,
-  print: (r: FormattedRecord) => Promise<void>,
-  printed: () => number,
-  ctx: CliContext,
-): Promise<void> {
+async function consumeDirect(reading: Reading, only: number | undefined, start: string): Promise<void> {
+  const { service, topic, fromBeginning, limits, print, printed, ctx } = reading
   const partitions = await partitionsOf(service, topic, only, ctx.signal, Date.now() + limits.timeoutMs)
   if (partitions.length === 0) return
   const offsets = new Map<number, number>()

@@ -7,58 +7,49 @@
 import { createBrook } from '../../core/client/index.ts'
 import { Compression } from '../../core/compression.ts'
 import type { Acks } from '../../core/service.ts'
-import { helpText, type OptionSpecs, parseArgs, UsageError } from '../args.ts'
-import { clientProperties, saslFrom } from '../client-config.ts'
-import { type CliContext, DEFAULT_BOOTSTRAP, untilAborted, write } from '../context.ts'
+import { UsageError } from '../args.ts'
+import { clientProperties } from '../client-config.ts'
+import { defineCommand, parseCommand, withBroker } from '../command.ts'
+import { type CliContext, untilAborted } from '../context.ts'
 
-const specs: OptionSpecs = {
-  'bootstrap-server': {
-    type: 'string',
-    arg: '<host:port>',
-    help: 'The broker to connect to',
-    default: DEFAULT_BOOTSTRAP,
-  },
-  topic: { type: 'string', arg: '<topic>', help: 'The topic to produce to (required)' },
-  property: {
-    type: 'pairs',
-    arg: '<name=value>',
-    help: 'Line reader properties: parse.key=true, key.separator=<sep> (default TAB), ignore.error=true',
-  },
-  'producer-property': {
-    type: 'pairs',
-    arg: '<name=value>',
-    help: 'Producer properties: acks=all|1|0, compression.type=none|gzip, enable.idempotence=true|false, client.id',
-  },
-  'request-required-acks': {
-    type: 'string',
-    arg: '<acks>',
-    help: 'Same as --producer-property acks=…',
-    default: 'all',
-  },
-  'compression-codec': { type: 'string', arg: '<codec>', help: 'none or gzip' },
-  'producer.config': {
-    type: 'string',
-    arg: '<file>',
-    help: 'Producer properties file (overridden by --producer-property)',
-  },
-  help: { type: 'flag', help: 'Print this help' },
-}
-
-export const consoleProducerHelp = helpText(
+const command = defineCommand(
   'brook console-producer [--bootstrap-server host:port] --topic <topic> [options]  (alias: brook produce)',
   'Reads lines from stdin and sends each as one record (as kafka-console-producer.sh).',
-  specs,
+  {
+    topic: { type: 'string', arg: '<topic>', help: 'The topic to produce to (required)' },
+    property: {
+      type: 'pairs',
+      arg: '<name=value>',
+      help: 'Line reader properties: parse.key=true, key.separator=<sep> (default TAB), ignore.error=true',
+    },
+    'producer-property': {
+      type: 'pairs',
+      arg: '<name=value>',
+      help: 'Producer properties: acks=all|1|0, compression.type=none|gzip, enable.idempotence=true|false, client.id',
+    },
+    'request-required-acks': {
+      type: 'string',
+      arg: '<acks>',
+      help: 'Same as --producer-property acks=…',
+      default: 'all',
+    },
+    'compression-codec': { type: 'string', arg: '<codec>', help: 'none or gzip' },
+    'producer.config': {
+      type: 'string',
+      arg: '<file>',
+      help: 'Producer properties file (overridden by --producer-property)',
+    },
+  },
 )
+
+export const consoleProducerHelp = command.help
 
 /** Records per send: large enough to batch, small enough to keep memory flat for endless input. */
 const CHUNK = 500
 
 export async function consoleProducerCommand(argv: string[], ctx: CliContext): Promise<number> {
-  const args = parseArgs(argv, specs)
-  if (args.flags.has('help')) {
-    await write(ctx.stdout, consoleProducerHelp)
-    return 0
-  }
+  const args = await parseCommand(argv, command, ctx)
+  if (!args) return 0
   const topic = args.values.get('topic')
   if (!topic) throw new UsageError('--topic is required')
   const props = args.pairs.get('property') ?? new Map<string, string>()
@@ -72,11 +63,9 @@ export async function consoleProducerCommand(argv: string[], ctx: CliContext): P
   )
   const idempotent = acks === -1 && pprops.get('enable.idempotence') !== 'false'
   const clientId = pprops.get('client.id') ?? 'console-producer'
-  const bootstrap = args.values.get('bootstrap-server') ?? DEFAULT_BOOTSTRAP
 
-  const conn = await ctx.connect({ bootstrap, clientId, sasl: saslFrom(pprops) })
-  try {
-    const brook = createBrook({ service: conn.service, clientId })
+  return await withBroker(args, ctx, { clientId, props: pprops }, async (service) => {
+    const brook = createBrook({ service, clientId })
     const producer = brook.producer({ idempotent, acks, compression, allowAutoTopicCreation: true })
     await producer.connect()
     let chunk: { key?: string | null; value: string }[] = []
@@ -109,9 +98,7 @@ export async function consoleProducerCommand(argv: string[], ctx: CliContext): P
     await send()
     await producer.disconnect()
     return 0
-  } finally {
-    await conn.close()
-  }
+  })
 }
 
 /** The whole lines of each chunk read; a last line without a newline counts, a trailing '\r' is dropped. */

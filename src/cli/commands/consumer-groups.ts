@@ -6,55 +6,45 @@
 
 import { createBrook } from '../../core/client/index.ts'
 import { BrookError, errorCode } from '../../core/errors.ts'
-import { helpText, type OptionSpecs, type ParsedArgs, parseArgs, UsageError } from '../args.ts'
-import { clientProperties, saslFrom } from '../client-config.ts'
-import { type CliContext, CommandError, DEFAULT_BOOTSTRAP, write } from '../context.ts'
+import { type ParsedArgs, UsageError } from '../args.ts'
+import { clientProperties } from '../client-config.ts'
+import { COMMAND_CONFIG_OPTION, defineCommand, oneAction, parseCommand, withBroker } from '../command.ts'
+import { type CliContext, CommandError, write } from '../context.ts'
 import { columns } from '../format.ts'
 
-const specs: OptionSpecs = {
-  'bootstrap-server': {
-    type: 'string',
-    arg: '<host:port>',
-    help: 'The broker to connect to',
-    default: DEFAULT_BOOTSTRAP,
-  },
-  list: { type: 'flag', help: 'List all consumer groups' },
-  describe: { type: 'flag', help: 'Describe a group: offsets, lag and owner of each partition' },
-  'reset-offsets': { type: 'flag', help: 'Reset the committed offsets of an inactive group' },
-  delete: { type: 'flag', help: 'Delete a group (it must have no members)' },
-  group: { type: 'list', arg: '<group>', help: 'The group to act on (repeatable)' },
-  'all-groups': { type: 'flag', help: 'Act on every group' },
-  topic: {
-    type: 'list',
-    arg: '<topic[:p,p]>',
-    help: 'With --reset-offsets: a topic, optionally some partitions',
-  },
-  'all-topics': { type: 'flag', help: 'With --reset-offsets: every topic the group has offsets for' },
-  'to-earliest': { type: 'flag', help: 'Reset to the earliest offset' },
-  'to-latest': { type: 'flag', help: 'Reset to the latest offset (the log end)' },
-  'to-offset': { type: 'string', arg: '<n>', help: 'Reset to this offset (kept within the log)' },
-  'to-datetime': {
-    type: 'string',
-    arg: '<YYYY-MM-DDTHH:mm:SS.sss>',
-    help: 'Reset to the first offset at or after this time (local time unless a zone is given)',
-  },
-  'shift-by': { type: 'string', arg: '<n>', help: 'Move the committed offsets by n (may be negative)' },
-  'to-current': { type: 'flag', help: 'Reset to the current committed offsets' },
-  execute: { type: 'flag', help: 'Carry out the reset' },
-  'dry-run': { type: 'flag', help: 'Only show the offsets a reset would commit (the default)' },
-  'command-config': {
-    type: 'string',
-    arg: '<file>',
-    help: 'Client properties file (e.g. SASL/PLAIN settings)',
-  },
-  help: { type: 'flag', help: 'Print this help' },
-}
-
-export const consumerGroupsHelp = helpText(
+const command = defineCommand(
   'brook consumer-groups [--bootstrap-server host:port] --list|--describe|--reset-offsets|--delete [options]  (alias: brook groups)',
   'Lists, describes, resets and deletes consumer groups (as kafka-consumer-groups.sh).',
-  specs,
+  {
+    list: { type: 'flag', help: 'List all consumer groups' },
+    describe: { type: 'flag', help: 'Describe a group: offsets, lag and owner of each partition' },
+    'reset-offsets': { type: 'flag', help: 'Reset the committed offsets of an inactive group' },
+    delete: { type: 'flag', help: 'Delete a group (it must have no members)' },
+    group: { type: 'list', arg: '<group>', help: 'The group to act on (repeatable)' },
+    'all-groups': { type: 'flag', help: 'Act on every group' },
+    topic: {
+      type: 'list',
+      arg: '<topic[:p,p]>',
+      help: 'With --reset-offsets: a topic, optionally some partitions',
+    },
+    'all-topics': { type: 'flag', help: 'With --reset-offsets: every topic the group has offsets for' },
+    'to-earliest': { type: 'flag', help: 'Reset to the earliest offset' },
+    'to-latest': { type: 'flag', help: 'Reset to the latest offset (the log end)' },
+    'to-offset': { type: 'string', arg: '<n>', help: 'Reset to this offset (kept within the log)' },
+    'to-datetime': {
+      type: 'string',
+      arg: '<YYYY-MM-DDTHH:mm:SS.sss>',
+      help: 'Reset to the first offset at or after this time (local time unless a zone is given)',
+    },
+    'shift-by': { type: 'string', arg: '<n>', help: 'Move the committed offsets by n (may be negative)' },
+    'to-current': { type: 'flag', help: 'Reset to the current committed offsets' },
+    execute: { type: 'flag', help: 'Carry out the reset' },
+    'dry-run': { type: 'flag', help: 'Only show the offsets a reset would commit (the default)' },
+    'command-config': COMMAND_CONFIG_OPTION,
+  },
 )
+
+export const consumerGroupsHelp = command.help
 
 const ACTIONS = ['list', 'describe', 'reset-offsets', 'delete'] as const
 const SCENARIOS = ['to-earliest', 'to-latest', 'to-offset', 'to-datetime', 'shift-by', 'to-current'] as const
@@ -63,23 +53,16 @@ const MISSING = '-'
 type Brook = ReturnType<typeof createBrook>
 
 export async function consumerGroupsCommand(argv: string[], ctx: CliContext): Promise<number> {
-  const args = parseArgs(argv, specs)
-  if (args.flags.has('help')) {
-    await write(ctx.stdout, consumerGroupsHelp)
-    return 0
-  }
-  const actions = ACTIONS.filter((a) => args.flags.has(a))
-  if (actions.length !== 1) {
-    throw new UsageError(
-      'command must include exactly one action: --list, --describe, --delete, --reset-offsets',
-    )
-  }
-  const action = actions[0]!
-  const bootstrap = args.values.get('bootstrap-server') ?? DEFAULT_BOOTSTRAP
-  const sasl = saslFrom(clientProperties(args, 'command-config'))
-  const conn = await ctx.connect({ bootstrap, clientId: 'brook-consumer-groups', sasl })
-  try {
-    const brook = createBrook({ service: conn.service, clientId: 'brook-consumer-groups' })
+  const args = await parseCommand(argv, command, ctx)
+  if (!args) return 0
+  const action = oneAction(
+    args,
+    ACTIONS,
+    'command must include exactly one action: --list, --describe, --delete, --reset-offsets',
+  )
+  const client = { clientId: 'brook-consumer-groups', props: clientProperties(args, 'command-config') }
+  return await withBroker(args, ctx, client, async (service) => {
+    const brook = createBrook({ service, clientId: client.clientId })
     if (action === 'list') {
       for (const g of await listGroups(brook)) await write(ctx.stdout, `${g}\n`)
       return 0
@@ -89,9 +72,7 @@ export async function consumerGroupsCommand(argv: string[], ctx: CliContext): Pr
     if (action === 'describe') return await describe(brook, groups, ctx)
     if (action === 'delete') return await deleteGroups(brook, groups, ctx)
     return await resetOffsets(brook, groups, args, ctx)
-  } finally {
-    await conn.close()
-  }
+  })
 }
 
 async function listGroups(brook: Brook): Promise<string[]> {

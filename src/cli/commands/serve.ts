@@ -8,52 +8,50 @@ import { resolve } from 'node:path'
 import { Broker } from '../../core/broker.ts'
 import { FileStore } from '../../edge/file-store.ts'
 import { startKafkaServer } from '../../edge/kafka/server.ts'
-import { helpText, intOption, type OptionSpecs, parseArgs } from '../args.ts'
+import { intOption } from '../args.ts'
+import { defineCommand, parseCommand } from '../command.ts'
 import { type CliContext, CommandError, write } from '../context.ts'
 
-const specs: OptionSpecs = {
-  host: { type: 'string', arg: '<address>', help: 'Address to listen on', default: '127.0.0.1' },
-  port: { type: 'string', arg: '<port>', help: 'Kafka listener port (0 = any free port)', default: '9092' },
-  'data-dir': {
-    type: 'string',
-    arg: '<dir>',
-    help: 'Where the log segments and metadata live',
-    default: './data',
-  },
-  insecure: { type: 'flag', help: 'Allow a non-loopback --host without authentication' },
-  'sasl-plain': {
-    type: 'list',
-    arg: '<user:password>',
-    help: 'Require SASL/PLAIN with this user (repeatable; also BROOK_SASL_PLAIN="u1:p1,u2:p2")',
-  },
-  'num-partitions': { type: 'string', arg: '<n>', help: 'Partitions of auto-created topics', default: '1' },
-  'segment-bytes': {
-    type: 'string',
-    arg: '<bytes>',
-    help: 'Roll log segments at this size',
-    default: '1073741824',
-  },
-  'flush-ms': {
-    type: 'string',
-    arg: '<ms>',
-    help: 'fsync at most this long after a write (acks=all always waits)',
-    default: '1000',
-  },
-  help: { type: 'flag', help: 'Print this help' },
-}
-
-export const serveHelp = helpText(
+const command = defineCommand(
   'brook serve [--host 127.0.0.1] [--port 9092] [--data-dir ./data] [options]',
   'Runs a brook broker with its data on disk and a Kafka protocol listener (auto.create.topics.enable=true).',
-  specs,
+  {
+    host: { type: 'string', arg: '<address>', help: 'Address to listen on', default: '127.0.0.1' },
+    port: { type: 'string', arg: '<port>', help: 'Kafka listener port (0 = any free port)', default: '9092' },
+    'data-dir': {
+      type: 'string',
+      arg: '<dir>',
+      help: 'Where the log segments and metadata live',
+      default: './data',
+    },
+    insecure: { type: 'flag', help: 'Allow a non-loopback --host without authentication' },
+    'sasl-plain': {
+      type: 'list',
+      arg: '<user:password>',
+      help: 'Require SASL/PLAIN with this user (repeatable; also BROOK_SASL_PLAIN="u1:p1,u2:p2")',
+    },
+    'num-partitions': { type: 'string', arg: '<n>', help: 'Partitions of auto-created topics', default: '1' },
+    'segment-bytes': {
+      type: 'string',
+      arg: '<bytes>',
+      help: 'Roll log segments at this size',
+      default: '1073741824',
+    },
+    'flush-ms': {
+      type: 'string',
+      arg: '<ms>',
+      help: 'fsync at most this long after a write (acks=all always waits)',
+      default: '1000',
+    },
+  },
+  { client: false },
 )
 
+export const serveHelp = command.help
+
 export async function serveCommand(argv: string[], ctx: CliContext): Promise<number> {
-  const args = parseArgs(argv, specs)
-  if (args.flags.has('help')) {
-    await write(ctx.stdout, serveHelp)
-    return 0
-  }
+  const args = await parseCommand(argv, command, ctx)
+  if (!args) return 0
   const host = args.values.get('host') ?? '127.0.0.1'
   const port = intOption(args, 'port', 0) ?? 9092
   const dataDir = resolve(args.values.get('data-dir') ?? './data')

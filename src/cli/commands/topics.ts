@@ -2,68 +2,51 @@
 
 import { createBrook } from '../../core/client/index.ts'
 import { BrookError, isBrookError } from '../../core/errors.ts'
-import { helpText, intOption, type OptionSpecs, type ParsedArgs, parseArgs, UsageError } from '../args.ts'
-import { clientProperties, saslFrom } from '../client-config.ts'
-import { type CliContext, CommandError, DEFAULT_BOOTSTRAP, write } from '../context.ts'
+import { intOption, type ParsedArgs, UsageError } from '../args.ts'
+import { clientProperties } from '../client-config.ts'
+import { COMMAND_CONFIG_OPTION, defineCommand, oneAction, parseCommand, withBroker } from '../command.ts'
+import { type CliContext, CommandError, write } from '../context.ts'
 
-const specs: OptionSpecs = {
-  'bootstrap-server': {
-    type: 'string',
-    arg: '<host:port>',
-    help: 'The broker to connect to',
-    default: DEFAULT_BOOTSTRAP,
-  },
-  create: { type: 'flag', help: 'Create a topic' },
-  list: { type: 'flag', help: 'List all topics' },
-  describe: { type: 'flag', help: 'Describe a topic (all topics without --topic)' },
-  alter: { type: 'flag', help: 'Raise the partition count of a topic' },
-  delete: { type: 'flag', help: 'Delete a topic' },
-  topic: { type: 'string', arg: '<topic>', help: 'The topic to act on' },
-  partitions: { type: 'string', arg: '<n>', help: "Partition count (create: the broker's num.partitions)" },
-  'replication-factor': {
-    type: 'string',
-    arg: '<n>',
-    help: 'Accepted for compatibility; brook keeps 1 replica',
-  },
-  config: { type: 'pairs', arg: '<name=value>', help: 'A topic config for --create (repeatable)' },
-  'if-not-exists': { type: 'flag', help: 'With --create: succeed quietly if the topic exists' },
-  'if-exists': { type: 'flag', help: 'With --alter/--delete: succeed quietly if the topic does not exist' },
-  'command-config': {
-    type: 'string',
-    arg: '<file>',
-    help: 'Client properties file (e.g. SASL/PLAIN settings)',
-  },
-  help: { type: 'flag', help: 'Print this help' },
-}
-
-export const topicsHelp = helpText(
+const command = defineCommand(
   'brook topics [--bootstrap-server host:port] --create|--list|--describe|--alter|--delete [options]',
   'Create, list, describe, alter and delete topics (as kafka-topics.sh).',
-  specs,
+  {
+    create: { type: 'flag', help: 'Create a topic' },
+    list: { type: 'flag', help: 'List all topics' },
+    describe: { type: 'flag', help: 'Describe a topic (all topics without --topic)' },
+    alter: { type: 'flag', help: 'Raise the partition count of a topic' },
+    delete: { type: 'flag', help: 'Delete a topic' },
+    topic: { type: 'string', arg: '<topic>', help: 'The topic to act on' },
+    partitions: { type: 'string', arg: '<n>', help: "Partition count (create: the broker's num.partitions)" },
+    'replication-factor': {
+      type: 'string',
+      arg: '<n>',
+      help: 'Accepted for compatibility; brook keeps 1 replica',
+    },
+    config: { type: 'pairs', arg: '<name=value>', help: 'A topic config for --create (repeatable)' },
+    'if-not-exists': { type: 'flag', help: 'With --create: succeed quietly if the topic exists' },
+    'if-exists': { type: 'flag', help: 'With --alter/--delete: succeed quietly if the topic does not exist' },
+    'command-config': COMMAND_CONFIG_OPTION,
+  },
 )
+
+export const topicsHelp = command.help
 
 const ACTIONS = ['create', 'list', 'describe', 'alter', 'delete'] as const
 
 export async function topicsCommand(argv: string[], ctx: CliContext): Promise<number> {
-  const args = parseArgs(argv, specs)
-  if (args.flags.has('help')) {
-    await write(ctx.stdout, topicsHelp)
-    return 0
-  }
-  const actions = ACTIONS.filter((a) => args.flags.has(a))
-  if (actions.length !== 1) {
-    throw new UsageError(
-      'command must include exactly one action: --list, --describe, --create, --alter or --delete',
-    )
-  }
-  const action = actions[0]!
+  const args = await parseCommand(argv, command, ctx)
+  if (!args) return 0
+  const action = oneAction(
+    args,
+    ACTIONS,
+    'command must include exactly one action: --list, --describe, --create, --alter or --delete',
+  )
   const topic = args.values.get('topic')
   if (action !== 'list' && action !== 'describe' && !topic) throw new UsageError(`--${action} needs --topic`)
-  const bootstrap = args.values.get('bootstrap-server') ?? DEFAULT_BOOTSTRAP
-  const sasl = saslFrom(clientProperties(args, 'command-config'))
-  const conn = await ctx.connect({ bootstrap, clientId: 'brook-topics', sasl })
-  try {
-    const brook = createBrook({ service: conn.service, clientId: 'brook-topics' })
+  const client = { clientId: 'brook-topics', props: clientProperties(args, 'command-config') }
+  return await withBroker(args, ctx, client, async (service) => {
+    const brook = createBrook({ service, clientId: client.clientId })
     const admin = brook.admin()
     switch (action) {
       case 'create':
@@ -85,9 +68,7 @@ export async function topicsCommand(argv: string[], ctx: CliContext): Promise<nu
       case 'delete':
         return await ifExists(args, topic!, () => admin.deleteTopics({ topics: [topic!] }))
     }
-  } finally {
-    await conn.close()
-  }
+  })
 }
 
 type Admin = ReturnType<ReturnType<typeof createBrook>['admin']>

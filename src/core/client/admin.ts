@@ -225,25 +225,11 @@ export class Admin {
     topic: string
     partitions: { partition: number; offset: number | string }[]
   }): Promise<void> {
+    const topics = offsetsOf(opts)
     const res = await this.conn.call('OffsetCommit', (s) =>
-      s.offsetCommit({
-        groupId: opts.groupId,
-        generationId: -1,
-        memberId: '',
-        topics: [
-          {
-            name: opts.topic,
-            partitions: opts.partitions.map((p) => ({
-              partition: p.partition,
-              offset: toNumber(p.offset, 'offset'),
-            })),
-          },
-        ],
-      }),
+      s.offsetCommit({ groupId: opts.groupId, generationId: -1, memberId: '', topics }),
     )
-    for (const t of res.topics)
-      for (const p of t.partitions)
-        if (p.errorCode !== 0) throw BrookError.fromCode(p.errorCode, `${t.name}[${p.partition}]`)
+    throwPartitionError(res.topics)
   }
 
   /** Moves a group's committed offsets on `topic` to the log start (earliest) or the end. */
@@ -339,23 +325,31 @@ export class Admin {
     topic: string
     partitions: { partition: number; offset: number | string }[]
   }): Promise<void> {
-    const res = await this.conn.call('DeleteRecords', (s) =>
-      s.deleteRecords({
-        topics: [
-          {
-            name: opts.topic,
-            partitions: opts.partitions.map((p) => ({
-              partition: p.partition,
-              offset: toNumber(p.offset, 'offset'),
-            })),
-          },
-        ],
-      }),
-    )
-    for (const t of res.topics)
-      for (const p of t.partitions)
-        if (p.errorCode !== 0) throw BrookError.fromCode(p.errorCode, `${t.name}[${p.partition}]`)
+    const topics = offsetsOf(opts)
+    const res = await this.conn.call('DeleteRecords', (s) => s.deleteRecords({ topics }))
+    throwPartitionError(res.topics)
   }
+}
+
+/** The request shape of one topic's `{partition, offset}` list (offsets may come as strings, as in kafkajs). */
+function offsetsOf(opts: { topic: string; partitions: { partition: number; offset: number | string }[] }) {
+  return [
+    {
+      name: opts.topic,
+      partitions: opts.partitions.map((p) => ({
+        partition: p.partition,
+        offset: toNumber(p.offset, 'offset'),
+      })),
+    },
+  ]
+}
+
+function throwPartitionError(
+  topics: { name: string; partitions: { partition: number; errorCode: number }[] }[],
+) {
+  for (const t of topics)
+    for (const p of t.partitions)
+      if (p.errorCode !== 0) throw BrookError.fromCode(p.errorCode, `${t.name}[${p.partition}]`)
 }
 
 function tryDecode<T>(fn: () => T): T | null {

@@ -120,6 +120,31 @@ export abstract class KafkaCluster {
     return (t, p) => known(t, p) ?? BOOTSTRAP
   }
 
+  /** One request per partition leader (`send`), the answers joined back into one entry per topic. */
+  protected async perLeader<P extends { partition: number }, R>(
+    topics: { name: string; partitions: P[] }[],
+    send: (nodeId: number, topics: { name: string; partitions: P[] }[]) => Promise<TopicEntries<R>>,
+  ): Promise<{ topics: TopicEntries<R> }> {
+    const leaderOf = await this.leaderOf(topics.map((t) => t.name))
+    const results = await Promise.all(
+      [...byLeader(topics, leaderOf)].map(([nodeId, mine]) => send(nodeId, mine)),
+    )
+    return { topics: mergeTopics(results.flat()) }
+  }
+
+  /** One request per group coordinator (`send`), with the groups it coordinates. */
+  protected async perCoordinator<R>(
+    groupIds: string[],
+    send: (nodeId: number, groupIds: string[]) => Promise<R>,
+  ): Promise<R[]> {
+    const byNode = new Map<number, string[]>()
+    for (const g of groupIds) {
+      const n = await this.coordinator(g)
+      byNode.set(n, [...(byNode.get(n) ?? []), g])
+    }
+    return Promise.all([...byNode].map(([nodeId, groups]) => send(nodeId, groups)))
+  }
+
   protected async coordinator(groupId: string): Promise<number> {
     if (!this.options.connect) return BOOTSTRAP
     const known = this.coordinators.get(groupId)
@@ -144,6 +169,8 @@ export abstract class KafkaCluster {
     groupId: string,
   ): Promise<{ errorCode: number; nodeId: number; host: string; port: number }>
 }
+
+type TopicEntries<P> = { name: string; partitions: P[] }[]
 
 /** Groups `topics[].partitions[]` by the node that leads each partition, keeping the topic shape. */
 export function byLeader<P extends { partition: number }>(

@@ -16,22 +16,11 @@ export interface RequestOptions {
   timeoutMs?: number
 }
 
-/** The seam KafkaProtocolService is built on: one broker, request in, decoded response out. */
-export interface KafkaConnection {
-  request<K extends ApiKey>(
-    apiKey: K,
-    apiVersion: number,
-    body: RequestInput<K>,
-    options?: RequestOptions & { expectResponse?: true },
-  ): Promise<ResponseBody<K>>
-  request<K extends ApiKey>(
-    apiKey: K,
-    apiVersion: number,
-    body: RequestInput<K>,
-    options: RequestOptions & { expectResponse: false },
-  ): Promise<null>
-  close(): Promise<void>
-}
+/**
+ * The seam KafkaProtocolService is built on: one broker, request in, decoded response out. The
+ * overloads of `request` are declared once, on FrameConnection.
+ */
+export type KafkaConnection = Pick<FrameConnection, 'request' | 'close'>
 
 /** Moves whole frames. `send` gets a frame with its int32 size prefix, ready for a stream. */
 export interface FrameTransport {
@@ -53,7 +42,7 @@ export interface FrameConnectionOptions {
   clock?: Clock
 }
 
-export class FrameConnection implements KafkaConnection {
+export class FrameConnection {
   private nextId = 0
   private readonly pending = new Map<number, Pending>()
   private closedWith: Error | null = null

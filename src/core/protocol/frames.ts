@@ -150,6 +150,20 @@ export function decodeRequest(bytes: Uint8Array): DecodedRequest {
   return { apiKey: h.apiKey, header, body } as unknown as DecodedRequest
 }
 
+function responseWriter<K extends ApiKey>(
+  apiKey: K,
+  apiVersion: number,
+  correlationId: number,
+  body: ResponseInput<K>,
+): WireWriter {
+  const api = apiFor(apiKey, apiVersion)
+  const w = new WireWriter('UNKNOWN_SERVER_ERROR', 256)
+  w.int32(correlationId)
+  if (responseHeaderFlexible(apiKey, apiVersion)) w.uvarint(0)
+  encodeWith(planFor(api.response, apiVersion), body as Record<string, unknown>, w)
+  return w
+}
+
 export function encodeResponse<K extends ApiKey>(
   apiKey: K,
   apiVersion: number,
@@ -157,12 +171,20 @@ export function encodeResponse<K extends ApiKey>(
   body: ResponseInput<K>,
   options: EncodeOptions = {},
 ): Uint8Array {
-  const api = apiFor(apiKey, apiVersion)
-  const w = new WireWriter('UNKNOWN_SERVER_ERROR', 256)
-  w.int32(correlationId)
-  if (responseHeaderFlexible(apiKey, apiVersion)) w.uvarint(0)
-  encodeWith(planFor(api.response, apiVersion), body as Record<string, unknown>, w)
-  return w.finish(options.framed)
+  return responseWriter(apiKey, apiVersion, correlationId, body).finish(options.framed)
+}
+
+/**
+ * A whole response frame (int32 size first) as a list of arrays to write in order: record bytes
+ * in the body are the caller's own arrays, not copied (see `WireWriter.finishChunks`).
+ */
+export function encodeResponseFrameChunks<K extends ApiKey>(
+  apiKey: K,
+  apiVersion: number,
+  correlationId: number,
+  body: ResponseInput<K>,
+): Uint8Array[] {
+  return responseWriter(apiKey, apiVersion, correlationId, body).finishChunks(true)
 }
 
 export function decodeResponse<K extends ApiKey>(

@@ -234,6 +234,20 @@ export class WireWriter {
     return this.total + this.pos
   }
 
+  /**
+   * The written bytes as a list of arrays, not joined: long runs (record batches) are the arrays
+   * that were written, by reference, so a transport that writes a list (writev) copies nothing.
+   * When `sizePrefix`, the list starts with the int32 length of the rest (a Kafka frame). The
+   * arrays must not change until written.
+   */
+  finishChunks(sizePrefix = false): Uint8Array[] {
+    this.flushChunk()
+    if (!sizePrefix) return this.chunks
+    const size = new Uint8Array(4)
+    new DataView(size.buffer).setInt32(0, this.total)
+    return [size, ...this.chunks]
+  }
+
   /** The written bytes as one array; when `sizePrefix`, preceded by their int32 length (a Kafka frame). */
   finish(sizePrefix = false): Uint8Array {
     const extra = sizePrefix ? 4 : 0

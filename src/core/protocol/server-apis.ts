@@ -89,6 +89,55 @@ export function codeOf(e: unknown, ctx: ApiContext, what: string): number {
 
 const arr = <T>(v: T[] | null | undefined): T[] => v ?? []
 
+const UNKNOWN_TOPIC_OR_PARTITION = 3
+
+/** `topics[].partitions[]` of a service response, by topic name and partition. */
+function indexPartitions<P extends { partition: number }>(
+  topics: { name: string; partitions: P[] }[],
+): Map<string, Map<number, P>> {
+  return new Map(topics.map((t) => [t.name, new Map(t.partitions.map((p) => [p.partition, p]))]))
+}
+
+interface PartitionResults<P> {
+  /** The service's result for one partition, when it returned one. */
+  get(topic: string, partition: number): P | undefined
+  /** The error of a partition without a result: the call's failure, else UNKNOWN_TOPIC_OR_PARTITION. */
+  missingCode: number
+}
+
+/** Runs a per-partition service call; a call that throws leaves every partition with its error code. */
+async function partitionResults<P extends { partition: number }>(
+  ctx: ApiContext,
+  what: string,
+  call: () => Promise<{ topics: { name: string; partitions: P[] }[] }>,
+): Promise<PartitionResults<P>> {
+  let res: { topics: { name: string; partitions: P[] }[] }
+  try {
+    res = await call()
+  } catch (e) {
+    return { get: () => undefined, missingCode: codeOf(e, ctx, what) || UNKNOWN_TOPIC_OR_PARTITION }
+  }
+  const byTopic = indexPartitions(res.topics)
+  return { get: (t, p) => byTopic.get(t)?.get(p), missingCode: UNKNOWN_TOPIC_OR_PARTITION }
+}
+
+/** Runs a per-topic admin call; a call that throws gives every named topic its error code. */
+async function topicResults(
+  ctx: ApiContext,
+  what: string,
+  names: string[],
+  call: () => Promise<{ name: string; errorCode: number; errorMessage?: string | null }[]>,
+): Promise<{ name: string; errorCode: number; errorMessage: string | null }[]> {
+  let results: { name: string; errorCode: number; errorMessage?: string | null }[]
+  try {
+    results = await call()
+  } catch (e) {
+    const errorCode = codeOf(e, ctx, what)
+    results = names.map((name) => ({ name, errorCode }))
+  }
+  return results.map((r) => ({ name: r.name, errorCode: r.errorCode, errorMessage: r.errorMessage ?? null }))
+}
+
 /** brook is one node: every node id the broker reports is this listener's advertised id. */
 const node = (ctx: ApiContext) => ctx.advertised.nodeId
 
@@ -186,7 +235,7 @@ async function produce(ctx: ApiContext, _version: number, raw: Body): Promise<Bo
     if (acks === 0) throw new Error(`acks=0 produce failed with error ${code}`)
     return respond(() => code)
   }
-  const byTopic = new Map(res.topics.map((t) => [t.name, new Map(t.partitions.map((p) => [p.partition, p]))]))
+  const byTopic = indexPartitions(res.topics)
   if (acks === 0) {
     // Kafka closes an acks=0 connection on error: the only way such a producer can notice.
     for (const t of res.topics)
@@ -202,7 +251,7 @@ async function produce(ctx: ApiContext, _version: number, raw: Body): Promise<Bo
         const r = byTopic.get(t.name)?.get(p.index)
         return {
           index: p.index,
-          errorCode: r ? r.errorCode : 3,
+          errorCode: r ? r.errorCode : UNKNOWN_TOPIC_OR_PARTITION,
           baseOffset: r ? r.baseOffset : -1,
           logAppendTimeMs: r ? r.logAppendTimeMs : -1,
           logStartOffset: r ? r.logStartOffset : -1,
@@ -249,16 +298,7 @@ async function fetch(ctx: ApiContext, _version: number, raw: Body): Promise<Body
     })),
   }
   const empty = new Uint8Array(0)
-  let code = 0
-  let res: Awaited<ReturnType<BrokerService['fetch']>> | null = null
-  try {
-    res = await ctx.service.fetch(req)
-  } catch (e) {
-    code = codeOf(e, ctx, 'fetch')
-  }
-  const byTopic = new Map(
-    res?.topics.map((t) => [t.name, new Map(t.partitions.map((p) => [p.partition, p]))]),
-  )
+  const results = await partitionResults(ctx, 'fetch', () => ctx.service.fetch(req))
   return {
     throttleTimeMs: 0,
     errorCode: 0,
@@ -266,10 +306,10 @@ async function fetch(ctx: ApiContext, _version: number, raw: Body): Promise<Body
     responses: topics.map((t) => ({
       topic: t.topic,
       partitions: arr(t.partitions).map((p) => {
-        const r = byTopic.get(t.topic)?.get(p.partition)
+        const r = results.get(t.topic, p.partition)
         return {
           partitionIndex: p.partition,
-          errorCode: r ? r.errorCode : code || 3,
+          errorCode: r ? r.errorCode : results.missingCode,
           highWatermark: r ? r.highWatermark : -1,
           // No transactions in brook: the last stable offset is the high watermark.
           lastStableOffset: r ? r.highWatermark : -1,
@@ -294,29 +334,22 @@ interface ListOffsetsBody {
 async function listOffsets(ctx: ApiContext, version: number, raw: Body): Promise<Body> {
   const body = raw as ListOffsetsBody
   const topics = arr(body.topics)
-  let code = 0
-  let res: Awaited<ReturnType<BrokerService['listOffsets']>> | null = null
-  try {
-    res = await ctx.service.listOffsets({
+  const results = await partitionResults(ctx, 'listOffsets', () =>
+    ctx.service.listOffsets({
       isolationLevel: body.isolationLevel ?? 0,
       topics: topics.map((t) => ({
         name: t.name,
         partitions: arr(t.partitions).map((p) => ({ partition: p.partitionIndex, timestamp: p.timestamp })),
       })),
-    })
-  } catch (e) {
-    code = codeOf(e, ctx, 'listOffsets')
-  }
-  const byTopic = new Map(
-    res?.topics.map((t) => [t.name, new Map(t.partitions.map((p) => [p.partition, p]))]),
+    }),
   )
   return {
     throttleTimeMs: 0,
     topics: topics.map((t) => ({
       name: t.name,
       partitions: arr(t.partitions).map((p) => {
-        const r = byTopic.get(t.name)?.get(p.partitionIndex)
-        const errorCode = r ? r.errorCode : code || 3
+        const r = results.get(t.name, p.partitionIndex)
+        const errorCode = r ? r.errorCode : results.missingCode
         const offset = r && errorCode === 0 ? r.offset : -1
         return {
           partitionIndex: p.partitionIndex,
@@ -489,10 +522,8 @@ interface OffsetCommitBody {
 async function offsetCommit(ctx: ApiContext, version: number, raw: Body): Promise<Body> {
   const body = raw as OffsetCommitBody
   const topics = arr(body.topics)
-  let code = 0
-  let res: Awaited<ReturnType<BrokerService['offsetCommit']>> | null = null
-  try {
-    res = await ctx.service.offsetCommit({
+  const results = await partitionResults(ctx, 'offsetCommit', () =>
+    ctx.service.offsetCommit({
       groupId: body.groupId,
       // v0 commits outside group management.
       generationId: version >= 1 ? (body.generationIdOrMemberEpoch ?? body.generationId ?? -1) : -1,
@@ -506,12 +537,7 @@ async function offsetCommit(ctx: ApiContext, version: number, raw: Body): Promis
           metadata: p.committedMetadata ?? null,
         })),
       })),
-    })
-  } catch (e) {
-    code = codeOf(e, ctx, 'offsetCommit')
-  }
-  const byTopic = new Map(
-    res?.topics.map((t) => [t.name, new Map(t.partitions.map((p) => [p.partition, p]))]),
+    }),
   )
   return {
     throttleTimeMs: 0,
@@ -519,7 +545,7 @@ async function offsetCommit(ctx: ApiContext, version: number, raw: Body): Promis
       name: t.name,
       partitions: arr(t.partitions).map((p) => ({
         partitionIndex: p.partitionIndex,
-        errorCode: byTopic.get(t.name)?.get(p.partitionIndex)?.errorCode ?? (code || 3),
+        errorCode: results.get(t.name, p.partitionIndex)?.errorCode ?? results.missingCode,
       })),
     })),
   }
@@ -653,29 +679,16 @@ async function createTopics(ctx: ApiContext, _version: number, body: Body): Prom
 
 async function deleteTopics(ctx: ApiContext, _version: number, body: Body): Promise<Body> {
   const names: string[] = arr(body.topicNames)
-  let results: { name: string; errorCode: number; errorMessage?: string | null }[]
-  try {
-    results = await ctx.service.deleteTopics(names)
-  } catch (e) {
-    const errorCode = codeOf(e, ctx, 'deleteTopics')
-    results = names.map((name) => ({ name, errorCode }))
-  }
   return {
     throttleTimeMs: 0,
-    responses: results.map((r) => ({
-      name: r.name,
-      errorCode: r.errorCode,
-      errorMessage: r.errorMessage ?? null,
-    })),
+    responses: await topicResults(ctx, 'deleteTopics', names, () => ctx.service.deleteTopics(names)),
   }
 }
 
 async function deleteRecords(ctx: ApiContext, _version: number, body: Body): Promise<Body> {
   const topics: Body[] = arr(body.topics)
-  let code = 0
-  let res: Awaited<ReturnType<BrokerService['deleteRecords']>> | null = null
-  try {
-    res = await ctx.service.deleteRecords({
+  const results = await partitionResults(ctx, 'deleteRecords', () =>
+    ctx.service.deleteRecords({
       topics: topics.map((t) => ({
         name: t.name,
         partitions: arr(t.partitions as Body[]).map((p) => ({
@@ -683,23 +696,18 @@ async function deleteRecords(ctx: ApiContext, _version: number, body: Body): Pro
           offset: p.offset,
         })),
       })),
-    })
-  } catch (e) {
-    code = codeOf(e, ctx, 'deleteRecords')
-  }
-  const byTopic = new Map(
-    res?.topics.map((t) => [t.name, new Map(t.partitions.map((p) => [p.partition, p]))]),
+    }),
   )
   return {
     throttleTimeMs: 0,
     topics: topics.map((t) => ({
       name: t.name,
       partitions: arr(t.partitions as Body[]).map((p) => {
-        const r = byTopic.get(t.name)?.get(p.partitionIndex)
+        const r = results.get(t.name, p.partitionIndex)
         return {
           partitionIndex: p.partitionIndex,
           lowWatermark: r?.lowWatermark ?? -1,
-          errorCode: r?.errorCode ?? (code || 3),
+          errorCode: r?.errorCode ?? results.missingCode,
         }
       }),
     })),
@@ -780,24 +788,17 @@ async function describeConfigs(ctx: ApiContext, _version: number, body: Body): P
 
 async function createPartitions(ctx: ApiContext, _version: number, body: Body): Promise<Body> {
   const topics: Body[] = arr(body.topics)
-  let results: { name: string; errorCode: number; errorMessage?: string | null }[]
-  try {
-    results = await ctx.service.createPartitions({
-      topics: topics.map((t) => ({ name: t.name, count: t.count })),
-      validateOnly: body.validateOnly === true,
-    })
-  } catch (e) {
-    const errorCode = codeOf(e, ctx, 'createPartitions')
-    results = topics.map((t) => ({ name: t.name, errorCode }))
-  }
-  return {
-    throttleTimeMs: 0,
-    results: results.map((r) => ({
-      name: r.name,
-      errorCode: r.errorCode,
-      errorMessage: r.errorMessage ?? null,
-    })),
-  }
+  const results = await topicResults(
+    ctx,
+    'createPartitions',
+    topics.map((t) => t.name),
+    () =>
+      ctx.service.createPartitions({
+        topics: topics.map((t) => ({ name: t.name, count: t.count })),
+        validateOnly: body.validateOnly === true,
+      }),
+  )
+  return { throttleTimeMs: 0, results }
 }
 
 async function deleteGroups(ctx: ApiContext, _version: number, body: Body): Promise<Body> {
