@@ -3,6 +3,12 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import plainFixture from '../../test/fixtures/kafka-python/batches.json' with { type: 'json' }
 import gzipFixture from '../../test/fixtures/kafka-python/batches-gzip.json' with { type: 'json' }
+import {
+  asKafkaPythonSees,
+  type KafkaPythonBatch as Expected,
+  hex,
+  unhex,
+} from '../../test/support/kafka-python-view.ts'
 import { Compression, compress, decompress } from './compression.ts'
 import { isBrookError } from './errors.ts'
 import {
@@ -25,42 +31,14 @@ import {
   verifyBatch,
 } from './record-batch.ts'
 
-interface Expected {
-  header: { [field: string]: number }
-  compression: number
-  timestampType: number
-  transactional: boolean
-  control: boolean
-  crcValid: boolean
-  records: {
-    offset: number
-    timestamp: number
-    key: string | null
-    value: string | null
-    headers: [string, string | null][]
-  }[]
-}
 interface Fixture {
   name: string
   hex: string
   expected: Expected
 }
 
-const hex = (b: Uint8Array | null): string | null =>
-  b === null ? null : Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
-const unhex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g) ?? [], (h) => Number.parseInt(h, 16))
 const te = new TextEncoder()
 const td = new TextDecoder()
-
-function asKafkaPythonSees(records: Record[]): Expected['records'] {
-  return records.map((r) => ({
-    offset: r.offset,
-    timestamp: r.timestamp,
-    key: hex(r.key),
-    value: hex(r.value),
-    headers: r.headers.map((h) => [h.key, hex(h.value)] as [string, string | null]),
-  }))
-}
 
 async function expectCode(fn: () => unknown, type: string): Promise<void> {
   try {

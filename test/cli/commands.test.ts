@@ -1,15 +1,15 @@
 /**
  * @module The `brook` CLI's commands against an in-process broker: argument handling, Kafka's output
- * formats, exit codes and error lines. (test/cli/serve.test.ts runs the same commands as child
- * processes against `brook serve` over TCP.)
+ * formats, exit codes and error lines. (test/cli/tcp.test.ts runs the same commands, as child
+ * processes and over TCP.)
  */
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { CliContext, Output } from '../../src/cli/context.ts'
-import { run } from '../../src/cli/main.ts'
+import type { Connector } from '../../src/cli/context.ts'
 import { Broker } from '../../src/core/broker.ts'
 import { MemoryStore } from '../../src/core/memory-store.ts'
 import { encodeBatch } from '../../src/core/record-batch.ts'
+import { brookInProcess, type CliResult } from '../support/cli.ts'
 
 let broker: Broker
 
@@ -20,37 +20,14 @@ afterEach(async () => {
   await broker.close()
 })
 
-class Collect implements Output {
-  text = ''
-  write(s: string): boolean {
-    this.text += s
-    return true
-  }
-  once(): void {}
-}
+const inProcessBroker: Connector = async () => ({ service: broker, close: async () => {} })
 
-interface Result {
-  code: number
-  out: string
-  err: string
-}
+const brook = (argv: string[], stdin = '', signal?: AbortSignal) =>
+  brookInProcess(argv, inProcessBroker, stdin, signal)
 
-async function brook(argv: string[], stdin = '', signal?: AbortSignal): Promise<Result> {
-  const stdout = new Collect()
-  const stderr = new Collect()
-  const ctx: CliContext = {
-    stdout,
-    stderr,
-    stdin: (async function* () {
-      if (stdin) yield new TextEncoder().encode(stdin)
-    })(),
-    signal: signal ?? new AbortController().signal,
-    connect: async () => ({ service: broker, close: async () => {} }),
-    env: {},
-  }
-  const code = await run(argv, ctx)
-  return { code, out: stdout.text, err: stderr.text }
-}
+/** `consume --topic <topic> --from-beginning --max-messages <count>`, plus `more` options. */
+const readAll = (command: 'consume' | 'console-consumer', topic: string, count: number, ...more: string[]) =>
+  brook([command, '--topic', topic, '--from-beginning', '--max-messages', String(count), ...more])
 
 const enc = new TextEncoder()
 async function produce(
@@ -219,19 +196,16 @@ describe('brook console-producer and console-consumer', () => {
     )
     expect(p).toEqual({ code: 0, out: '', err: '' })
 
-    const c = await brook([
+    const c = await readAll(
       'console-consumer',
-      '--topic',
       'lines',
-      '--from-beginning',
-      '--max-messages',
-      '3',
+      3,
       '--property',
       'print.key=true',
       'print.timestamp=true',
       'print.partition=true',
       'print.offset=true',
-    ])
+    )
     expect(c.code).toBe(0)
     const out = c.out.trimEnd().split('\n')
     expect(out).toHaveLength(3)
@@ -241,7 +215,7 @@ describe('brook console-producer and console-consumer', () => {
     expect(c.err).toBe('Processed a total of 3 messages\n')
 
     // Default format: the value only.
-    const plain = await brook(['consume', '--topic', 'lines', '--from-beginning', '--max-messages', '2'])
+    const plain = await readAll('consume', 'lines', 2)
     expect(plain.out).toBe('hello\nhi: there\n')
   })
 
@@ -254,16 +228,7 @@ describe('brook console-producer and console-consumer', () => {
       'no-tab-here\nk\tv\n',
     )
     expect(ok.code).toBe(0)
-    const c = await brook([
-      'consume',
-      '--topic',
-      'k',
-      '--from-beginning',
-      '--max-messages',
-      '2',
-      '--property',
-      'print.key=true',
-    ])
+    const c = await readAll('consume', 'k', 2, '--property', 'print.key=true')
     expect(c.out).toBe('null\tno-tab-here\nk\tv\n')
   })
 
@@ -296,13 +261,10 @@ describe('brook console-producer and console-consumer', () => {
         },
       ],
     })
-    const c = await brook([
+    const c = await readAll(
       'consume',
-      '--topic',
       'h',
-      '--from-beginning',
-      '--max-messages',
-      '2',
+      2,
       '--property',
       'print.headers=true',
       '--property',
@@ -311,7 +273,7 @@ describe('brook console-producer and console-consumer', () => {
       'key.separator=|',
       '--property',
       'null.literal=<null>',
-    ])
+    )
     expect(c.out).toBe('a:1,b:<null>|<null>|v1\nNO_HEADERS|k|<null>\n')
   })
 
@@ -323,56 +285,17 @@ describe('brook console-producer and console-consumer', () => {
       ['c', 'three'],
     ])
     await produce('p', 0, [['x', 'zero']])
-    const from1 = await brook([
-      'consume',
-      '--topic',
-      'p',
-      '--partition',
-      '1',
-      '--offset',
-      '1',
-      '--max-messages',
-      '2',
-      '--property',
-      'print.offset=true',
-    ])
+    const partition1 = (offset: string, ...more: string[]) =>
+      brook(['consume', '--topic', 'p', '--partition', '1', '--offset', offset, ...more])
+    const from1 = await partition1('1', '--max-messages', '2', '--property', 'print.offset=true')
     expect(from1.out).toBe('Offset:1\ttwo\nOffset:2\tthree\n')
-    const earliest = await brook([
-      'consume',
-      '--topic',
-      'p',
-      '--partition',
-      '1',
-      '--offset',
-      'earliest',
-      '--max-messages',
-      '1',
-    ])
+    const earliest = await partition1('earliest', '--max-messages', '1')
     expect(earliest.out).toBe('one\n')
-    const latest = await brook([
-      'consume',
-      '--topic',
-      'p',
-      '--partition',
-      '1',
-      '--offset',
-      'latest',
-      '--timeout-ms',
-      '200',
-    ])
+    const latest = await partition1('latest', '--timeout-ms', '200')
     expect(latest).toEqual({ code: 0, out: '', err: 'Processed a total of 0 messages\n' })
     const noPartition = await brook(['consume', '--topic', 'p', '--offset', '1'])
     expect(noPartition.err).toBe('Error: the partition is required when offset is specified (see --help)\n')
-    const all = await brook([
-      'consume',
-      '--topic',
-      'p',
-      '--from-beginning',
-      '--max-messages',
-      '4',
-      '--property',
-      'print.partition=true',
-    ])
+    const all = await readAll('consume', 'p', 4, '--property', 'print.partition=true')
     expect(all.out.trimEnd().split('\n').sort()).toEqual([
       'Partition:0\tzero',
       'Partition:1\tone',
@@ -449,7 +372,7 @@ describe('brook consumer-groups', () => {
       '',
       stop.signal,
     )
-    let d: Result | undefined
+    let d: CliResult | undefined
     for (let i = 0; i < 100; i++) {
       d = await brook(['groups', '--describe', '--group', 'watchers'])
       if (d.out.includes('console-consumer')) break

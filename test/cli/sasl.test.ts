@@ -3,7 +3,6 @@
  * a Kafka client properties file or from `--consumer-property`, and clear failures without them.
  */
 
-import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,9 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Broker } from '../../src/core/broker.ts'
 import { MemoryStore } from '../../src/core/memory-store.ts'
 import { startKafkaServer } from '../../src/edge/kafka/server.ts'
+import { brookProcess } from '../support/cli.ts'
 
-const root = join(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'brook.js')
 let dir: string
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'brook-cli-sasl-'))
@@ -22,29 +20,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-interface Result {
-  code: number
-  out: string
-  err: string
-}
-
-function brook(args: string[], stdin: string | undefined, to: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [bin, ...args, '--bootstrap-server', to],
-      { cwd: root, timeout: 20_000 },
-      (error, stdout, stderr) => {
-        resolve({
-          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-          out: stdout,
-          err: stderr,
-        })
-      },
-    )
-    child.stdin!.end(stdin ?? '')
-  })
-}
+const brook = (args: string[], stdin: string | undefined, to: string) => brookProcess(args, to, stdin)
 
 describe('brook CLI against a broker that requires SASL/PLAIN', () => {
   it('authenticates with a Kafka client properties file, and says why it failed without one', async () => {

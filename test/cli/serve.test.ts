@@ -4,21 +4,18 @@
  * refusals (non-loopback host without auth, port in use).
  */
 
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
+import { BIN as bin, killServes, startServe } from '../support/cli.ts'
 
 const run = promisify(execFile)
-const root = join(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'brook.js')
 const dirs: string[] = []
-const children = new Set<ChildProcess>()
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL')
+  killServes()
   for (const d of dirs) await rm(d, { recursive: true, force: true })
 })
 
@@ -26,46 +23,6 @@ async function tempDir(): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'brook-serve-'))
   dirs.push(d)
   return d
-}
-
-interface Server {
-  proc: ChildProcess
-  port: number
-  line: string
-  exited: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>
-}
-
-/** Starts `brook serve` and resolves once it printed its listening line. */
-function startServe(args: string[]): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [bin, 'serve', ...args], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    children.add(proc)
-    let stdout = ''
-    let stderr = ''
-    proc.stderr!.on('data', (d) => {
-      stderr += d
-    })
-    const exited = new Promise<{
-      code: number | null
-      signal: string | null
-      stdout: string
-      stderr: string
-    }>((res) =>
-      proc.on('exit', (code, signal) => {
-        children.delete(proc)
-        res({ code, signal, stdout, stderr })
-      }),
-    )
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      stdout += `${line}\n`
-      const m = / on 127\.0\.0\.1:(\d+)/.exec(line)
-      if (m) resolve({ proc, port: Number(m[1]), line, exited })
-    })
-    exited.then((r) => reject(new Error(`brook serve exited (${r.code}) before listening: ${r.stderr}`)))
-  })
 }
 
 async function kcat(args: string[], input?: string): Promise<string> {

@@ -1,19 +1,20 @@
 /**
- * @module Every `brook` CLI command as a user runs it — a child process of `bin/brook.js` — talking
- * the Kafka protocol over TCP to a broker listening on an ephemeral port in this process.
+ * @module Every `brook` CLI command talking the Kafka protocol over TCP to a broker listening on an
+ * ephemeral port in this process. Each command runs at least once as a user runs it — a child process
+ * of `bin/brook.js` (`user`); the other steps run the same command line through `run()` in this process
+ * with the same TCP connector (`tcp`), which checks the same output without starting a process each.
  */
 
-import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { kafkaConnector } from '../../src/cli/connector.ts'
 import { Broker } from '../../src/core/broker.ts'
 import { FileStore } from '../../src/edge/file-store.ts'
 import { type KafkaServer, startKafkaServer } from '../../src/edge/kafka/server.ts'
+import { brookInProcess, brookProcess } from '../support/cli.ts'
 
-const root = join(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'brook.js')
 let dir: string
 let broker: Broker
 let server: KafkaServer
@@ -32,31 +33,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-interface Result {
-  code: number
-  out: string
-  err: string
-}
-
-function brook(args: string[], stdin?: string, to = bootstrap): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [bin, ...args, '--bootstrap-server', to],
-      { cwd: root, timeout: 20_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
-        resolve({ code, out: stdout, err: stderr })
-      },
-    )
-    child.stdin!.end(stdin ?? '')
-  })
-}
+/** A child process of bin/brook.js. */
+const user = (args: string[], stdin?: string) => brookProcess(args, bootstrap, stdin)
+/** The same command line through `run()` in this process, over TCP. */
+const tcp = (args: string[], stdin?: string) =>
+  brookInProcess([...args, '--bootstrap-server', bootstrap], kafkaConnector, stdin)
 
 describe('brook CLI over the Kafka protocol', () => {
   it('topics: create, list, describe, alter, delete', async () => {
     const [a, b, c] = await Promise.all([
-      brook([
+      user([
         'topics',
         '--create',
         '--topic',
@@ -66,17 +52,17 @@ describe('brook CLI over the Kafka protocol', () => {
         '--config',
         'cleanup.policy=compact',
       ]),
-      brook(['topics', '--create', '--topic', 'cli-b']),
-      brook(['topics', '--create', '--topic', 'cli-c']),
+      tcp(['topics', '--create', '--topic', 'cli-b']),
+      tcp(['topics', '--create', '--topic', 'cli-c']),
     ])
     expect([a, b, c]).toEqual(
       ['a', 'b', 'c'].map((t) => ({ code: 0, out: `Created topic cli-${t}.\n`, err: '' })),
     )
     const [describe, dup, alter, del] = await Promise.all([
-      brook(['topics', '--describe', '--topic', 'cli-a']),
-      brook(['topics', '--create', '--topic', 'cli-a']),
-      brook(['topics', '--alter', '--topic', 'cli-b', '--partitions', '3']),
-      brook(['topics', '--delete', '--topic', 'cli-c']),
+      tcp(['topics', '--describe', '--topic', 'cli-a']),
+      user(['topics', '--create', '--topic', 'cli-a']),
+      tcp(['topics', '--alter', '--topic', 'cli-b', '--partitions', '3']),
+      tcp(['topics', '--delete', '--topic', 'cli-c']),
     ])
     expect(describe.out).toMatch(
       /^Topic: cli-a\tTopicId: \S+\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: cleanup\.policy=compact\n\tTopic: cli-a\tPartition: 0\tLeader: \d+\tReplicas: \d+\tIsr: \d+\n\tTopic: cli-a\tPartition: 1\tLeader: \d+\tReplicas: \d+\tIsr: \d+\n$/,
@@ -89,8 +75,8 @@ describe('brook CLI over the Kafka protocol', () => {
     expect(alter).toEqual({ code: 0, out: '', err: '' })
     expect(del).toEqual({ code: 0, out: '', err: '' })
     const [list, altered] = await Promise.all([
-      brook(['topics', '--list']),
-      brook(['topics', '--describe', '--topic', 'cli-b']),
+      tcp(['topics', '--list']),
+      tcp(['topics', '--describe', '--topic', 'cli-b']),
     ])
     expect(list.out.split('\n').filter((t) => t.startsWith('cli-'))).toEqual(['cli-a', 'cli-b'])
     expect(altered.out).toContain('PartitionCount: 3')
@@ -98,7 +84,7 @@ describe('brook CLI over the Kafka protocol', () => {
 
   it('console-producer then console-consumer (direct and as a group), then consumer-groups', async () => {
     const lines = Array.from({ length: 50 }, (_, i) => `key${i % 5}:value ${i}`).join('\n')
-    const produced = await brook(
+    const produced = await user(
       [
         'console-producer',
         '--topic',
@@ -115,7 +101,7 @@ describe('brook CLI over the Kafka protocol', () => {
     expect(produced).toEqual({ code: 0, out: '', err: '' })
 
     const [direct, group] = await Promise.all([
-      brook([
+      user([
         'console-consumer',
         '--topic',
         'cli-p',
@@ -131,7 +117,7 @@ describe('brook CLI over the Kafka protocol', () => {
         '--property',
         'print.partition=true',
       ]),
-      brook(['consume', '--topic', 'cli-p', '--group', 'cli-g', '--from-beginning', '--max-messages', '20']),
+      tcp(['consume', '--topic', 'cli-p', '--group', 'cli-g', '--from-beginning', '--max-messages', '20']),
     ])
     expect(direct.code).toBe(0)
     expect(direct.err).toBe('Processed a total of 50 messages\n')
@@ -146,8 +132,8 @@ describe('brook CLI over the Kafka protocol', () => {
     expect(group.out).toBe(`${Array.from({ length: 20 }, (_, i) => `value ${i}`).join('\n')}\n`)
 
     const [listed, described] = await Promise.all([
-      brook(['consumer-groups', '--list']),
-      brook(['consumer-groups', '--describe', '--group', 'cli-g']),
+      user(['consumer-groups', '--list']),
+      tcp(['consumer-groups', '--describe', '--group', 'cli-g']),
     ])
     expect(listed.out.split('\n')).toContain('cli-g')
     expect(described.err).toBe("\nConsumer group 'cli-g' has no active members.\n")
@@ -156,7 +142,7 @@ describe('brook CLI over the Kafka protocol', () => {
         'cli-g           cli-p           0          20              50              30              -               -               -\n',
     )
 
-    const reset = await brook([
+    const reset = await tcp([
       'groups',
       '--reset-offsets',
       '--group',
@@ -170,10 +156,10 @@ describe('brook CLI over the Kafka protocol', () => {
     expect(reset.out).toBe(
       '\nGROUP           TOPIC           PARTITION  NEW-OFFSET\ncli-g           cli-p           0          45\n',
     )
-    const rest = await brook(['consume', '--topic', 'cli-p', '--group', 'cli-g', '--max-messages', '5'])
+    const rest = await tcp(['consume', '--topic', 'cli-p', '--group', 'cli-g', '--max-messages', '5'])
     expect(rest.out).toBe('value 45\nvalue 46\nvalue 47\nvalue 48\nvalue 49\n')
 
-    expect(await brook(['groups', '--delete', '--group', 'cli-g'])).toEqual({
+    expect(await tcp(['groups', '--delete', '--group', 'cli-g'])).toEqual({
       code: 0,
       out: "Deletion of requested consumer groups ('cli-g') was successful.\n",
       err: '',
@@ -181,14 +167,7 @@ describe('brook CLI over the Kafka protocol', () => {
   }, 40_000)
 
   it('ends with one error line and a non-zero exit when the broker is unreachable', async () => {
-    const r = await new Promise<Result>((resolve) => {
-      execFile(
-        process.execPath,
-        [bin, 'topics', '--list', '--bootstrap-server', '127.0.0.1:1'],
-        { cwd: root },
-        (e, out, err) => resolve({ code: e ? Number(e.code) : 0, out, err }),
-      )
-    })
+    const r = await brookProcess(['topics', '--list'], '127.0.0.1:1')
     expect(r.code).toBe(1)
     expect(r.err).toMatch(/^Error: NETWORK_EXCEPTION: .*ECONNREFUSED.*\n$/)
   })

@@ -5,45 +5,22 @@
  * and the log reads to its end (kcat consumes it all; offsets run 0 … high watermark − 1).
  */
 
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
+import { killServes, startServe } from '../support/cli.ts'
 
-const root = join(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'brook.js')
-const children = new Set<ChildProcess>()
 let dir = ''
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL')
+  killServes()
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
-function startServe(
-  dataDir: string,
-): Promise<{ proc: ChildProcess; port: number; exited: Promise<unknown> }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', dataDir], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    children.add(proc)
-    let stderr = ''
-    proc.stderr!.on('data', (d) => {
-      stderr += d
-    })
-    const exited = new Promise((res) => proc.on('exit', res)).then(() => children.delete(proc))
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      const m = / on 127\.0\.0\.1:(\d+)/.exec(line)
-      if (m) resolve({ proc, port: Number(m[1]), exited })
-    })
-    proc.on('exit', (code) => reject(new Error(`brook serve exited ${code}: ${stderr}`)))
-  })
-}
+const startServeIn = (dataDir: string) => startServe(['--port', '0', '--data-dir', dataDir])
 
 const kafkaAt = (port: number, clientId: string, retry: { retries: number }) =>
   new Kafka({
@@ -56,7 +33,7 @@ const kafkaAt = (port: number, clientId: string, retry: { retries: number }) =>
 describe('brook serve crash safety (SIGKILL during acks=all produce)', () => {
   it('keeps every acknowledged record exactly once after a restart', async () => {
     dir = await mkdtemp(join(tmpdir(), 'brook-serve-crash-'))
-    const first = await startServe(dir)
+    const first = await startServeIn(dir)
     const kafka = kafkaAt(first.port, 'crash-test', { retries: 1 })
     const admin = kafka.admin()
     await admin.connect()
@@ -115,7 +92,7 @@ describe('brook serve crash safety (SIGKILL during acks=all produce)', () => {
     expect(acked).toBeGreaterThanOrEqual(1000)
     expect(plainAcked.size).toBeGreaterThanOrEqual(1000)
 
-    const second = await startServe(dir)
+    const second = await startServeIn(dir)
     const { stdout } = await promisify(execFile)(
       'kcat',
       ['-b', `localhost:${second.port}`, '-t', 'crash', '-C', '-e', '-f', '%o %s\\n'],

@@ -8,21 +8,11 @@ import type { Consumer, KafkaMessage } from '../../src/core/client/index.ts'
 import { type Brook, createBrook } from '../../src/core/client/index.ts'
 import { BrookError } from '../../src/core/errors.ts'
 import { MemoryStore } from '../../src/core/memory-store.ts'
-import { FrameConnection } from '../../src/core/protocol/client-connection.ts'
-import { KafkaProtocolService } from '../../src/core/protocol/client-service.ts'
-import { createKafkaHandler } from '../../src/core/protocol/server.ts'
-import type { BrokerService } from '../../src/core/service.ts'
+import type { BrokerService, ProduceRequest, ProduceResponse } from '../../src/core/service.ts'
+import { overTheWire, waitFor } from '../support/wire.ts'
 
 const text = new TextDecoder()
 const str = (b: Uint8Array | null) => (b === null ? null : text.decode(b))
-
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -40,6 +30,23 @@ async function setup(
   const brook = createBrook({ service: opts.service ? opts.service(broker) : broker, clientId: 'test' })
   cleanups.push(() => broker.close())
   return { broker, brook }
+}
+
+/** `broker` with its produce wrapped by `around`, which applies a request by calling `produce`. */
+function aroundProduce(
+  broker: Broker,
+  around: (
+    produce: (req: ProduceRequest) => Promise<ProduceResponse>,
+    req: ProduceRequest,
+  ) => Promise<ProduceResponse>,
+): BrokerService {
+  return new Proxy(broker, {
+    get(target, prop, recv) {
+      const v = Reflect.get(target, prop, recv)
+      if (prop === 'produce') return (req: ProduceRequest) => around((r) => v.call(target, r), req)
+      return typeof v === 'function' ? v.bind(target) : v
+    },
+  })
 }
 
 function track(c: Consumer): Consumer {
@@ -131,16 +138,9 @@ describe('produce and consume', () => {
     let produces = 0
     const { brook } = await setup({
       service: (b) =>
-        new Proxy(b, {
-          get(target, prop, recv) {
-            const v = Reflect.get(target, prop, recv)
-            if (prop === 'produce')
-              return (req: Parameters<Broker['produce']>[0]) => {
-                produces++
-                return v.call(target, req)
-              }
-            return typeof v === 'function' ? v.bind(target) : v
-          },
+        aroundProduce(b, (produce, req) => {
+          produces++
+          return produce(req)
         }),
     })
     const producer = brook.producer({ lingerMs: 20 })
@@ -178,18 +178,11 @@ describe('idempotent retries', () => {
     let dropped = 0
     const { brook, broker } = await setup({
       service: (b) =>
-        new Proxy(b, {
-          get(target, prop, recv) {
-            const v = Reflect.get(target, prop, recv)
-            if (prop === 'produce')
-              return async (req: Parameters<Broker['produce']>[0]) => {
-                const res = await v.call(target, req)
-                // The broker applied it; the answer is lost on the way back.
-                if (dropped++ === 0) throw new BrookError('NETWORK_EXCEPTION', 'connection reset')
-                return res
-              }
-            return typeof v === 'function' ? v.bind(target) : v
-          },
+        aroundProduce(b, async (produce, req) => {
+          const res = await produce(req)
+          // The broker applied it; the answer is lost on the way back.
+          if (dropped++ === 0) throw new BrookError('NETWORK_EXCEPTION', 'connection reset')
+          return res
         }),
     })
     await brook.admin().createTopics({ topics: [{ topic: 'once', numPartitions: 1 }] })
@@ -224,17 +217,10 @@ describe('idempotent sequences after failures', () => {
     let failures = 3
     const { brook, broker } = await setup({
       service: (b) =>
-        new Proxy(b, {
-          get(target, prop, recv) {
-            const v = Reflect.get(target, prop, recv)
-            if (prop === 'produce')
-              return async (req: Parameters<Broker['produce']>[0]) => {
-                const res = await v.call(target, req)
-                if (failures-- > 0) throw new BrookError('NETWORK_EXCEPTION', 'connection reset')
-                return res
-              }
-            return typeof v === 'function' ? v.bind(target) : v
-          },
+        aroundProduce(b, async (produce, req) => {
+          const res = await produce(req)
+          if (failures-- > 0) throw new BrookError('NETWORK_EXCEPTION', 'connection reset')
+          return res
         }),
     })
     await brook.admin().createTopics({ topics: [{ topic: 'unsure', numPartitions: 1 }] })
@@ -544,35 +530,11 @@ describe('admin', () => {
   })
 })
 
-/** A Kafka-protocol connection to `broker` in memory: every call is encoded to frames and back. */
-async function overTheWire(broker: Broker): Promise<BrokerService> {
-  const session = createKafkaHandler({
-    service: broker,
-    advertised: { nodeId: broker.nodeId, host: 'localhost', port: 9092 },
-  })
-  const conn: FrameConnection = new FrameConnection(
-    {
-      send(frame) {
-        session.handle(frame.subarray(4)).then(
-          (res) => {
-            if (res) conn.receive(res)
-          },
-          () => {},
-        )
-      },
-      close() {},
-    },
-    { clientId: 'wire' },
-  )
-  const service = await KafkaProtocolService.start(conn)
-  cleanups.push(() => service.close())
-  return service
-}
-
 describe('over the Kafka wire protocol', () => {
   it('runs the same producer, group and admin through Kafka frames', async () => {
     const { broker } = await setup()
-    const wired = () => overTheWire(broker).then((service) => createBrook({ service, clientId: 'wire' }))
+    const wired = () =>
+      overTheWire(broker, cleanups).then((service) => createBrook({ service, clientId: 'wire' }))
     const admin = (await wired()).admin()
     await admin.createTopics({ topics: [{ topic: 'wire', numPartitions: 4 }] })
     const producer = (await wired()).producer()

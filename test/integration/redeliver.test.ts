@@ -11,23 +11,15 @@ import { Broker } from '../../src/core/broker.ts'
 import { type Consumer, createBrook } from '../../src/core/client/index.ts'
 import { BrookError } from '../../src/core/errors.ts'
 import { MemoryStore } from '../../src/core/memory-store.ts'
-import { FrameConnection } from '../../src/core/protocol/client-connection.ts'
-import { KafkaProtocolService } from '../../src/core/protocol/client-service.ts'
-import { createKafkaHandler } from '../../src/core/protocol/server.ts'
 import type { BrokerService } from '../../src/core/service.ts'
+import { overTheWire, waitFor as waitUpTo } from '../support/wire.ts'
 
 const SESSION_MS = 1200
+/** Each wait covers a session timeout and a rebalance, under load. */
+const waitFor = (cond: () => boolean | Promise<boolean>, what: string) => waitUpTo(cond, what, 12_000)
 const HEARTBEAT_MS = 150
 const TOPIC = 'events'
 const GROUP = 'workers'
-
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 12_000): Promise<void> {
-  const until = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
 
 /** A transport that can be cut like a closed tab: afterwards every call hangs; `kill` fails them. */
 function cuttable(service: BrokerService) {
@@ -69,34 +61,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-/** A Kafka-protocol connection to `broker` in memory: every call is encoded to frames and back. */
-async function overTheWire(broker: Broker): Promise<BrokerService> {
-  const session = createKafkaHandler({
-    service: broker,
-    advertised: { nodeId: broker.nodeId, host: 'localhost', port: 9092 },
-  })
-  const conn: FrameConnection = new FrameConnection(
-    {
-      send(frame) {
-        session.handle(frame.subarray(4)).then(
-          (res) => {
-            if (res) conn.receive(res)
-          },
-          () => {},
-        )
-      },
-      close() {},
-    },
-    { clientId: 'wire' },
-  )
-  const service = await KafkaProtocolService.start(conn)
-  cleanups.push(() => service.close())
-  return service
-}
-
 const transports: [string, (broker: Broker) => Promise<BrokerService>][] = [
   ['in-process', async (broker) => broker],
-  ['the Kafka wire protocol', overTheWire],
+  ['the Kafka wire protocol', (broker) => overTheWire(broker, cleanups)],
 ]
 
 describe.each(transports)('acknowledge and redeliver, consumers %s', (_name, transport) => {

@@ -14,12 +14,12 @@ import {
   type BatchInput,
   decodeRecordsAsync,
   encodeBatchAsync,
-  type Record,
   setBaseOffset,
   setLogAppendTime,
   setPartitionLeaderEpoch,
   verifyBatch,
 } from '../../src/core/record-batch.ts'
+import { asKafkaPythonSees, hex, type KafkaPythonBatch as Read, unhex } from '../support/kafka-python-view.ts'
 
 const PYTHON = '/usr/bin/python3'
 const SCRIPT = join(import.meta.dirname, '../../scripts/fixtures/kafka_python_batches.py')
@@ -45,35 +45,7 @@ function python(mode: string, input: unknown): unknown {
   return JSON.parse(out.toString('utf8'))
 }
 
-const hex = (b: Uint8Array | null): string | null => (b === null ? null : Buffer.from(b).toString('hex'))
-const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'))
 const te = new TextEncoder()
-
-interface Read {
-  header: { [field: string]: number }
-  compression: number
-  timestampType: number
-  transactional: boolean
-  control: boolean
-  crcValid: boolean
-  records: {
-    offset: number
-    timestamp: number
-    key: string | null
-    value: string | null
-    headers: [string, string | null][]
-  }[]
-}
-
-function asKafkaPythonSees(records: Record[]): Read['records'] {
-  return records.map((r) => ({
-    offset: r.offset,
-    timestamp: r.timestamp,
-    key: hex(r.key),
-    value: hex(r.value),
-    headers: r.headers.map((h) => [h.key, hex(h.value)] as [string, string | null]),
-  }))
-}
 
 const title = available
   ? 'kafka-python interop (live)'

@@ -11,7 +11,7 @@ import { type Brook, hasKafkaPython, LineProcess, PY_DIR, PYTHON, run, startBroo
 const enc = new TextEncoder()
 
 describe.skipIf(!hasKafkaPython)(
-  'kafka-python interop (skipped: /usr/bin/python3 has no kafka module)',
+  hasKafkaPython ? 'kafka-python interop' : `kafka-python interop (skipped: ${PYTHON} has no kafka module)`,
   () => {
     let brook: Brook | undefined
     const children: LineProcess[] = []

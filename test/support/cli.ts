@@ -1,0 +1,110 @@
+/**
+ * @module Running the `brook` CLI in tests: as a user does (a child process of bin/brook.js), or
+ * in-process through `run()` with any `Connector` — an in-process broker, or the real Kafka-protocol
+ * connector over TCP — capturing stdout, stderr and the exit code alike; and `brook serve` processes.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import type { CliContext, Connector, Output } from '../../src/cli/context.ts'
+import { run } from '../../src/cli/main.ts'
+
+export interface CliResult {
+  code: number
+  out: string
+  err: string
+}
+
+export const ROOT = join(import.meta.dirname, '..', '..')
+export const BIN = join(ROOT, 'bin', 'brook.js')
+
+/** `brook <args> --bootstrap-server <bootstrap>` as a child process, `stdin` piped in. */
+export function brookProcess(args: string[], bootstrap: string, stdin = ''): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args, '--bootstrap-server', bootstrap],
+      { cwd: ROOT, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+        resolve({ code, out: stdout, err: stderr })
+      },
+    )
+    child.stdin!.end(stdin)
+  })
+}
+
+class Collect implements Output {
+  text = ''
+  write(s: string): boolean {
+    this.text += s
+    return true
+  }
+  once(): void {}
+}
+
+/** `brook <argv>` in this process through `run()`, connecting with `connect`. */
+export async function brookInProcess(
+  argv: string[],
+  connect: Connector,
+  stdin = '',
+  signal: AbortSignal = new AbortController().signal,
+): Promise<CliResult> {
+  const stdout = new Collect()
+  const stderr = new Collect()
+  const ctx: CliContext = {
+    stdout,
+    stderr,
+    stdin: (async function* () {
+      if (stdin) yield new TextEncoder().encode(stdin)
+    })(),
+    signal,
+    connect,
+    env: {},
+  }
+  const code = await run(argv, ctx)
+  return { code, out: stdout.text, err: stderr.text }
+}
+
+export interface ServeProcess {
+  proc: ChildProcess
+  port: number
+  /** The line it printed once listening. */
+  line: string
+  exited: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>
+}
+
+const serving = new Set<ChildProcess>()
+
+/** Starts `brook serve <args>` (a child process) and resolves once it printed its listening line. */
+export function startServe(args: string[]): Promise<ServeProcess> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [BIN, 'serve', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    serving.add(proc)
+    let stdout = ''
+    let stderr = ''
+    proc.stderr!.on('data', (d) => {
+      stderr += d
+    })
+    const exited = new Promise<Awaited<ServeProcess['exited']>>((res) =>
+      proc.on('exit', (code, signal) => {
+        serving.delete(proc)
+        res({ code, signal, stdout, stderr })
+      }),
+    )
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      stdout += `${line}\n`
+      const m = / on 127\.0\.0\.1:(\d+)/.exec(line)
+      if (m) resolve({ proc, port: Number(m[1]), line, exited })
+    })
+    exited.then((r) => reject(new Error(`brook serve exited (${r.code}) before listening: ${r.stderr}`)))
+  })
+}
+
+/** SIGKILLs every `brook serve` a test left running. */
+export function killServes(): void {
+  for (const c of serving) c.kill('SIGKILL')
+}
