@@ -103,18 +103,29 @@ function words16(crc: number, w: Int32Array): number {
 
 /** Shorter runs stay in JS: the call and the copy would cost more than they save. */
 const WASM_FROM = 512
-/** The kernel's memory: the 16 tables, then a window the input is copied into, piece by piece. */
+/**
+ * The kernel's memory: the 16 tables, then a window the input is copied into, piece by piece. The
+ * window starts small and grows to fit the runs seen, up to WINDOW.
+ */
 const TABLE_BYTES = 16 * 256 * 4
 const WINDOW = 1 << 20
+const PAGE = 65536
 
 interface Kernel {
   run: (ptr: number, len: number, crc: number) => number
+  memory: WebAssembly.Memory
   bytes: Uint8Array
 }
 
 function wasmCrc(k: Kernel, crc: number, buf: Uint8Array, start: number, end: number): number {
-  for (let i = start; i < end; i += WINDOW) {
-    const to = Math.min(end, i + WINDOW)
+  const want = TABLE_BYTES + Math.min(end - start, WINDOW)
+  if (want > k.bytes.length) {
+    k.memory.grow(Math.ceil((want - k.bytes.length) / PAGE))
+    k.bytes = new Uint8Array(k.memory.buffer)
+  }
+  const step = k.bytes.length - TABLE_BYTES
+  for (let i = start; i < end; i += step) {
+    const to = Math.min(end, i + step)
     k.bytes.set(buf.subarray(i, to), TABLE_BYTES)
     crc = k.run(TABLE_BYTES, to - i, crc)
   }
@@ -182,7 +193,7 @@ function assemble(): Uint8Array<ArrayBuffer> {
     ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
     ...section(1, [1, 0x60, 3, 0x7f, 0x7f, 0x7f, 1, 0x7f]),
     ...section(3, [1, 0]),
-    ...section(5, [1, 0, ...uleb(Math.ceil((TABLE_BYTES + WINDOW) / 65536))]),
+    ...section(5, [1, 0, 1]),
     ...section(7, [2, ...name('crc'), 0, 0, ...name('mem'), 2, 0]),
     ...section(10, [1, ...uleb(func.length), ...func]),
   ])
@@ -196,6 +207,7 @@ function loadKernel(): Kernel | null {
     new Int32Array(memory.buffer, 0, 16 * 256).set(T)
     const k: Kernel = {
       run: instance.exports.crc as Kernel['run'],
+      memory,
       bytes: new Uint8Array(memory.buffer),
     }
     // Trust it only once it agrees with the JS path (the standard check value, and an odd length).

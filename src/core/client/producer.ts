@@ -228,6 +228,25 @@ export class Producer {
       b = undefined
     }
     const { records, sizes } = bucket
+    let total = 0
+    for (let i = 0; i < sizes.length; i++) total += sizes[i]!
+    if (total <= this.batchSize - (b ? b.bytes : 0)) {
+      // The common case, the whole bucket fits the open batch: one mark, and a new batch adopts the
+      // bucket's array (fresh per send) instead of copying it record by record.
+      if (!b) {
+        b = { topic, partition, acks, timeout, compression, records, bytes: total, marks: [] }
+        this.open.set(tp, b)
+      } else {
+        for (let i = 0; i < records.length; i++) b.records.push(records[i]!)
+        b.bytes += total
+      }
+      const marks = b.marks
+      if (marks.length === 0 || marks[marks.length - 1]!.send !== state) {
+        marks.push({ send: state, index: b.records.length - records.length })
+        state.pending++
+      }
+      return
+    }
     for (let i = 0; i < records.length; i++) {
       const size = sizes[i]!
       if (b && b.bytes + size > this.batchSize && b.records.length > 0) {
