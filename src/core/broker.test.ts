@@ -358,6 +358,24 @@ describe('Broker produce', () => {
     await broker.close()
   })
 
+  it('answers acks=all without a separate flush when the store makes every append durable', async () => {
+    let flushes = 0
+    const store = new MemoryStore()
+    Object.defineProperty(store, 'durableAppends', { value: true })
+    const flush = store.flush.bind(store)
+    store.flush = () => {
+      flushes++
+      return flush()
+    }
+    const broker = await Broker.open({ store })
+    await broker.createTopics({ topics: [{ name: 't' }] })
+    const r = await produce(broker, 't', 0, records(['a']), -1)
+    expect(errorName(r.errorCode)).toBe('NONE')
+    expect(flushes).toBe(0)
+    expect(await consume(broker, 't', 0)).toEqual([[0, 'a']])
+    await broker.close()
+  })
+
   it('reports a full store as KAFKA_STORAGE_ERROR and keeps earlier records readable', async () => {
     const store = new MemoryStore()
     const broker = await Broker.open({ store })

@@ -295,7 +295,7 @@ export class Broker implements BrokerService {
         return { name, partitions }
       }),
     )
-    if (acks === -1) {
+    if (acks === -1 && !this.store.durableAppends) {
       const wrote = results.some((t) => t.partitions.some((p) => p.errorCode === NONE))
       if (wrote) {
         try {

@@ -272,6 +272,7 @@ describe('PartitionLog', () => {
         let log = await PartitionLog.open({ store, topicId: 'T', partition: 0, tailCacheBytes: 400 })
         const written = new Map<number, string>()
         let n = 0
+        let start = 0
         for (const o of ops) {
           if (o.kind === 'append') {
             // Several batches at once, concurrently: exercises group commit.
@@ -300,6 +301,9 @@ describe('PartitionLog', () => {
             expected.push([off, written.get(off)!])
           expect(got).toEqual(expected)
           expect(log.highWatermark).toBe(n)
+          // Deleted records never come back, not even after a restart.
+          expect(log.logStartOffset).toBeGreaterThanOrEqual(start)
+          start = log.logStartOffset
         }
       }),
       { numRuns: 150 },

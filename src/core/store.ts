@@ -56,5 +56,13 @@ export interface Store {
   /** Resolves once everything appended or set before the call is durable. */
   flush(): Promise<void>
 
+  /**
+   * True when `append` and `setMeta` resolve only once their data is durable (IndexedDB with
+   * strict durability: a transaction completes after the disk write). acks=all then needs no
+   * `flush()`, which would wait for the *next* group commit too and halve the rate of many
+   * concurrent single-record producers.
+   */
+  readonly durableAppends?: boolean
+
   close(): Promise<void>
 }

@@ -69,6 +69,11 @@ export class IdbStore implements Store {
   private open = 0
   private broken: BrookError | null = null
 
+  /** A strict transaction completes only after the disk write, so acks=all needs no extra flush. */
+  get durableAppends(): boolean {
+    return this.durability === 'strict'
+  }
+
   private constructor(db: IDBPDatabase<BrookDB>, name: string, durability: Durability) {
     this.db = db
     this.name = name

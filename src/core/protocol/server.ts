@@ -41,6 +41,8 @@ export interface KafkaSession {
    * frame, so a transport with writev saves a copy per Fetch. The arrays must not be changed.
    */
   handleFrame?(frame: Uint8Array): Promise<Uint8Array[] | null>
+  /** False until SASL authentication succeeds when it is required: transports bound frames tighter then. */
+  authenticated?(): boolean
   close?(): void
 }
 
@@ -196,6 +198,7 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
       chain = result.catch(() => {})
       return result
     },
+    authenticated: () => sasl === 'open' || sasl === 'done',
   }
 }
 

@@ -93,6 +93,27 @@ describe('Kafka TCP listener', () => {
     good.socket.destroy()
   })
 
+  it('accepts only small frames before SASL authentication when it is required', async () => {
+    server = await startKafkaServer({
+      broker: service,
+      port: 0,
+      auth: { plain: () => true },
+      log: (l) => logs.push(l),
+    })
+    const bad = new RawClient(server.port)
+    const big = Buffer.alloc(4)
+    big.writeInt32BE(600 * 1024, 0)
+    bad.socket.write(big)
+    await bad.until(() => bad.closed)
+    expect(logs.join('\n')).toMatch(/over the 524288-byte limit/)
+    // ApiVersions is still answered before authentication.
+    const good = new RawClient(server.port)
+    good.socket.write(apiVersions(7))
+    await good.until(() => good.frames.length === 1)
+    expect(good.correlationIds()).toEqual([7])
+    good.socket.destroy()
+  })
+
   it('closes on an unknown API key or a malformed frame, with a log line', async () => {
     server = await startKafkaServer({ broker: service, port: 0, log: (l) => logs.push(l) })
     const a = new RawClient(server.port)

@@ -33,6 +33,8 @@ export interface KafkaServer {
 }
 
 const DEFAULT_MAX_REQUEST_BYTES = 100 * 1024 * 1024
+/** Kafka's `sasl.server.max.receive.size` default. */
+const PRE_AUTH_MAX_BYTES = 512 * 1024
 /** Stop reading from a client that pipelines faster than the broker answers (Kafka mutes instead). */
 const MAX_QUEUED_REQUESTS = 256
 const MAX_QUEUED_BYTES = 64 * 1024 * 1024
@@ -184,8 +186,14 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
       const head = chunks[0]!.length >= 4 ? chunks[0]! : Buffer.concat(chunks)
       if (head !== chunks[0]) chunks = [head]
       const size = head.readInt32BE(0)
-      if (size < 0 || size > limits.maxRequestBytes) {
-        fail(`request of ${size} bytes is over the ${limits.maxRequestBytes}-byte limit`)
+      // Before SASL succeeds only small frames are accepted, as Kafka's sasl.server.max.receive.size:
+      // an unauthenticated peer must not make the broker buffer 100 MiB.
+      const max =
+        session.authenticated?.() === false
+          ? Math.min(PRE_AUTH_MAX_BYTES, limits.maxRequestBytes)
+          : limits.maxRequestBytes
+      if (size < 0 || size > max) {
+        fail(`request of ${size} bytes is over the ${max}-byte limit`)
         return
       }
       if (buffered < 4 + size) break
