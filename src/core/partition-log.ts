@@ -225,7 +225,13 @@ export class PartitionLog {
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ batches: copies, headers, resolve, reject })
-      if (!this.writing) this.drain()
+      if (!this.writing) {
+        // Set now so later appends queue behind this one, but write from a microtask: appends made
+        // in the same tick (a wave of concurrent producers) then share one store write instead of
+        // the first going alone and the rest waiting a whole commit for the next group.
+        this.writing = true
+        queueMicrotask(() => this.drain())
+      }
     })
   }
 
