@@ -16,8 +16,16 @@ interface Suite {
 const suites: Suite[] = [
   { name: 'codec', baseline: '', run: async () => (await import('./codec.ts')).benchCodec() },
   { name: 'protocol', baseline: '', run: async () => (await import('./protocol.ts')).benchProtocol() },
-  { name: 'client', baseline: 'raw encodeBatch', run: async () => (await import('./client.ts')).benchClient() },
-  { name: 'kafka-wire', baseline: 'in-process append', run: async () => (await import('./kafka-wire.ts')).benchKafkaWire() },
+  {
+    name: 'client',
+    baseline: 'raw encodeBatch',
+    run: async () => (await import('./client.ts')).benchClient(),
+  },
+  {
+    name: 'kafka-wire',
+    baseline: 'in-process append',
+    run: async () => (await import('./kafka-wire.ts')).benchKafkaWire(),
+  },
   {
     name: 'browser',
     baseline: 'raw IndexedDB put, 1,000-record batches, relaxed',
