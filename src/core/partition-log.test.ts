@@ -122,6 +122,9 @@ describe('PartitionLog', () => {
       release = r
     })
     const first = append(log, batch(['a']))
+    await Promise.resolve()
+    // The first write is under way (and held): these arrive during it.
+    expect(store.appendCalls).toEqual([1])
     const rest = [append(log, batch(['b', 'c'])), append(log, batch(['d'])), append(log, batch(['e']))]
     await Promise.resolve()
     // Nothing is visible until the store has it.
@@ -139,6 +142,26 @@ describe('PartitionLog', () => {
       [2, 'c'],
       [3, 'd'],
       [4, 'e'],
+    ])
+  })
+
+  it('writes appends made in the same tick together in one store write', async () => {
+    const store = new TestStore()
+    const seen: number[] = []
+    const log = await open(store, (hwm) => seen.push(hwm))
+    const results = await Promise.all([
+      append(log, batch(['a'])),
+      append(log, batch(['b', 'c'])),
+      append(log, batch(['d'])),
+    ])
+    expect(results.map((r) => r.baseOffset)).toEqual([0, 1, 3])
+    expect(store.appendCalls).toEqual([3])
+    expect(seen).toEqual([4])
+    expect(await readAll(log)).toEqual([
+      [0, 'a'],
+      [1, 'b'],
+      [2, 'c'],
+      [3, 'd'],
     ])
   })
 

@@ -7,8 +7,10 @@ import type { Endpoint } from 'comlink'
 import { expose, transfer } from 'comlink'
 import type { FetchResponse } from '../core/service.ts'
 import type { BatchCall, BatchResult, BrokerApi, BrokerOptions, ServiceMethod } from './api.ts'
-import { SERVICE_METHODS } from './api.ts'
+import { JSON_ANSWERS, SERVICE_METHODS } from './api.ts'
 import type { BrokerHost } from './host.ts'
+import type { PackedProduces } from './pack.ts'
+import { isPacked, unpackProduces } from './pack.ts'
 import { installErrorHandlers, toWireError } from './wire-errors.ts'
 
 export function servePort(host: BrokerHost, port: Endpoint): void {
@@ -19,8 +21,9 @@ export function servePort(host: BrokerHost, port: Endpoint): void {
   for (const method of SERVICE_METHODS) {
     api[method] = (arg: unknown) => host.call(method as ServiceMethod, arg)
   }
-  api.batch = (calls: BatchCall[]) =>
-    Promise.all(
+  api.batch = async (batch: BatchCall[] | PackedProduces) => {
+    const calls = isPacked(batch) ? unpackProduces(batch) : batch
+    const results = await Promise.all(
       calls.map((c) =>
         host.call(c.method, c.arg).then(
           (value): BatchResult => ({ ok: true, value }),
@@ -28,6 +31,8 @@ export function servePort(host: BrokerHost, port: Endpoint): void {
         ),
       ),
     )
+    return calls.every((c) => JSON_ANSWERS.has(c.method)) ? JSON.stringify(results) : results
+  }
   api.fetch = async (arg: unknown) => transferFetch((await host.call('fetch', arg)) as FetchResponse)
   expose(api as unknown as BrokerApi, port)
 }

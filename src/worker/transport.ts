@@ -9,8 +9,9 @@ import type { Endpoint, Remote } from 'comlink'
 import { releaseProxy, transfer, wrap } from 'comlink'
 import { BrookError } from '../core/errors.ts'
 import type { BrokerService, ProduceRequest } from '../core/service.ts'
-import type { BatchCall, BrokerApi, BrokerOptions, HelloResponse, ServiceMethod } from './api.ts'
+import type { BatchCall, BatchResult, BrokerApi, BrokerOptions, HelloResponse, ServiceMethod } from './api.ts'
 import { intendedWaitMs, SERVICE_METHODS } from './api.ts'
+import { packProduces } from './pack.ts'
 import { fromWireError, installErrorHandlers } from './wire-errors.ts'
 
 export interface WorkerServiceOptions {
@@ -34,54 +35,98 @@ export function workerService(port: Endpoint, options: WorkerServiceOptions = {}
   function call<T>(method: ServiceMethod | 'hello', arg: unknown, buffers: ArrayBuffer[] = []): Promise<T> {
     if (closed) return Promise.reject(new BrookError('NETWORK_EXCEPTION', 'the brook connection is closed'))
     const limit = timeoutMs + (method === 'hello' ? 0 : intendedWaitMs(method, arg))
+    if (method !== 'hello' && BATCHED.has(method)) {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({
+          call: { method, arg },
+          buffers,
+          limit,
+          deadline: Date.now() + limit,
+          settled: false,
+          resolve: resolve as (v: unknown) => void,
+          reject,
+        })
+        if (queue.length === 1) queueMicrotask(sendQueued)
+      })
+    }
     return new Promise<T>((resolve, reject) => {
       const fail = (e: unknown) => {
         clearTimeout(timer)
         pending.delete(fail)
         reject(e)
       }
-      const timer = setTimeout(
-        () =>
-          fail(
-            new BrookError('REQUEST_TIMED_OUT', `the broker worker did not answer ${method} in ${limit} ms`),
-          ),
-        limit,
-      )
+      const timer = setTimeout(() => fail(timedOut(method, limit)), limit)
       pending.add(fail)
       const done = (v: unknown) => {
         clearTimeout(timer)
         pending.delete(fail)
         resolve(v as T)
       }
-      if (method === 'hello' || !BATCHED.has(method)) {
-        const fn = (remote as unknown as Record<string, (a: unknown) => Promise<unknown>>)[method]!
-        fn(buffers.length > 0 ? transfer(arg as object, buffers) : arg).then(done, fail)
-        return
-      }
-      queue.push({ call: { method, arg }, buffers, resolve: done, reject: fail })
-      if (queue.length === 1) queueMicrotask(sendQueued)
+      const fn = (remote as unknown as Record<string, (a: unknown) => Promise<unknown>>)[method]!
+      fn(buffers.length > 0 ? transfer(arg as object, buffers) : arg).then(done, fail)
     })
   }
 
   /**
    * Calls made in the same tick (64 producers resuming together) travel in one message each way:
-   * a postMessage round trip costs far more than the calls' bytes.
+   * a postMessage round trip costs far more than the calls' bytes. The message has one timer, not
+   * one per call (64 timers set and cleared per round trip were a tenth of the page's work); when it
+   * fires it fails the calls past their own limit and waits on for the rest.
    */
   let queue: Queued[] = []
+  const sent = new Set<Queued[]>()
   function sendQueued(): void {
     const list = queue
     queue = []
-    const buffers = list.flatMap((q) => q.buffers)
-    const calls = list.map((q) => q.call)
-    remote.batch(transfer(calls, buffers)).then(
-      (results) => {
+    if (closed) {
+      for (const q of list) settle(q, false, closedError())
+      return
+    }
+    const buffers: ArrayBuffer[] = []
+    const calls: BatchCall[] = []
+    let first = Number.POSITIVE_INFINITY
+    for (const q of list) {
+      for (const b of q.buffers) buffers.push(b)
+      calls.push(q.call)
+      if (q.deadline < first) first = q.deadline
+    }
+    sent.add(list)
+    let timer: ReturnType<typeof setTimeout>
+    const expire = () => {
+      const now = Date.now()
+      let next = Number.POSITIVE_INFINITY
+      for (const q of list) {
+        if (q.settled) continue
+        if (q.deadline <= now) settle(q, false, timedOut(q.call.method, q.limit))
+        else if (q.deadline < next) next = q.deadline
+      }
+      if (next === Number.POSITIVE_INFINITY) sent.delete(list)
+      else timer = setTimeout(expire, next - now)
+    }
+    timer = setTimeout(expire, first - Date.now())
+    const finish = () => {
+      clearTimeout(timer)
+      sent.delete(list)
+    }
+    // Produce calls small enough to copy (nothing to transfer) travel packed: the common case of
+    // many producers sending a few records each.
+    const packed =
+      buffers.length === 0 && calls.length > 1 && calls.every((c) => c.method === 'produce')
+        ? packProduces(calls)
+        : null
+    const message = packed ?? (buffers.length > 0 ? transfer(calls, buffers) : calls)
+    remote.batch(message).then(
+      (answer) => {
+        finish()
+        const results: BatchResult[] = typeof answer === 'string' ? JSON.parse(answer) : answer
         results.forEach((r, i) => {
-          if (r.ok) list[i]!.resolve(r.value)
-          else list[i]!.reject(fromWireError(r.error))
+          if (r.ok) settle(list[i]!, true, r.value)
+          else settle(list[i]!, false, fromWireError(r.error))
         })
       },
       (e) => {
-        for (const q of list) q.reject(e)
+        finish()
+        for (const q of list) settle(q, false, e)
       },
     )
   }
@@ -90,8 +135,9 @@ export function workerService(port: Endpoint, options: WorkerServiceOptions = {}
     hello: (o: BrokerOptions) => call('hello', o),
     close() {
       closed = true
-      for (const fail of [...pending])
-        fail(new BrookError('NETWORK_EXCEPTION', 'the brook connection was closed'))
+      for (const fail of [...pending]) fail(closedError())
+      for (const list of [...sent]) for (const q of list) settle(q, false, closedError())
+      sent.clear()
       remote[releaseProxy]()
     },
   }
@@ -108,9 +154,33 @@ const BATCHED = new Set<ServiceMethod>(
 interface Queued {
   call: BatchCall
   buffers: ArrayBuffer[]
+  limit: number
+  deadline: number
+  settled: boolean
   resolve(v: unknown): void
   reject(e: unknown): void
 }
+
+function settle(q: Queued, ok: boolean, v: unknown): void {
+  if (q.settled) return
+  q.settled = true
+  if (ok) q.resolve(v)
+  else q.reject(v)
+}
+
+function timedOut(method: string, limit: number): BrookError {
+  return new BrookError('REQUEST_TIMED_OUT', `the broker worker did not answer ${method} in ${limit} ms`)
+}
+
+function closedError(): BrookError {
+  return new BrookError('NETWORK_EXCEPTION', 'the brook connection was closed')
+}
+
+/**
+ * Below this, record bytes travel by copy inside the message: transferring an ArrayBuffer costs
+ * more than copying a few kilobytes (one single-record batch is ~150 bytes).
+ */
+const TRANSFER_MIN_BYTES = 64 * 1024
 
 /** A copy of the request whose record bytes may be transferred (the producer keeps its own for retries). */
 function ownedCopy(req: ProduceRequest): [ProduceRequest, ArrayBuffer[]] {
@@ -118,8 +188,9 @@ function ownedCopy(req: ProduceRequest): [ProduceRequest, ArrayBuffer[]] {
   const topics = req.topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((p) => {
+      // A copy either way: exact-size (a view would clone its whole buffer) and ours to move.
       const records = p.records.slice()
-      buffers.push(records.buffer)
+      if (records.byteLength >= TRANSFER_MIN_BYTES) buffers.push(records.buffer)
       return { partition: p.partition, records }
     }),
   }))
