@@ -8,6 +8,7 @@ import type { Clock } from './clock.ts'
 import type { FetchWaiters } from './fetch-waiter.ts'
 import { partitionKey } from './fetch-waiter.ts'
 import type { PartitionLog } from './partition-log.ts'
+import { concatBytes } from './record-batch.ts'
 import { code, isInt, NONE, nameOf } from './request-values.ts'
 import type { FetchPartitionResult, FetchRequest, FetchResponse } from './service.ts'
 
@@ -117,17 +118,9 @@ export class FetchHandler {
         }
         if (batches.length === 0) continue
         // A fresh buffer: consumers may keep or transfer it without touching stored batches.
-        let size = 0
-        for (const b of batches) size += b.length
-        const out = new Uint8Array(size)
-        let pos = 0
-        for (const b of batches) {
-          out.set(b, pos)
-          pos += b.length
-        }
-        result.records = out
-        bytes += size
-        budget -= size
+        result.records = concatBytes(batches, true)
+        bytes += result.records.length
+        budget -= result.records.length
         minOne = false
       }
       topics.push({ name: nameOf(t), partitions })

@@ -4,18 +4,13 @@
  */
 
 import { BrookError } from './errors.ts'
+import { baseOffsetOf } from './record-batch.ts'
 import type { Json, Store } from './store.ts'
 
 /** Batches of one partition, ordered by base offset (parallel arrays for cheap binary search). */
 interface PartitionData {
   bases: number[]
   batches: Uint8Array[]
-}
-
-function baseOffsetOf(batch: Uint8Array): number {
-  if (batch.length < 8) throw new BrookError('CORRUPT_MESSAGE', 'a stored batch needs at least 8 bytes')
-  const v = new DataView(batch.buffer, batch.byteOffset, 8)
-  return v.getInt32(0) * 0x1_0000_0000 + v.getUint32(4)
 }
 
 /** Index of the first element of the sorted `bases` that is >= `offset`. */

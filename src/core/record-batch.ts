@@ -532,8 +532,13 @@ export function lastOffsetOf(h: BatchHeader): number {
   return h.baseOffset + h.lastOffsetDelta
 }
 
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!
+/**
+ * Joins byte strings. With `fresh`, the result is always a new buffer that owns all its bytes (so it
+ * can be kept, transferred or stored without holding or cloning anything else); otherwise a single
+ * part is returned as it is.
+ */
+export function concatBytes(parts: Uint8Array[], fresh = false): Uint8Array {
+  if (parts.length === 1 && !fresh) return parts[0]!
   let n = 0
   for (const p of parts) n += p.length
   const out = new Uint8Array(n)
@@ -543,4 +548,11 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
     pos += p.length
   }
   return out
+}
+
+/** The batch's base offset (its first 8 bytes) without reading the rest of the header. */
+export function baseOffsetOf(buf: Uint8Array): number {
+  if (buf.length < 8) throw new BrookError('CORRUPT_MESSAGE', 'a record batch needs at least 8 bytes')
+  const v = new DataView(buf.buffer, buf.byteOffset, 8)
+  return v.getInt32(0) * 0x1_0000_0000 + v.getUint32(4)
 }

@@ -3,14 +3,9 @@
  * log segment. Splitting reads only each batch's length field; records are never decoded here.
  */
 
-/** Bytes before a batch's `batchLength` field ends: baseOffset (8) + batchLength (4). */
-const LOG_OVERHEAD = 12
+import { concatBytes, LOG_OVERHEAD } from '../core/record-batch.ts'
 
-/** The base offset from the first 8 bytes (big-endian int64) without decoding the batch. */
-export function baseOffsetOf(b: Uint8Array): number {
-  const v = new DataView(b.buffer, b.byteOffset, 8)
-  return v.getInt32(0) * 2 ** 32 + v.getUint32(4)
-}
+export { baseOffsetOf } from '../core/record-batch.ts'
 
 /** Views of each batch in a stored value (no copies). */
 export function splitChunk(value: Uint8Array): Uint8Array[] {
@@ -31,18 +26,9 @@ export function splitChunk(value: Uint8Array): Uint8Array[] {
  * the result always owns its whole buffer, so storing it never clones unrelated bytes.
  */
 export function concat(parts: Uint8Array[], copy = false): Uint8Array {
-  if (parts.length === 1) {
+  if (parts.length === 1 && !copy) {
     const only = parts[0]!
-    const owns = only.byteOffset === 0 && only.byteLength === only.buffer.byteLength
-    return copy || !owns ? only.slice() : only
+    if (only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) return only
   }
-  let n = 0
-  for (const p of parts) n += p.byteLength
-  const out = new Uint8Array(n)
-  let pos = 0
-  for (const p of parts) {
-    out.set(p, pos)
-    pos += p.byteLength
-  }
-  return out
+  return concatBytes(parts, true)
 }
