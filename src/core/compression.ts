@@ -3,6 +3,7 @@
  * CompressionStream, present in Node 20, browsers and workerd; other codecs can be registered
  * (e.g. WebAssembly zstd) and anything else fails with UNSUPPORTED_COMPRESSION_TYPE.
  */
+import { concatBytes } from './bytes.ts'
 import { BrookError } from './errors.ts'
 
 export const Compression = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const
@@ -43,14 +44,7 @@ async function pipe(data: Uint8Array, stream: GenericTransformStream, limit: num
     }
     chunks.push(value)
   }
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(total)
-  let pos = 0
-  for (const c of chunks) {
-    out.set(c, pos)
-    pos += c.length
-  }
-  return out
+  return concatBytes(chunks)
 }
 
 const gzip: Codec = {

@@ -15,6 +15,8 @@
  * objects a caller asks for: they sit on every produce and fetch.
  */
 
+export { concatBytes } from './bytes.ts'
+
 import { Compression, compress, decompress } from './compression.ts'
 import { crc32c } from './crc32c.ts'
 import { BrookError } from './errors.ts'
@@ -530,24 +532,6 @@ export function compressionOf(h: BatchHeader): number {
 /** Offset of the last record in the batch. */
 export function lastOffsetOf(h: BatchHeader): number {
   return h.baseOffset + h.lastOffsetDelta
-}
-
-/**
- * Joins byte strings. With `fresh`, the result is always a new buffer that owns all its bytes (so it
- * can be kept, transferred or stored without holding or cloning anything else); otherwise a single
- * part is returned as it is.
- */
-export function concatBytes(parts: Uint8Array[], fresh = false): Uint8Array {
-  if (parts.length === 1 && !fresh) return parts[0]!
-  let n = 0
-  for (const p of parts) n += p.length
-  const out = new Uint8Array(n)
-  let pos = 0
-  for (const p of parts) {
-    out.set(p, pos)
-    pos += p.length
-  }
-  return out
 }
 
 /** The batch's base offset (its first 8 bytes) without reading the rest of the header. */
