@@ -56,10 +56,18 @@ describe('IdbStore in Chromium', () => {
       const s = await brookIdb.IdbStore.open({ name: 'group-commit-2' })
       const before = brookIdb.readwriteCount()
       const first = s.append('t', 0, [brookIdb.batch(0, 1, 100)])
-      // Separate tasks, as messages from different tabs would arrive, while the first commits.
+      // Separate tasks, as messages from different tabs would arrive, while the first commits. A
+      // MessageChannel task, not setTimeout: nested timers are clamped to 4 ms, longer than a commit
+      // on a fast disk, which would let every write find the store idle.
+      const channel = new MessageChannel()
+      const nextTask = () =>
+        new Promise<void>((ok) => {
+          channel.port1.onmessage = () => ok()
+          channel.port2.postMessage(null)
+        })
       const later: Promise<void>[] = []
       for (let i = 1; i <= 20; i++) {
-        await new Promise((ok) => setTimeout(ok, 0))
+        await nextTask()
         later.push(s.append('t', 0, [brookIdb.batch(i, 1, 100)]))
       }
       await Promise.all([first, ...later])
