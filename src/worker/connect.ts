@@ -30,6 +30,12 @@ export interface ConnectOptions extends Omit<BrookConfig, 'service'> {
   retentionCheckIntervalMs?: number
   /** Asks the browser not to evict this origin's data under storage pressure. */
   persist?: boolean
+  /**
+   * How long the worker may take to answer its first call before connect() fails with
+   * BROKER_NOT_AVAILABLE. Default 20,000 ms. A script that fails to load normally fires an error
+   * event at once; this bounds the cases where the browser never fires it.
+   */
+  startTimeoutMs?: number
 }
 
 export interface Connection {
@@ -71,9 +77,21 @@ export async function connect(options: ConnectOptions = {}): Promise<WorkerBrook
     terminate = () => worker.terminate()
   }
   // A wrong workerUrl or a script error shows up as an error event: fail now, not after a timeout.
+  let startTimer: ReturnType<typeof setTimeout> | undefined
+  const startTimeoutMs = options.startTimeoutMs ?? 20_000
   const failedToStart = new Promise<never>((_, reject) => {
     target.addEventListener('error', () =>
       reject(new BrookError('BROKER_NOT_AVAILABLE', `the broker worker at ${String(url)} failed to start`)),
+    )
+    startTimer = setTimeout(
+      () =>
+        reject(
+          new BrookError(
+            'BROKER_NOT_AVAILABLE',
+            `the broker worker at ${String(url)} failed to start: no answer within ${startTimeoutMs} ms`,
+          ),
+        ),
+      startTimeoutMs,
     )
   })
 
@@ -100,6 +118,8 @@ export async function connect(options: ConnectOptions = {}): Promise<WorkerBrook
     service.close()
     terminate()
     throw e
+  } finally {
+    clearTimeout(startTimer)
   }
 
   const {
@@ -112,6 +132,7 @@ export async function connect(options: ConnectOptions = {}): Promise<WorkerBrook
     numPartitions: _np,
     topicDefaults: _t,
     retentionCheckIntervalMs: _r,
+    startTimeoutMs: _s,
     ...clientConfig
   } = options
   const brook = new Brook({ ...clientConfig, service }) as WorkerBrook

@@ -138,6 +138,18 @@ describe('limits and errors', () => {
     }
   })
 
+  it('a worker that loads but never answers fails connect() after startTimeoutMs, not the request timeout', async () => {
+    const context = await currentBrowser().browser.newContext()
+    try {
+      const a = await openTab(context, false)
+      const e = await a.page.evaluate(() => tab.connectSilent())
+      expect(e).toMatchObject({ name: 'BrookError', type: 'BROKER_NOT_AVAILABLE' })
+      expect(e!.message).toMatch(/no answer within 300 ms/)
+    } finally {
+      await context.close()
+    }
+  })
+
   it('a call to a dead broker worker fails with REQUEST_TIMED_OUT instead of hanging', async () => {
     const context = await currentBrowser().browser.newContext()
     try {
