@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// The `brook` command. tsx's loader is registered in this very process (no wrapper child), so that
-// signals — including `kill -9` — reach the broker itself, and `npx brook` works from the project.
-import { register } from 'tsx/esm/api'
-
-register()
-const { main } = await import('../src/cli/main.ts')
-await main()
+// The `brook` command: the compiled CLI (`npm run build` makes it in a clone; the package ships it).
+let cli
+try {
+  cli = await import('../dist/cli.js')
+} catch (e) {
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('dist/cli.js')) throw e
+  process.stderr.write('brook: dist/cli.js is missing; run `npm run build` (or `npm install`) first\n')
+  process.exit(1)
+}
+await cli.main()

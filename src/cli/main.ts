@@ -4,8 +4,9 @@
  * `run()` is the testable core; running this file as a program wires it to the process.
  */
 
-import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
+// Bundled into the CLI at build time: the compiled CLI does not sit where the sources did.
+import pkg from '../../package.json' with { type: 'json' }
 import { type CliContext, CommandError, type Connector, errorLine, write } from './context.ts'
 
 type Command = (argv: string[], ctx: CliContext) => Promise<number>
@@ -65,9 +66,6 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string
-  }
   return `brook ${pkg.version}`
 }
 

@@ -51,44 +51,22 @@ export interface Connection {
 
 export type WorkerBrook = Brook & Connection
 
-/** Default relative location of the worker bundle; a variable so bundlers leave it to run time. */
-const WORKER_FILE = './broker.worker.js'
-
 export async function connect(options: ConnectOptions = {}): Promise<WorkerBrook> {
   const name = options.name ?? 'brook'
-  const url = options.workerUrl ?? new URL(WORKER_FILE, import.meta.url)
-  const useShared = options.mode !== 'dedicated' && typeof SharedWorker === 'function'
-  if (options.mode === 'shared' && !useShared) throw new Error('this browser has no SharedWorker')
-
-  let port: MessagePort | Worker
-  let terminate: () => void
-  let target: EventTarget
-  if (useShared) {
-    // The worker's name is part of its identity: every tab naming the same broker shares one worker.
-    const shared = new SharedWorker(url, { type: 'module', name: `brook:${name}` })
-    port = shared.port
-    shared.port.start()
-    target = shared
-    terminate = () => shared.port.close()
-  } else {
-    const worker = new Worker(url, { type: 'module', name: `brook:${name}` })
-    port = worker
-    target = worker
-    terminate = () => worker.terminate()
-  }
+  const { port, target, terminate, url } = startWorker(name, options.mode ?? 'auto', options.workerUrl)
   // A wrong workerUrl or a script error shows up as an error event: fail now, not after a timeout.
   let startTimer: ReturnType<typeof setTimeout> | undefined
   const startTimeoutMs = options.startTimeoutMs ?? 20_000
   const failedToStart = new Promise<never>((_, reject) => {
     target.addEventListener('error', () =>
-      reject(new BrookError('BROKER_NOT_AVAILABLE', `the broker worker at ${String(url)} failed to start`)),
+      reject(new BrookError('BROKER_NOT_AVAILABLE', `the broker worker ${url} failed to start`)),
     )
     startTimer = setTimeout(
       () =>
         reject(
           new BrookError(
             'BROKER_NOT_AVAILABLE',
-            `the broker worker at ${String(url)} failed to start: no answer within ${startTimeoutMs} ms`,
+            `the broker worker ${url} failed to start: no answer within ${startTimeoutMs} ms`,
           ),
         ),
       startTimeoutMs,
@@ -154,4 +132,87 @@ async function requestPersistence(): Promise<boolean> {
   } catch {
     return false
   }
+}
+
+interface StartedWorker {
+  port: MessagePort | Worker
+  target: EventTarget
+  terminate(): void
+  /** Where the worker came from, for error messages. */
+  url: string
+}
+
+/** The worker file's name beside this module; a variable where bundlers must not see a literal. */
+const WORKER_FILE = './broker.worker.js'
+
+/**
+ * Starts (or, for a SharedWorker, joins) the broker worker. Each constructor call is written out
+ * as `new (Shared)Worker(new URL('./broker.worker.js', import.meta.url), { type: 'module', … })`
+ * because that literal shape is what Vite, webpack and Parcel recognise: they build the worker
+ * file as an entry of its own and rewrite the URL, with no option on the user's side. Served as
+ * is (plain HTML, no bundler), the worker file sits beside this module in the package.
+ */
+function startWorker(name: string, mode: ConnectOptions['mode'], workerUrl?: string | URL): StartedWorker {
+  // The worker's name is part of its identity: every tab naming the same broker shares one worker.
+  const workerName = `brook:${name}`
+  const canShare = typeof SharedWorker === 'function'
+  if (mode === 'shared' && !canShare)
+    throw new BrookError('INVALID_CONFIG', 'this browser has no SharedWorker')
+  const shared = mode !== 'dedicated' && canShare
+  if (workerUrl !== undefined) return construct(workerUrl, shared, `at ${String(workerUrl)}`, workerName)
+  const crossOrigin = crossOriginWorker()
+  if (crossOrigin) {
+    // A page may load brook from a CDN, but a worker script must come from the page's own origin.
+    // A same-origin module worker (a blob) that imports the package's worker runs with the page's
+    // origin, so its IndexedDB, locks and channels are the page's. A blob URL is unique to its
+    // page, so tabs cannot meet in one SharedWorker through it: they share one broker through the
+    // Web Locks election instead.
+    if (mode === 'shared')
+      throw new BrookError(
+        'INVALID_CONFIG',
+        `a SharedWorker cannot start from another origin (${crossOrigin})`,
+      )
+    const shim = new Blob([`import ${JSON.stringify(crossOrigin)}\n`], { type: 'text/javascript' })
+    return construct(URL.createObjectURL(shim), false, `imported from ${crossOrigin}`, workerName)
+  }
+  const where = 'beside brook/worker (broker.worker.js)'
+  if (shared) {
+    const worker = new SharedWorker(new URL('./broker.worker.js', import.meta.url), {
+      type: 'module',
+      name: workerName,
+    })
+    return sharedParts(worker, where)
+  }
+  const worker = new Worker(new URL('./broker.worker.js', import.meta.url), {
+    type: 'module',
+    name: workerName,
+  })
+  return dedicatedParts(worker, where)
+}
+
+/**
+ * The worker's URL when this module was loaded from another http(s) origin than the page's (a
+ * CDN); otherwise undefined. Bundlers may set `import.meta.url` to a `file:` URL at build time:
+ * that is never cross-origin, the bundler owns the worker then.
+ */
+function crossOriginWorker(): string | undefined {
+  if (typeof location === 'undefined') return undefined
+  const here = new URL(import.meta.url)
+  if (here.protocol !== 'http:' && here.protocol !== 'https:') return undefined
+  if (here.origin === location.origin) return undefined
+  return new URL(WORKER_FILE, here).href
+}
+
+function construct(url: string | URL, shared: boolean, where: string, name: string): StartedWorker {
+  if (shared) return sharedParts(new SharedWorker(url, { type: 'module', name }), where)
+  return dedicatedParts(new Worker(url, { type: 'module', name }), where)
+}
+
+function sharedParts(worker: SharedWorker, url: string): StartedWorker {
+  worker.port.start()
+  return { port: worker.port, target: worker, terminate: () => worker.port.close(), url }
+}
+
+function dedicatedParts(worker: Worker, url: string): StartedWorker {
+  return { port: worker, target: worker, terminate: () => worker.terminate(), url }
 }

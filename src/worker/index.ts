@@ -1,10 +1,12 @@
 /** @module `brook/worker`: the browser broker. Explicit named exports only. */
 
+// Every entry exports the error class and codes: an app may import brook/worker alone.
+export type { KafkaErrorName } from '../core/errors.ts'
+export { BrookError, errorCode, errorName, isBrookError, isRetriable, KAFKA_ERRORS } from '../core/errors.ts'
 export type { BrokerApi, BrokerOptions, HelloResponse } from './api.ts'
 export type { Connection, ConnectOptions, WorkerBrook } from './connect.ts'
 export { connect } from './connect.ts'
-export type { BrookDB } from './db.ts'
 export type { Durability, IdbStoreOptions } from './idb-store.ts'
 export { IdbStore } from './idb-store.ts'
-export type { WorkerService, WorkerServiceOptions } from './transport.ts'
+export type { MessageEndpoint, WorkerService, WorkerServiceOptions } from './transport.ts'
 export { workerService } from './transport.ts'

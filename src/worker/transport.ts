@@ -5,7 +5,7 @@
  * bytes to resend them on a retry.
  */
 
-import type { Endpoint, Remote } from 'comlink'
+import type { Remote } from 'comlink'
 import { releaseProxy, transfer, wrap } from 'comlink'
 import { BrookError } from '../core/errors.ts'
 import type { BrokerService, ProduceRequest } from '../core/service.ts'
@@ -19,13 +19,32 @@ export interface WorkerServiceOptions {
   requestTimeoutMs?: number
 }
 
+/**
+ * What the service talks through: a `MessagePort`, a `Worker` or anything with the same three
+ * methods (comlink's `Endpoint`, spelled out so that brook's types need no comlink).
+ */
+export interface MessageEndpoint {
+  postMessage(message: unknown, transfer?: Transferable[]): void
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void
+  start?: () => void
+}
+
 export type WorkerService = BrokerService & {
   hello(options: BrokerOptions): Promise<HelloResponse>
   /** Stops using the port; calls still pending fail. */
   close(): void
 }
 
-export function workerService(port: Endpoint, options: WorkerServiceOptions = {}): WorkerService {
+export function workerService(port: MessageEndpoint, options: WorkerServiceOptions = {}): WorkerService {
   installErrorHandlers()
   const remote: Remote<BrokerApi> = wrap<BrokerApi>(port)
   const timeoutMs = options.requestTimeoutMs ?? 30_000

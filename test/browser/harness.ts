@@ -1,7 +1,8 @@
 /**
- * @module Node-side harness for the browser tests: builds the real `brook/worker` package with
- * Vite's JS API, serves it from 127.0.0.1 on an ephemeral port, and drives Debian's Chromium with
- * playwright-core. Pages load nothing but the built files, as a user's page would.
+ * @module Node-side harness for the browser tests: serves the package build (`dist/`, made by
+ * `npm run build`, which the test run's global setup does first) from 127.0.0.1 on an ephemeral
+ * port, and drives Debian's Chromium with playwright-core. Pages load `brook/worker` as the built
+ * files, as a user's page would.
  */
 
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -35,20 +36,16 @@ export interface Site {
   close(): Promise<void>
 }
 
+/** The package build the pages load as `/lib/…`: `dist/worker.js` is `brook/worker`. */
+export const DIST = join(ROOT, 'dist')
+
 /**
- * Builds the worker package into `<dir>/lib` and optional extra in-page entries (test fixtures,
- * with `vitest` mapped to the in-page shim) into `<dir>/pages`, then serves `<dir>`.
+ * Builds optional in-page entries (test fixtures, with `vitest` mapped to the in-page shim) into
+ * `<dir>/pages`, then serves `<dir>`, and the package build under `/lib/`.
  */
-export async function buildSite(opts: { lib?: boolean; pages?: Record<string, string> } = {}): Promise<Site> {
+export async function buildSite(opts: { pages?: Record<string, string> } = {}): Promise<Site> {
   const dir = await mkdtemp(join(tmpdir(), 'brook-browser-'))
   const pages = opts.pages ?? {}
-  if (opts.lib !== false)
-    await build({
-      configFile: join(ROOT, 'vite.worker.config.ts'),
-      mode: 'test',
-      logLevel: 'error',
-      build: { outDir: join(dir, 'lib'), minify: false, sourcemap: false },
-    })
   if (Object.keys(pages).length > 0) {
     await build({
       configFile: false,
@@ -76,8 +73,9 @@ export async function buildSite(opts: { lib?: boolean; pages?: Record<string, st
       res.writeHead(200, { 'content-type': 'text/html' }).end(BLANK)
       return
     }
-    const file = resolve(dir, normalize(`.${path}`))
-    if (!file.startsWith(dir)) {
+    const [base, rel] = path.startsWith('/lib/') ? [DIST, path.slice(4)] : [dir, path]
+    const file = resolve(base, normalize(`.${rel}`))
+    if (!file.startsWith(base)) {
       res.writeHead(403).end()
       return
     }
@@ -103,7 +101,7 @@ export async function buildSite(opts: { lib?: boolean; pages?: Record<string, st
 
 /**
  * Test pages import `src/worker/index.ts`; in the build that import becomes the served package
- * (`/lib/index.js`), so pages exercise the packaged files exactly as a user's page would.
+ * (`/lib/worker.js`), so pages exercise the packaged files exactly as a user's page would.
  */
 const libAsExternal: Plugin = {
   name: 'brook-lib-external',
@@ -111,7 +109,7 @@ const libAsExternal: Plugin = {
   async resolveId(source, importer) {
     if (!importer) return null
     const full = resolve(dirname(importer), source)
-    if (full === join(ROOT, 'src/worker/index.ts')) return { id: '/lib/index.js', external: true }
+    if (full === join(ROOT, 'src/worker/index.ts')) return { id: '/lib/worker.js', external: true }
     return null
   },
 }

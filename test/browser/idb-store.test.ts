@@ -23,7 +23,7 @@ describe('IdbStore in Chromium', () => {
   let page: Page
 
   beforeAll(async () => {
-    site = await buildSite({ lib: false, pages: { idb: 'test/browser/fixtures/idb-page.ts' } })
+    site = await buildSite({ pages: { idb: 'test/browser/fixtures/idb-page.ts' } })
     browser = await launchChromium()
     page = await openPage(await browser.newContext(), site)
     await page.addScriptTag({ type: 'module', url: '/pages/idb.js' })
@@ -184,7 +184,7 @@ describe('IdbStore in Chromium', () => {
 
 describe('IdbStore against the MemoryStore model, in Chromium', () => {
   it('agrees with MemoryStore on random operation sequences, including ones sharing a commit', async () => {
-    const site = await buildSite({ lib: false, pages: { model: 'test/browser/fixtures/model-page.ts' } })
+    const site = await buildSite({ pages: { model: 'test/browser/fixtures/model-page.ts' } })
     const browser = await launchChromium()
     try {
       const page = await openPage(await browser.newContext(), site)

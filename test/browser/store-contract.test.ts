@@ -22,7 +22,7 @@ describe('IdbStore in headless Chromium', async () => {
     await site?.close()
   })
   // Run at collection so that every contract test appears here under its own name.
-  site = await buildSite({ lib: false, pages: { contract: 'test/browser/fixtures/contract-page.ts' } })
+  site = await buildSite({ pages: { contract: 'test/browser/fixtures/contract-page.ts' } })
   browser = await launchChromium()
   const page = await openPage(await browser.newContext(), site)
   await page.addScriptTag({ type: 'module', url: '/pages/contract.js' })

@@ -1,9 +1,9 @@
 /** confluent-kafka (Python over librdkafka 2.0.2): an idempotent acks=all producer, read back exactly once. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readBatchHeader } from '../../src/core/record-batch.ts'
-import { type Brook, hasConfluentKafka, PY_DIR, PYTHON, run, startBrook } from './support.ts'
+import { type Brook, PY_DIR, PYTHON, run, startBrook } from './support.ts'
 
-describe.skipIf(!hasConfluentKafka)('confluent-kafka interop (skipped: no confluent_kafka module)', () => {
+describe('confluent-kafka interop', () => {
   let brook: Brook
   beforeAll(async () => {
     brook = await startBrook({ defaultPartitions: 3 })

@@ -1,9 +1,9 @@
 /** kcat (librdkafka 2.0.2) against brook's Kafka listener: metadata, produce, consume, balanced group. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeAssignment } from '../../src/core/consumer-protocol.ts'
-import { type Brook, hasKcat, LineProcess, run, startBrook } from './support.ts'
+import { type Brook, LineProcess, run, startBrook } from './support.ts'
 
-describe.skipIf(!hasKcat)('kcat interop (skipped: kcat is not installed)', () => {
+describe('kcat interop', () => {
   let brook: Brook
   let bootstrap: string
   beforeAll(async () => {

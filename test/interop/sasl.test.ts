@@ -1,7 +1,7 @@
 /** SASL/PLAIN over the Kafka listener: kcat and kafkajs (SaslHandshake v1 + SaslAuthenticate), kafka-python (v0 + raw token). */
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Brook, hasKafkaPython, hasKcat, PY_DIR, PYTHON, run, startBrook } from './support.ts'
+import { type Brook, PY_DIR, PYTHON, run, startBrook } from './support.ts'
 
 describe('SASL/PLAIN', () => {
   let brook: Brook
@@ -22,31 +22,28 @@ describe('SASL/PLAIN', () => {
     `sasl.password=${password}`,
   ]
 
-  it.skipIf(!hasKcat)(
-    'kcat authenticates with the right password and is refused with a wrong one',
-    async () => {
-      const b = ['-b', `127.0.0.1:${brook.port}`]
-      const p = await run('kcat', [...b, ...sasl('alice', 'secret'), '-P', '-t', 'secured'], {
-        input: 'from kcat\n',
-      })
-      expect(p.code, p.stderr).toBe(0)
-      const c = await run('kcat', [
-        ...b,
-        ...sasl('alice', 'secret'),
-        '-C',
-        '-t',
-        'secured',
-        '-e',
-        '-q',
-        '-o',
-        'beginning',
-      ])
-      expect(c.stdout).toContain('from kcat\n')
-      const bad = await run('kcat', [...b, ...sasl('alice', 'nope'), '-L', '-m', '3'])
-      expect(bad.code).not.toBe(0)
-      expect(bad.stderr).toMatch(/Authentication failed|SASL/i)
-    },
-  )
+  it('kcat authenticates with the right password and is refused with a wrong one', async () => {
+    const b = ['-b', `127.0.0.1:${brook.port}`]
+    const p = await run('kcat', [...b, ...sasl('alice', 'secret'), '-P', '-t', 'secured'], {
+      input: 'from kcat\n',
+    })
+    expect(p.code, p.stderr).toBe(0)
+    const c = await run('kcat', [
+      ...b,
+      ...sasl('alice', 'secret'),
+      '-C',
+      '-t',
+      'secured',
+      '-e',
+      '-q',
+      '-o',
+      'beginning',
+    ])
+    expect(c.stdout).toContain('from kcat\n')
+    const bad = await run('kcat', [...b, ...sasl('alice', 'nope'), '-L', '-m', '3'])
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toMatch(/Authentication failed|SASL/i)
+  })
 
   it('kafkajs authenticates; a wrong password is refused', async () => {
     const kafka = (password: string) =>
@@ -64,13 +61,10 @@ describe('SASL/PLAIN', () => {
     await expect(bad.connect()).rejects.toThrow(/SASL|Authentication/i)
   })
 
-  it.skipIf(!hasKafkaPython)(
-    'kafka-python authenticates with SaslHandshake v0 and a raw PLAIN token',
-    async () => {
-      const r = await run(PYTHON, [`${PY_DIR}sasl_plain.py`, String(brook.port), 'alice', 'secret'], {
-        timeoutMs: 30_000,
-      })
-      expect(r.stdout, r.stderr).toBe('over sasl\n')
-    },
-  )
+  it('kafka-python authenticates with SaslHandshake v0 and a raw PLAIN token', async () => {
+    const r = await run(PYTHON, [`${PY_DIR}sasl_plain.py`, String(brook.port), 'alice', 'secret'], {
+      timeoutMs: 30_000,
+    })
+    expect(r.stdout, r.stderr).toBe('over sasl\n')
+  })
 })

@@ -1,5 +1,5 @@
 /** @module Shared plumbing for the interop tests: an in-process brook on an ephemeral port, and child processes. */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Broker } from '../../src/core/broker.ts'
 import { MemoryStore } from '../../src/core/memory-store.ts'
@@ -48,19 +48,6 @@ export async function startBrook(
     },
   }
 }
-
-/** Whether a command exists and runs (`kcat -V`, `python3 -c 'import kafka'`). */
-export function available(cmd: string, args: string[]): boolean {
-  try {
-    return spawnSync(cmd, args, { stdio: 'ignore', timeout: 10_000 }).status === 0
-  } catch {
-    return false
-  }
-}
-
-export const hasKcat = available('kcat', ['-V'])
-export const hasKafkaPython = available(PYTHON, ['-c', 'import kafka'])
-export const hasConfluentKafka = available(PYTHON, ['-c', 'import confluent_kafka'])
 
 export interface RunResult {
   code: number | null

@@ -76,11 +76,14 @@ export interface ServeProcess {
 
 const serving = new Set<ChildProcess>()
 
-/** Starts `brook serve <args>` (a child process) and resolves once it printed its listening line. */
-export function startServe(args: string[]): Promise<ServeProcess> {
+/**
+ * Starts `brook serve <args>` (a child process of `bin`, by default this repository's) and resolves
+ * once it printed its listening line.
+ */
+export function startServe(args: string[], opts: { bin?: string; cwd?: string } = {}): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [BIN, 'serve', ...args], {
-      cwd: ROOT,
+    const proc = spawn(process.execPath, [opts.bin ?? BIN, 'serve', ...args], {
+      cwd: opts.cwd ?? ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     serving.add(proc)
