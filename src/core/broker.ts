@@ -95,6 +95,7 @@ export class Broker implements BrokerService {
   private readonly lookup: PartitionLookup = (topic, partition) =>
     typeof partition === 'number' ? this.log(topic, partition) : undefined
   private readonly listeners = new Set<(topic: string, partition: number, highWatermark: number) => void>()
+  private readonly rebalanceListeners = new Set<(groupId: string | null) => void>()
   private coordinator!: GroupCoordinator
   private nextProducerId = 0
   private producerIdBlockEnd = 0
@@ -148,6 +149,11 @@ export class Broker implements BrokerService {
       clock: this.clock,
       initialRebalanceDelayMs: this.options.initialRebalanceDelayMs,
       partitionExists: (topic, partition) => this.partitionExists(topic, partition),
+      // After the coordinator's own step: a listener that heartbeats must not re-enter it.
+      onRebalance: (groupId) =>
+        queueMicrotask(() => {
+          for (const l of this.rebalanceListeners) l(groupId)
+        }),
     })
     await this.coordinator.load()
     this.scheduleRetention()
@@ -165,6 +171,12 @@ export class Broker implements BrokerService {
   }
 
   /** Calls `listener` after each append that moves a high watermark; returns an unsubscribe. */
+  /** See `BrokerService.onGroupRebalance`; returns a function that unsubscribes. */
+  onGroupRebalance(listener: (groupId: string | null) => void): () => void {
+    this.rebalanceListeners.add(listener)
+    return () => this.rebalanceListeners.delete(listener)
+  }
+
   onAppend(listener: (topic: string, partition: number, highWatermark: number) => void): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)

@@ -61,6 +61,11 @@ export interface GroupCoordinatorOptions {
   emptyGroupRetentionMs?: number
   /** offset.metadata.max.bytes; default 4096. */
   maxOffsetMetadataBytes?: number
+  /**
+   * Called when a group with members starts a rebalance (a member joined, left or expired), so that
+   * a runtime able to push can tell the other members now rather than at their next heartbeat.
+   */
+  onRebalance?: (groupId: string) => void
 }
 
 const NONE = 0
@@ -93,6 +98,7 @@ export class GroupCoordinator {
       this.clock,
       options.initialRebalanceDelayMs ?? 100,
       options.newMemberJoinTimeoutMs ?? 300_000,
+      options.onRebalance,
     )
   }
 

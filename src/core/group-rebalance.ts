@@ -48,6 +48,8 @@ export class Rebalancer {
     private readonly clock: Clock,
     private readonly initialDelayMs: number,
     private readonly newMemberJoinTimeoutMs: number,
+    /** Told when a group starts a rebalance (see `GroupCoordinatorOptions.onRebalance`). */
+    private readonly onRebalance: (groupId: string) => void = () => {},
   ) {}
 
   // ---- Join internals ----
@@ -170,6 +172,7 @@ export class Rebalancer {
     group.idleSince = null
     const wasEmpty = group.state === 'Empty'
     group.state = 'PreparingRebalance'
+    if (!wasEmpty) this.onRebalance(group.groupId)
     if (wasEmpty && this.initialDelayMs > 0) {
       group.newMemberAdded = false
       this.startInitialDelay(

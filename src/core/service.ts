@@ -286,4 +286,12 @@ export interface BrokerService {
   listGroups(): Promise<ListGroupsResponse>
   describeGroups(groupIds: string[]): Promise<DescribedGroup[]>
   deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]>
+
+  /**
+   * Optional push, where the transport can carry one (in-process, the browser worker; Kafka's
+   * protocol cannot): `listener` gets the id of every group that starts a rebalance, so its members
+   * heartbeat — and rejoin — at once instead of at their next heartbeat; `null` means every group
+   * (a new broker took over and knows no member). Returns an unsubscribe.
+   */
+  onGroupRebalance?(listener: (groupId: string | null) => void): () => void
 }

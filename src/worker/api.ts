@@ -36,7 +36,8 @@ export type BatchResult = { ok: true; value: unknown } | { ok: false; error: Wir
 
 /** The object a worker exposes with comlink on each page port. */
 export interface BrokerApi extends BrokerService {
-  hello(options: BrokerOptions): Promise<HelloResponse>
+  /** `tab`: the id of the calling page's tab lock, so its group members leave when it is gone. */
+  hello(options: BrokerOptions, tab?: string): Promise<HelloResponse>
   /**
    * Several calls in one message; each is answered (or fails) on its own. The answer comes as the
    * JSON text of the results when every call's answer is plain data (see `JSON_ANSWERS`).
@@ -88,3 +89,13 @@ export function intendedWaitMs(method: ServiceMethod, arg: unknown): number {
   if (method === 'produce') return a?.timeoutMs ?? 0
   return 0
 }
+
+/**
+ * The BroadcastChannel on which the broker tells every page of the origin that a group starts a
+ * rebalance (`BrokerService.onGroupRebalance`), whichever worker hosts it.
+ */
+export function eventsChannelName(broker: string): string {
+  return `brook-events:${broker}`
+}
+
+export type BrokerEvent = { t: 'rebalance'; groupId: string | null }

@@ -9,6 +9,7 @@ import type { BrookConfig } from '../core/client/types.ts'
 import { BrookError } from '../core/errors.ts'
 import type { BrokerOptions, HelloResponse } from './api.ts'
 import type { Durability } from './idb-store.ts'
+import { tabLockName } from './tab-members.ts'
 import type { WorkerService } from './transport.ts'
 import { workerService } from './transport.ts'
 
@@ -53,7 +54,18 @@ export type WorkerBrook = Brook & Connection
 
 export async function connect(options: ConnectOptions = {}): Promise<WorkerBrook> {
   const name = options.name ?? 'brook'
-  const { port, target, terminate, url } = startWorker(name, options.mode ?? 'auto', options.workerUrl)
+  const tab = await holdTabLock(name)
+  const {
+    port,
+    target,
+    terminate: stopWorker,
+    url,
+  } = startWorker(name, options.mode ?? 'auto', options.workerUrl)
+  const terminate = () => {
+    stopWorker()
+    // The broker hears the lock go and makes this tab's group members leave at once.
+    tab?.release()
+  }
   // A wrong workerUrl or a script error shows up as an error event: fail now, not after a timeout.
   let startTimer: ReturnType<typeof setTimeout> | undefined
   const startTimeoutMs = options.startTimeoutMs ?? 20_000
@@ -73,7 +85,7 @@ export async function connect(options: ConnectOptions = {}): Promise<WorkerBrook
     )
   })
 
-  const service = workerService(port, { requestTimeoutMs: options.requestTimeoutMs })
+  const service = workerService(port, { requestTimeoutMs: options.requestTimeoutMs, name })
   const brokerOptions: BrokerOptions = {
     name,
     durability: options.durability,
@@ -87,7 +99,7 @@ export async function connect(options: ConnectOptions = {}): Promise<WorkerBrook
   try {
     ;[hello, persisted] = await Promise.race([
       Promise.all([
-        service.hello(brokerOptions),
+        service.hello(brokerOptions, tab?.id),
         options.persist ? requestPersistence() : Promise.resolve(undefined),
       ]),
       failedToStart,
@@ -124,6 +136,27 @@ export async function connect(options: ConnectOptions = {}): Promise<WorkerBrook
     },
   }
   return Object.assign(brook, connection)
+}
+
+/**
+ * Takes the Web Lock that stands for this page (see tab-members.ts) and holds it until the page
+ * is gone or `release()` is called. Undefined where there are no Web Locks: members of such a page
+ * leave when their session times out, as with any Kafka client that dies.
+ */
+async function holdTabLock(broker: string): Promise<{ id: string; release(): void } | undefined> {
+  const locks = globalThis.navigator?.locks
+  if (!locks || typeof crypto.randomUUID !== 'function') return undefined
+  const id = crypto.randomUUID()
+  let release = () => {}
+  await new Promise<void>((granted) => {
+    void locks.request(tabLockName(broker, id), () => {
+      granted()
+      return new Promise<void>((done) => {
+        release = done
+      })
+    })
+  })
+  return { id, release }
 }
 
 async function requestPersistence(): Promise<boolean> {

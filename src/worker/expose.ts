@@ -15,17 +15,22 @@ import { installErrorHandlers, toWireError } from './wire-errors.ts'
 
 export function servePort(host: BrokerHost, port: Endpoint): void {
   installErrorHandlers()
+  // The page's tab id (hello's second argument): every call of this port is that tab's.
+  let tab: string | undefined
   const api: Record<string, unknown> = {
-    hello: (options: BrokerOptions) => host.hello(options),
+    hello: (options: BrokerOptions, tabId?: string) => {
+      tab = tabId
+      return host.hello(options)
+    },
   }
   for (const method of SERVICE_METHODS) {
-    api[method] = (arg: unknown) => host.call(method as ServiceMethod, arg)
+    api[method] = (arg: unknown) => host.call(method as ServiceMethod, arg, tab)
   }
   api.batch = async (batch: BatchCall[] | PackedProduces) => {
     const calls = isPacked(batch) ? unpackProduces(batch) : batch
     const results = await Promise.all(
       calls.map((c) =>
-        host.call(c.method, c.arg).then(
+        host.call(c.method, c.arg, tab).then(
           (value): BatchResult => ({ ok: true, value }),
           (e): BatchResult => ({ ok: false, error: toWireError(e) }),
         ),
@@ -33,7 +38,7 @@ export function servePort(host: BrokerHost, port: Endpoint): void {
     )
     return calls.every((c) => JSON_ANSWERS.has(c.method)) ? JSON.stringify(results) : results
   }
-  api.fetch = async (arg: unknown) => transferFetch((await host.call('fetch', arg)) as FetchResponse)
+  api.fetch = async (arg: unknown) => transferFetch((await host.call('fetch', arg, tab)) as FetchResponse)
   expose(api as unknown as BrokerApi, port)
 }
 

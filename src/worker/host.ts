@@ -8,8 +8,9 @@
 
 import { BrookError } from '../core/errors.ts'
 import type { BrokerService } from '../core/service.ts'
-import type { BrokerOptions, HelloResponse, ServiceMethod } from './api.ts'
-import { intendedWaitMs } from './api.ts'
+import type { BrokerEvent, BrokerOptions, HelloResponse, ServiceMethod } from './api.ts'
+import { eventsChannelName, intendedWaitMs } from './api.ts'
+import { TabMembers } from './tab-members.ts'
 import type { WireError } from './wire-errors.ts'
 import { fromWireError, toWireError } from './wire-errors.ts'
 
@@ -31,7 +32,7 @@ export interface HostDeps {
 }
 
 type Msg =
-  | { t: 'req'; id: string; method: ServiceMethod; arg: unknown }
+  | { t: 'req'; id: string; method: ServiceMethod; arg: unknown; tab?: string }
   | { t: 'res'; id: string; ok: true; value: unknown }
   | { t: 'res'; id: string; ok: false; error: WireError }
   | { t: 'leader'; node: string }
@@ -40,6 +41,7 @@ interface Pending {
   id: string
   method: ServiceMethod
   arg: unknown
+  tab: string | undefined
   deadline: number
   resolve(v: unknown): void
   reject(e: unknown): void
@@ -58,6 +60,8 @@ export class BrokerHost {
   private ready: Promise<void> | null = null
   private elected: Promise<void> | null = null
   private channel: BroadcastChannel | null = null
+  private events: BroadcastChannel | null = null
+  private tabs: TabMembers | null = null
   private seq = 0
   private readonly pending = new Map<string, Pending>()
   private readonly served = new Map<string, Promise<Msg>>()
@@ -85,28 +89,32 @@ export class BrokerHost {
     return { role: this.role, name: options.name }
   }
 
-  call(method: ServiceMethod, arg: unknown): Promise<unknown> {
+  /** A call from the page `tab` (its id, when the page holds its tab lock; see tab-members.ts). */
+  call(method: ServiceMethod, arg: unknown, tab?: string): Promise<unknown> {
     if (!this.options) return Promise.reject(new BrookError('INVALID_REQUEST', 'hello() first'))
-    if (this.role !== 'follower') return this.local(method, arg)
-    return this.forward(method, arg)
+    if (this.role !== 'follower') return this.local(method, arg, tab)
+    return this.forward(method, arg, tab)
   }
 
   async close(): Promise<void> {
     this.channel?.close()
+    this.events?.close()
     await this.broker?.close()
   }
 
-  private async local(method: ServiceMethod, arg: unknown): Promise<unknown> {
+  private async local(method: ServiceMethod, arg: unknown, tab: string | undefined): Promise<unknown> {
     await this.ready
     const service = this.broker!.service as unknown as Record<string, (a: unknown) => Promise<unknown>>
-    return service[method]!(arg)
+    const result = await service[method]!(arg)
+    this.tabs!.observe(tab, method, arg, result)
+    return result
   }
 
   /** Resolves once this host knows whether it leads now (it may still become leader later). */
   private startElection(options: BrokerOptions): Promise<void> {
     const locks = this.deps.locks ?? navigator.locks
     const lockName = `brook-leader:${options.name}`
-    this.channel = (this.deps.createChannel ?? ((n) => new BroadcastChannel(n)))(`brook:${options.name}`)
+    this.channel = this.createChannel(`brook:${options.name}`)
     this.channel.onmessage = (e: MessageEvent<Msg>) => this.onMessage(e.data)
     const takeLead = (): Promise<void> => {
       this.role = 'leader'
@@ -136,14 +144,30 @@ export class BrokerHost {
   }
 
   private async lead(): Promise<void> {
-    this.broker = await this.deps.openBroker(this.options!)
+    const options = this.options!
+    this.broker = await this.deps.openBroker(options)
+    const { service } = this.broker
+    this.tabs = new TabMembers(options.name, this.deps.locks ?? globalThis.navigator?.locks, (groupId, ids) =>
+      service.leaveGroup({ groupId, members: ids.map((memberId) => ({ memberId })) }),
+    )
+    const events = this.createChannel(eventsChannelName(options.name))
+    this.events = events
+    service.onGroupRebalance?.((groupId) =>
+      events.postMessage({ t: 'rebalance', groupId } satisfies BrokerEvent),
+    )
+    // This broker knows no member: whoever was one of another broker's groups must rejoin now.
+    events.postMessage({ t: 'rebalance', groupId: null } satisfies BrokerEvent)
     if (this.channel) this.channel.postMessage({ t: 'leader', node: this.node } satisfies Msg)
     // Calls this host had forwarded while it was a follower are now its own to answer.
     for (const p of [...this.pending.values()]) {
       this.pending.delete(p.id)
       clearTimeout(p.timer)
-      this.local(p.method, p.arg).then(p.resolve, p.reject)
+      this.local(p.method, p.arg, p.tab).then(p.resolve, p.reject)
     }
+  }
+
+  private createChannel(name: string): BroadcastChannel {
+    return (this.deps.createChannel ?? ((n) => new BroadcastChannel(n)))(name)
   }
 
   private onMessage(msg: Msg): void {
@@ -162,10 +186,10 @@ export class BrokerHost {
     }
   }
 
-  private async serve(req: { id: string; method: ServiceMethod; arg: unknown }): Promise<void> {
+  private async serve(req: { id: string; method: ServiceMethod; arg: unknown; tab?: string }): Promise<void> {
     let answer = this.served.get(req.id)
     if (!answer) {
-      answer = this.local(req.method, req.arg).then(
+      answer = this.local(req.method, req.arg, req.tab).then(
         (value): Msg => ({ t: 'res', id: req.id, ok: true, value }),
         (e): Msg => ({ t: 'res', id: req.id, ok: false, error: toWireError(e) }),
       )
@@ -175,13 +199,14 @@ export class BrokerHost {
     this.channel!.postMessage(await answer)
   }
 
-  private forward(method: ServiceMethod, arg: unknown): Promise<unknown> {
+  private forward(method: ServiceMethod, arg: unknown, tab: string | undefined): Promise<unknown> {
     const wait = intendedWaitMs(method, arg)
     return new Promise((resolve, reject) => {
       const p: Pending = {
         id: `${this.node}:${this.seq++}`,
         method,
         arg,
+        tab,
         deadline: Date.now() + (this.deps.requestTimeoutMs ?? 30_000) + wait,
         resolve,
         reject,
@@ -199,7 +224,7 @@ export class BrokerHost {
       p.reject(new BrookError('REQUEST_TIMED_OUT', `no broker answered ${p.method} (leader tab gone?)`))
       return
     }
-    this.channel!.postMessage({ t: 'req', id: p.id, method: p.method, arg: p.arg } satisfies Msg)
+    this.channel!.postMessage({ t: 'req', id: p.id, method: p.method, arg: p.arg, tab: p.tab } satisfies Msg)
     const attempt = (this.deps.attemptTimeoutMs ?? 2000) + intendedWaitMs(p.method, p.arg)
     p.timer = setTimeout(() => this.send(p), Math.min(attempt, p.deadline - now))
   }

@@ -9,14 +9,27 @@ import type { Remote } from 'comlink'
 import { releaseProxy, transfer, wrap } from 'comlink'
 import { BrookError } from '../core/errors.ts'
 import type { BrokerService, ProduceRequest } from '../core/service.ts'
-import type { BatchCall, BatchResult, BrokerApi, BrokerOptions, HelloResponse, ServiceMethod } from './api.ts'
-import { intendedWaitMs, SERVICE_METHODS } from './api.ts'
+import type {
+  BatchCall,
+  BatchResult,
+  BrokerApi,
+  BrokerEvent,
+  BrokerOptions,
+  HelloResponse,
+  ServiceMethod,
+} from './api.ts'
+import { eventsChannelName, intendedWaitMs, SERVICE_METHODS } from './api.ts'
 import { packProduces } from './pack.ts'
 import { fromWireError, installErrorHandlers } from './wire-errors.ts'
 
 export interface WorkerServiceOptions {
   /** A call not answered within this (plus what the broker may hold it for) fails. Default 30 s. */
   requestTimeoutMs?: number
+  /**
+   * The broker's name: with it the service hears the broker's group events (`onGroupRebalance`),
+   * so consumers rejoin as soon as another tab's member comes or goes.
+   */
+  name?: string
 }
 
 /**
@@ -39,7 +52,7 @@ export interface MessageEndpoint {
 }
 
 export type WorkerService = BrokerService & {
-  hello(options: BrokerOptions): Promise<HelloResponse>
+  hello(options: BrokerOptions, tab?: string): Promise<HelloResponse>
   /** Stops using the port; calls still pending fail. */
   close(): void
 }
@@ -51,7 +64,12 @@ export function workerService(port: MessageEndpoint, options: WorkerServiceOptio
   const pending = new Set<(e: unknown) => void>()
   let closed = false
 
-  function call<T>(method: ServiceMethod | 'hello', arg: unknown, buffers: ArrayBuffer[] = []): Promise<T> {
+  function call<T>(
+    method: ServiceMethod | 'hello',
+    arg: unknown,
+    buffers: ArrayBuffer[] = [],
+    extra: unknown[] = [],
+  ): Promise<T> {
     if (closed) return Promise.reject(new BrookError('NETWORK_EXCEPTION', 'the brook connection is closed'))
     const limit = timeoutMs + (method === 'hello' ? 0 : intendedWaitMs(method, arg))
     if (method !== 'hello' && BATCHED.has(method)) {
@@ -81,8 +99,8 @@ export function workerService(port: MessageEndpoint, options: WorkerServiceOptio
         pending.delete(fail)
         resolve(v as T)
       }
-      const fn = (remote as unknown as Record<string, (a: unknown) => Promise<unknown>>)[method]!
-      fn(buffers.length > 0 ? transfer(arg as object, buffers) : arg).then(done, fail)
+      const fn = (remote as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!
+      fn(buffers.length > 0 ? transfer(arg as object, buffers) : arg, ...extra).then(done, fail)
     })
   }
 
@@ -150,10 +168,14 @@ export function workerService(port: MessageEndpoint, options: WorkerServiceOptio
     )
   }
 
+  const rebalanceListeners = new Set<(groupId: string | null) => void>()
+  let events: BroadcastChannel | null = null
   const service: Record<string, unknown> = {
-    hello: (o: BrokerOptions) => call('hello', o),
+    hello: (o: BrokerOptions, tab?: string) => call('hello', o, [], tab === undefined ? [] : [tab]),
     close() {
       closed = true
+      events?.close()
+      rebalanceListeners.clear()
       for (const fail of [...pending]) fail(closedError())
       for (const list of [...sent]) for (const q of list) settle(q, false, closedError())
       sent.clear()
@@ -161,6 +183,19 @@ export function workerService(port: MessageEndpoint, options: WorkerServiceOptio
     },
   }
   for (const m of SERVICE_METHODS) service[m] = (arg: unknown) => call(m, arg)
+  if (options.name !== undefined && typeof BroadcastChannel === 'function') {
+    const name = options.name
+    service.onGroupRebalance = (listener: (groupId: string | null) => void) => {
+      if (!events) {
+        events = new BroadcastChannel(eventsChannelName(name))
+        events.onmessage = (e: MessageEvent<BrokerEvent>) => {
+          if (e.data?.t === 'rebalance') for (const l of [...rebalanceListeners]) l(e.data.groupId)
+        }
+      }
+      rebalanceListeners.add(listener)
+      return () => rebalanceListeners.delete(listener)
+    }
+  }
   service.produce = (req: ProduceRequest) => call('produce', ...ownedCopy(req))
   return service as unknown as WorkerService
 }

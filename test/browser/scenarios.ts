@@ -32,10 +32,17 @@ export function currentBrowser(): { browser: Browser; site: Site } {
   return { browser, site }
 }
 
+interface Join {
+  name: string
+  /** When the test heard of it (Date.now() in Node). */
+  at: number
+  payload: { memberAssignment: Record<string, number[]> }
+}
+
 interface Reports {
   acked: string[]
   msgs: { name: string; partition: number; offset: number; value: string }[]
-  joins: unknown[]
+  joins: Join[]
 }
 
 export async function openTab(
@@ -52,13 +59,50 @@ export async function openTab(
   await page.exposeFunction('__report', (kind: string, data: unknown) => {
     if (kind === 'acked') reports.acked.push(...(data as string[]))
     else if (kind === 'msg') reports.msgs.push(data as Reports['msgs'][number])
-    else if (kind === 'join') reports.joins.push(data)
+    else if (kind === 'join') reports.joins.push({ ...(data as Omit<Join, 'at'>), at: Date.now() })
   })
   page.on('pageerror', (e) => console.error('[page error]', e.message))
   await page.goto(`${site.url}/`)
+  await loadTab(page)
+  return { page, reports }
+}
+
+async function loadTab(page: Page): Promise<void> {
   await page.addScriptTag({ type: 'module', url: '/pages/tab.js' })
   await page.waitForFunction(() => 'tab' in globalThis)
-  return { page, reports }
+}
+
+/** Partitions of `topic` that member `name` was last assigned, or undefined before its first join. */
+function lastAssignment(reports: Reports, name: string, topic: string): number[] | undefined {
+  const joins = reports.joins.filter((j) => j.name === name)
+  return joins.at(-1)?.payload.memberAssignment[topic] ?? (joins.length > 0 ? [] : undefined)
+}
+
+/**
+ * Two tabs, one member each (default session timeout and heartbeat: 30 s and 3 s), on a topic of 2
+ * partitions, each member owning one.
+ */
+async function twoMemberTabs(
+  context: BrowserContext,
+  noSharedWorker: boolean,
+  broker: string,
+  opts: { bConnectsFirst?: boolean } = {},
+) {
+  const a = await openTab(context, noSharedWorker)
+  const b = await openTab(context, noSharedWorker)
+  for (const t of opts.bConnectsFirst ? [b, a] : [a, b])
+    await t.page.evaluate((name) => tab.connect({ name }), broker)
+  await a.page.evaluate(() => tab.createTopic('work', 2))
+  void a.page.evaluate(() => tab.member('work', 'g', 'A', Infinity, 'default'))
+  await until('A to own both partitions', () => lastAssignment(a.reports, 'A', 'work')?.length === 2)
+  void b.page.evaluate(() => tab.member('work', 'g', 'B', Infinity, 'default'))
+  await until(
+    'A and B to own one partition each',
+    () =>
+      lastAssignment(a.reports, 'A', 'work')?.length === 1 &&
+      lastAssignment(b.reports, 'B', 'work')?.length === 1,
+  )
+  return { a, b }
 }
 
 export async function until(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -227,8 +271,8 @@ export function describeTabScenarios(mode: string, noSharedWorker: boolean): voi
         const firstOfB = b.reports.msgs[0]!
         expect(firstOfB.offset).toBe(5)
 
-        // A's tab closes without leaving: after its session times out, B owns both partitions and
-        // receives every record after the last commit of the partition it took over.
+        // A's tab closes without leaving: B owns both partitions (at once: the broker sees the tab go)
+        // and receives every record after the last commit of the partition it took over.
         await a.page.close({ runBeforeUnload: false })
         await until(
           'B to own both partitions',
@@ -239,6 +283,66 @@ export function describeTabScenarios(mode: string, noSharedWorker: boolean): voi
         await until('redelivery to B', () => b.reports.msgs.filter((m) => m.partition === other).length >= 15)
         const redelivered = b.reports.msgs.filter((m) => m.partition === other).map((m) => m.offset)
         expect(redelivered.slice(0, 15)).toEqual(Array.from({ length: 15 }, (_, i) => 5 + i))
+        await b.page.evaluate(() => tab.stopMembers())
+      } finally {
+        await context.close()
+      }
+    })
+
+    it('a reloaded tab in a two-tab group gets its partitions back within 2 s', async () => {
+      const context = await browser.newContext()
+      try {
+        const { a, b } = await twoMemberTabs(context, noSharedWorker, 'b5')
+        const joinsBefore = a.reports.joins.length
+        const reloaded = Date.now()
+        await a.page.reload()
+        await loadTab(a.page)
+        await a.page.evaluate(() => tab.connect({ name: 'b5' }))
+        void a.page.evaluate(() => tab.member('work', 'g', 'A', Infinity, 'default'))
+        await until(
+          'the reloaded A to own a partition again',
+          () => a.reports.joins.length > joinsBefore && lastAssignment(a.reports, 'A', 'work')?.length === 1,
+        )
+        const back = a.reports.joins.at(-1)!.at - reloaded
+        expect(back, `partitions back ${back} ms after the reload`).toBeLessThan(2000)
+        expect(lastAssignment(b.reports, 'B', 'work')).toHaveLength(1)
+        await b.page.evaluate(() => tab.stopMembers())
+      } finally {
+        await context.close()
+      }
+    })
+
+    it("a crashed tab's partitions move to the other tab within 2 s", async () => {
+      const context = await browser.newContext()
+      try {
+        // B starts the broker, so the broker lives on: Chromium runs a SharedWorker in the process of
+        // the page that started it, and a leader's broker in that page's own worker.
+        const { a, b } = await twoMemberTabs(context, noSharedWorker, 'b7', { bConnectsFirst: true })
+        const cdp = await context.newCDPSession(a.page)
+        const crash = new Promise((ok) => a.page.once('crash', ok))
+        const crashed = Date.now()
+        // The renderer dies: no pagehide, no unload, nothing the page could run. (The command
+        // itself never answers: the page that would answer is gone.)
+        void cdp.send('Page.crash').catch(() => {})
+        await crash
+        await until('B to own both partitions', () => lastAssignment(b.reports, 'B', 'work')?.length === 2)
+        const moved = b.reports.joins.at(-1)!.at - crashed
+        expect(moved, `partitions moved ${moved} ms after the crash`).toBeLessThan(2000)
+        await b.page.evaluate(() => tab.stopMembers())
+      } finally {
+        await context.close()
+      }
+    })
+
+    it("a closed tab's partitions move to the other tab within 2 s", async () => {
+      const context = await browser.newContext()
+      try {
+        const { a, b } = await twoMemberTabs(context, noSharedWorker, 'b6')
+        const closed = Date.now()
+        await a.page.close({ runBeforeUnload: false })
+        await until('B to own both partitions', () => lastAssignment(b.reports, 'B', 'work')?.length === 2)
+        const moved = b.reports.joins.at(-1)!.at - closed
+        expect(moved, `partitions moved ${moved} ms after the close`).toBeLessThan(2000)
         await b.page.evaluate(() => tab.stopMembers())
       } finally {
         await context.close()

@@ -370,6 +370,23 @@ describe('groups', () => {
     await waitFor(() => held(a).length === 4, 'the remaining member to own all four', 8000)
   })
 
+  it('a member hears of a rebalance from the broker at once, not at its next heartbeat', async () => {
+    const { brook } = await setup()
+    await brook.admin().createTopics({ topics: [{ topic: 'pushed', numPartitions: 2 }] })
+    // Heartbeats a minute apart: without the broker's push, B's join would wait for A's next one.
+    const make = () =>
+      track(brook.consumer({ groupId: 'g-push', maxWaitTimeInMs: 100, heartbeatInterval: 60_000 }))
+    const a = make()
+    await a.subscribe({ topic: 'pushed' })
+    await a.run({ eachMessage: async () => {} })
+    const held = (c: Consumer) => c.assignment().pushed ?? []
+    await waitFor(() => held(a).length === 2, 'A to own both partitions')
+    const b = make()
+    await b.subscribe({ topic: 'pushed' })
+    await b.run({ eachMessage: async () => {} })
+    await waitFor(() => held(a).length === 1 && held(b).length === 1, 'one partition each', 5000)
+  })
+
   it('keeps its membership while a handler runs longer than the session timeout', async () => {
     const { brook } = await setup()
     await brook.admin().createTopics({ topics: [{ topic: 'slow', numPartitions: 1 }] })

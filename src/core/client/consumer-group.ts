@@ -75,6 +75,8 @@ export class GroupMembership {
   private stopHeartbeat: (() => void) | null = null
   private lastHeartbeatOk = 0
   private heartbeatBusy = false
+  /** A push came while a heartbeat was out: its answer may predate the rebalance, so beat again. */
+  private beatAgain = false
 
   constructor(
     private readonly conn: Connection,
@@ -221,9 +223,15 @@ export class GroupMembership {
       })
     }
     cancelTimer = this.conn.clock.setTimeout(tick, this.settings.heartbeatInterval)
+    // Where the broker pushes rebalances, learn of one now: a tab that reloads gets its partitions
+    // back in milliseconds, not a heartbeat interval later.
+    const unwatch = this.conn.service.onGroupRebalance?.((groupId) => {
+      if (!cancelled && (groupId === null || groupId === this.settings.groupId)) void this.beat()
+    })
     this.stopHeartbeat = () => {
       cancelled = true
       cancelTimer()
+      unwatch?.()
     }
   }
 
@@ -234,7 +242,11 @@ export class GroupMembership {
 
   /** One heartbeat; an answer that ends the generation asks the consumer loop to rejoin. */
   async beat(): Promise<void> {
-    if (this.heartbeatBusy || this.rejoin.isFired || this.memberId === '') return
+    if (this.rejoin.isFired || this.memberId === '') return
+    if (this.heartbeatBusy) {
+      this.beatAgain = true
+      return
+    }
     this.heartbeatBusy = true
     const { groupId } = this.settings
     try {
@@ -268,6 +280,10 @@ export class GroupMembership {
       if (this.conn.clock.now() - this.lastHeartbeatOk > this.settings.sessionTimeout) this.rejoin.fire()
     } finally {
       this.heartbeatBusy = false
+      if (this.beatAgain) {
+        this.beatAgain = false
+        void this.beat()
+      }
     }
   }
 
