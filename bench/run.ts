@@ -10,7 +10,8 @@ import { printTable } from './table.ts'
 interface Suite {
   name: string
   baseline: string
-  run: () => Promise<BenchRow[]>
+  /** Rows for the shared table, or nothing when the suite prints its own. */
+  run: () => Promise<BenchRow[] | undefined>
 }
 
 const suites: Suite[] = [
@@ -26,6 +27,7 @@ const suites: Suite[] = [
     baseline: 'in-process append',
     run: async () => (await import('./kafka-wire.ts')).benchKafkaWire(),
   },
+  { name: 'package', baseline: '', run: async () => (await import('./package.ts')).benchPackage() },
   {
     name: 'browser',
     baseline: 'raw IndexedDB put, 1,000-record batches, relaxed',
@@ -39,7 +41,7 @@ for (const suite of suites) {
   console.log(`\n## ${suite.name}`)
   try {
     const rows = await suite.run()
-    printTable(rows, suite.baseline || rows[0]?.name)
+    if (rows) printTable(rows, suite.baseline || rows[0]?.name)
   } catch (e) {
     console.log(`${suite.name}: failed: ${(e as Error).message}`)
     process.exitCode = 1

@@ -92,7 +92,9 @@ it('answers 10,000 random or damaged buffers with clear errors and leaves the lo
       const name = errorName(r.errorCode)
       seen.add(name)
       expect(CLEAR_ERRORS).toContain(name)
-      expect(r.errorMessage).toMatch(new RegExp(name))
+      // Kafka's error_message: what went wrong, without the name the code already gives.
+      expect(r.errorMessage).toBeTruthy()
+      expect(r.errorMessage).not.toMatch(new RegExp(`^${name}`))
       expect(broker.log('t', 0)!.highWatermark).toBe(2)
       expect(store.sizeBytes()).toBe(bytesBefore)
     }),

@@ -62,7 +62,22 @@ describe('Broker topics', () => {
     const good = ['a'.repeat(249), 'A-b_c.9', '...x']
     const r = await broker.createTopics({ topics: [...bad, ...good].map((name) => ({ name })) })
     expect(names(r)).toEqual([...bad.map(() => 'INVALID_TOPIC_EXCEPTION'), ...good.map(() => 'NONE')])
-    expect(r[0]!.errorMessage).toMatch(/INVALID_TOPIC_EXCEPTION/)
+    // Each says why: which character where, or how long.
+    expect(r.map((x) => x.errorMessage)).toEqual([
+      'topic name is empty',
+      'topic name cannot be "."',
+      'topic name cannot be ".."',
+      `topic name "${'a'.repeat(40)}…" is 250 characters long; the limit is 249`,
+      expect.stringMatching(
+        /^topic name "has space" contains a space at index 3; a topic name may contain only/,
+      ),
+      expect.stringMatching(/^topic name "slash\/" contains '\/' \(U\+002F\) at index 5;/),
+      expect.stringMatching(/^topic name "ümlaut" contains 'ü' \(U\+00FC\) at index 0;/),
+      expect.stringMatching(/^topic name "star\*" contains '\*' \(U\+002A\) at index 4;/),
+      null,
+      null,
+      null,
+    ])
     // '.' and '_' collide, as in Kafka.
     expect(names(await broker.createTopics({ topics: [{ name: 'A-b.c_9' }] }))).toEqual([
       'INVALID_TOPIC_EXCEPTION',

@@ -208,14 +208,21 @@ export class BrookError extends Error {
   readonly type: KafkaErrorName
   readonly code: number
   readonly retriable: boolean
+  /**
+   * The message without its `TYPE: ` prefix: what goes into a Kafka response's `error_message`,
+   * and what a wrapper adds to, so that no message ever reads `TYPE: TYPE: …`.
+   */
+  readonly detail: string
 
   constructor(type: KafkaErrorName, detail?: string, options?: ErrorOptions) {
     const spec = KAFKA_ERRORS[type]
-    super(detail ? `${type}: ${detail}` : `${type}: ${spec.message}`, options)
+    const text = detail || spec.message
+    super(`${type}: ${text}`, options)
     this.name = 'BrookError'
     this.type = type
     this.code = spec.code
     this.retriable = spec.retriable
+    this.detail = text
   }
 
   static fromCode(code: number, detail?: string): BrookError {
@@ -228,6 +235,20 @@ export function isBrookError(e: unknown): e is BrookError {
     e instanceof BrookError ||
     (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'BrookError')
   )
+}
+
+/**
+ * What an error says beyond its Kafka name: a BrookError's `detail` (also for one that lost its
+ * class crossing postMessage), otherwise the message.
+ */
+export function errorDetail(e: unknown): string {
+  if (isBrookError(e)) {
+    const { detail, type, message } = e as Partial<BrookError> & { message: string }
+    if (typeof detail === 'string') return detail
+    return type && message.startsWith(`${type}: `) ? message.slice(type.length + 2) : message
+  }
+  if (e instanceof Error) return e.message
+  return String(e)
 }
 
 /** Throws a BrookError when `code` is not 0; used by clients reading per-partition results. */

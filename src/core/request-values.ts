@@ -4,7 +4,7 @@
  */
 
 import type { KafkaErrorName } from './errors.ts'
-import { errorCode, isBrookError } from './errors.ts'
+import { errorCode, errorDetail, isBrookError } from './errors.ts'
 
 export const NONE = 0
 
@@ -14,8 +14,9 @@ export function errorCodeOf(e: unknown): number {
   return isBrookError(e) ? e.code : code('UNKNOWN_SERVER_ERROR')
 }
 
+/** A response's `error_message`: the detail, without the Kafka name its error code already gives. */
 export function errorMessageOf(e: unknown): string {
-  return e instanceof Error ? e.message : show(e)
+  return e instanceof Error || isBrookError(e) ? errorDetail(e) : show(e)
 }
 
 /** Text for any value a caller sent, even one without a prototype (String() would throw). */

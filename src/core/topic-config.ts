@@ -6,24 +6,41 @@
 import { BrookError } from './errors.ts'
 
 const MAX_NAME_LENGTH = 249
-const LEGAL_NAME = /^[a-zA-Z0-9._-]+$/
+const ILLEGAL_CHAR = /[^a-zA-Z0-9._-]/u
+
+/**
+ * Why `name` is not a legal Kafka topic name (too long, which character where), or undefined
+ * when it is one. Clients use it too, to say why a broker answered INVALID_TOPIC_EXCEPTION: the
+ * Metadata response that carries that code has no room for a message.
+ */
+export function topicNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string' || name.length === 0) return 'topic name is empty'
+  if (name === '.' || name === '..') return `topic name cannot be "${name}"`
+  if (name.length > MAX_NAME_LENGTH)
+    return `topic name "${clip(name)}" is ${name.length} characters long; the limit is ${MAX_NAME_LENGTH}`
+  const bad = ILLEGAL_CHAR.exec(name)
+  if (bad)
+    return `topic name "${clip(name)}" contains ${describeChar(bad[0])} at index ${bad.index}; a topic name may contain only ASCII letters, digits, '.', '_' and '-'`
+  return undefined
+}
 
 /** Throws INVALID_TOPIC_EXCEPTION unless `name` is a legal Kafka topic name. */
 export function validateTopicName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0)
-    throw new BrookError('INVALID_TOPIC_EXCEPTION', 'topic name is empty')
-  if (name === '.' || name === '..')
-    throw new BrookError('INVALID_TOPIC_EXCEPTION', `topic name cannot be "${name}"`)
-  if (name.length > MAX_NAME_LENGTH)
-    throw new BrookError(
-      'INVALID_TOPIC_EXCEPTION',
-      `topic name is ${name.length} characters long; the limit is ${MAX_NAME_LENGTH}`,
-    )
-  if (!LEGAL_NAME.test(name))
-    throw new BrookError(
-      'INVALID_TOPIC_EXCEPTION',
-      `topic name "${name}" may contain only ASCII letters, digits, '.', '_' and '-'`,
-    )
+  const problem = topicNameProblem(name)
+  if (problem) throw new BrookError('INVALID_TOPIC_EXCEPTION', problem)
+}
+
+/** A name short enough to quote in a message. */
+function clip(name: string): string {
+  const chars = [...name]
+  return chars.length <= 60 ? name : `${chars.slice(0, 40).join('')}…`
+}
+
+function describeChar(c: string): string {
+  if (c === ' ') return 'a space'
+  const cp = c.codePointAt(0)!
+  const u = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`
+  return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ? u : `'${c}' (${u})`
 }
 
 /** Kafka treats '.' and '_' as the same in metric names, so two such topics may not coexist. */

@@ -7,11 +7,13 @@
 import type { TransferHandler } from 'comlink'
 import { transferHandlers } from 'comlink'
 import type { KafkaErrorName } from '../core/errors.ts'
-import { BrookError, isBrookError } from '../core/errors.ts'
+import { BrookError, errorDetail, isBrookError } from '../core/errors.ts'
 
 export interface WireError {
   brook: boolean
   type?: KafkaErrorName
+  /** A BrookError's message without its type prefix. */
+  detail?: string
   name: string
   message: string
   stack?: string
@@ -19,7 +21,14 @@ export interface WireError {
 
 export function toWireError(e: unknown): WireError {
   if (isBrookError(e)) {
-    return { brook: true, type: e.type, name: e.name, message: e.message, stack: e.stack }
+    return {
+      brook: true,
+      type: e.type,
+      detail: errorDetail(e),
+      name: e.name,
+      message: e.message,
+      stack: e.stack,
+    }
   }
   if (e instanceof Error) return { brook: false, name: e.name, message: e.message, stack: e.stack }
   return { brook: false, name: 'Error', message: String(e) }
@@ -27,9 +36,7 @@ export function toWireError(e: unknown): WireError {
 
 export function fromWireError(w: WireError): Error {
   if (w.brook && w.type) {
-    const err = new BrookError(w.type)
-    // The message already starts with the type; keep it verbatim rather than prefixing twice.
-    err.message = w.message
+    const err = new BrookError(w.type, w.detail ?? errorDetail({ ...w, name: 'BrookError' }))
     if (w.stack) err.stack = w.stack
     return err
   }

@@ -103,6 +103,60 @@ describe('limits and errors', () => {
     }
   })
 
+  it('errors a web developer can act on: one prefix, why a topic name is bad, a missing topic, a quitting handler', async () => {
+    const context = await currentBrowser().browser.newContext()
+    try {
+      const a = await openTab(context, false)
+      await a.page.evaluate(() => tab.connect({ name: 'dx' }))
+      const kafka = (type: string) => ({ name: 'BrookError', type, brook: true, brookError: true })
+      const big = await a.page.evaluate(() => tab.errorOf('produceTooBig'))
+      expect(big).toMatchObject(kafka('MESSAGE_TOO_LARGE'))
+      expect(big!.message).toMatch(
+        /^MESSAGE_TOO_LARGE: record batch of \d+ bytes is larger than max\.message\.bytes/,
+      )
+      // Every path that meets a bad topic name says why.
+      const produce = await a.page.evaluate(() => tab.errorOf('produceBadTopic'))
+      expect(produce).toMatchObject(kafka('INVALID_TOPIC_EXCEPTION'))
+      expect(produce!.message).toMatch(
+        /^INVALID_TOPIC_EXCEPTION: topic name "bad name" contains a space at index 3;/,
+      )
+      const subscribe = await a.page.evaluate(() => tab.errorOf('subscribeBadTopic'))
+      expect(subscribe).toMatchObject(kafka('INVALID_TOPIC_EXCEPTION'))
+      expect(subscribe!.message).toMatch(
+        /^INVALID_TOPIC_EXCEPTION: topic name "star\*" contains '\*' \(U\+002A\) at index 4;/,
+      )
+      const long = await a.page.evaluate(() => tab.errorOf('createLongTopic'))
+      expect(long).toMatchObject(kafka('INVALID_TOPIC_EXCEPTION'))
+      expect(long!.message).toBe(
+        `INVALID_TOPIC_EXCEPTION: topic name "${'t'.repeat(40)}…" is 300 characters long; the limit is 249`,
+      )
+      const offsets = await a.page.evaluate(() => tab.errorOf('offsetsBadTopic'))
+      expect(offsets!.message).toMatch(
+        /^INVALID_TOPIC_EXCEPTION: topic name "ümlaut" contains 'ü' \(U\+00FC\) at index 0;/,
+      )
+      for (const e of [big, produce, subscribe, long, offsets]) expect(e!.message).not.toMatch(/^(\w+): \1:/)
+
+      // With auto-creation off, subscribing to a missing topic fails instead of assigning nothing.
+      await a.page.evaluate(() => tab.connect({ name: 'dx-strict', autoCreateTopics: false }))
+      const missing = await a.page.evaluate(() => tab.errorOf('subscribeMissingTopic'))
+      expect(missing).toMatchObject(kafka('UNKNOWN_TOPIC_OR_PARTITION'))
+      expect(missing!.message).toBe('UNKNOWN_TOPIC_OR_PARTITION: topic "no-such-topic" does not exist')
+
+      // A handler that awaits disconnect() returns; its record is committed and the member leaves.
+      await a.page.evaluate(() => tab.createTopic('quit', 1))
+      await a.page.evaluate(() => tab.produce('quit', 'q', 3))
+      expect(await a.page.evaluate(() => tab.disconnectInHandler('quit'))).toEqual({
+        outcome: 'returned',
+        calls: 1,
+      })
+      expect(await a.page.evaluate(() => tab.committed('quits', 'quit'))).toEqual([
+        { partition: 0, offset: 1 },
+      ])
+    } finally {
+      await context.close()
+    }
+  })
+
   it('persist: true asks the browser for persistent storage and reports its answer', async () => {
     const context = await currentBrowser().browser.newContext()
     try {

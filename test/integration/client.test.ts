@@ -173,6 +173,101 @@ describe('produce and consume', () => {
   })
 })
 
+describe('errors a user can act on', () => {
+  const modes = ['in-process', 'over the Kafka wire protocol'] as const
+  async function client(mode: (typeof modes)[number], autoCreateTopics = true) {
+    const broker = await Broker.open({
+      store: new MemoryStore(),
+      autoCreateTopics,
+      initialRebalanceDelayMs: 0,
+    })
+    cleanups.push(() => broker.close())
+    const service = mode === 'in-process' ? broker : await overTheWire(broker, cleanups)
+    return createBrook({ service, clientId: 'test', retry: { retries: 2, initialRetryTime: 10 } })
+  }
+  const reason = async (p: Promise<unknown>) => {
+    const e = await p.then(
+      () => null,
+      (x: unknown) => x,
+    )
+    expect(e).toBeInstanceOf(BrookError)
+    const { message } = e as BrookError
+    // Never `TYPE: TYPE: …`.
+    expect(message).not.toMatch(/^(\w+): \1\b/)
+    return message
+  }
+
+  for (const mode of modes) {
+    it(`says why a topic name is bad on every path, once: ${mode}`, async () => {
+      const brook = await client(mode)
+      const space =
+        /^INVALID_TOPIC_EXCEPTION: topic name "bad name" contains a space at index 3; a topic name may contain only/
+      expect(await reason(brook.producer().send({ topic: 'bad name', messages: [{ value: 'x' }] }))).toMatch(
+        space,
+      )
+      expect(await reason(brook.consumer({ groupId: 'g' }).subscribe({ topic: 'bad name' }))).toMatch(space)
+      expect(await reason(brook.admin().fetchTopicOffsets('bad name'))).toMatch(space)
+      expect(await reason(brook.admin().createTopics({ topics: [{ topic: 'bad name' }] }))).toMatch(space)
+      expect(await reason(brook.admin().createTopics({ topics: [{ topic: 'x'.repeat(250) }] }))).toBe(
+        `INVALID_TOPIC_EXCEPTION: topic name "${'x'.repeat(40)}…" is 250 characters long; the limit is 249`,
+      )
+      expect(
+        await reason(brook.producer().send({ topic: 'big', messages: [{ value: 'x'.repeat(1_100_000) }] })),
+      ).toMatch(/^MESSAGE_TOO_LARGE: record batch of \d+ bytes is larger than max\.message\.bytes/)
+    })
+
+    it(`subscribing to a missing topic fails at once when the broker does not create topics: ${mode}`, async () => {
+      const brook = await client(mode, false)
+      const consumer = brook.consumer({ groupId: 'g' })
+      expect(await reason(consumer.subscribe({ topic: 'nowhere' }))).toBe(
+        'UNKNOWN_TOPIC_OR_PARTITION: topic "nowhere" does not exist',
+      )
+      // Nothing of the failed call stays subscribed.
+      await expect(consumer.run({ eachMessage: async () => {} })).rejects.toMatchObject({
+        type: 'INVALID_REQUEST',
+      })
+    })
+  }
+
+  it('a handler may await disconnect(): it returns, its record is committed and the member leaves', async () => {
+    const { brook } = await setup()
+    await brook.admin().createTopics({ topics: [{ topic: 'quit', numPartitions: 1 }] })
+    await brook.producer().send({ topic: 'quit', messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] })
+    for (const kind of ['eachMessage', 'eachBatch'] as const) {
+      const groupId = `quits-${kind}`
+      const consumer = brook.consumer({ groupId, maxWaitTimeInMs: 50 })
+      await consumer.subscribe({ topic: 'quit', fromBeginning: true })
+      const stopped = new Promise<void>((ok) => consumer.on('consumer.stop', () => ok()))
+      let calls = 0
+      const returned = new Promise<void>((ok) => {
+        const quit = async () => {
+          calls++
+          await consumer.disconnect()
+          ok()
+        }
+        void consumer.run(
+          kind === 'eachMessage'
+            ? { eachMessage: quit }
+            : {
+                eachBatchAutoResolve: false,
+                eachBatch: async ({ batch, resolveOffset }) => {
+                  resolveOffset(batch.messages[0]!.offset)
+                  await quit()
+                },
+              },
+        )
+      })
+      await returned
+      await stopped
+      expect(calls).toBe(1)
+      const [committed] = await brook.admin().fetchOffsets({ groupId, topics: ['quit'] })
+      expect(committed!.partitions).toMatchObject([{ partition: 0, offset: 1 }])
+      const [group] = (await brook.admin().describeGroups([groupId])).groups
+      expect(group!.members).toEqual([])
+    }
+  })
+})
+
 describe('idempotent retries', () => {
   it('stores a batch once when its first answer is lost, and reports the original offset', async () => {
     let dropped = 0

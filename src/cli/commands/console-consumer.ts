@@ -5,6 +5,7 @@
  */
 
 import { createBrook } from '../../core/client/index.ts'
+import { topicError } from '../../core/client/metadata-cache.ts'
 import { BrookError } from '../../core/errors.ts'
 import {
   ATTR_CONTROL,
@@ -312,12 +313,12 @@ async function partitionsOf(
       const ids = t.partitions.map((p) => p.partition).sort((a, b) => a - b)
       if (only === undefined) return ids
       if (!ids.includes(only)) {
-        throw new BrookError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic} has no partition ${only}`)
+        throw new BrookError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${topic}" has no partition ${only}`)
       }
       return [only]
     }
     if (t && t.errorCode !== 0) {
-      const err = BrookError.fromCode(t.errorCode, `topic ${topic}`)
+      const err = topicError(t.errorCode, topic)
       if (!err.retriable) throw err
     }
     if (signal.aborted || Date.now() >= deadline) return []

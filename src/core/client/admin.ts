@@ -1,11 +1,11 @@
 /**
  * @module The admin client: topics, partitions, offsets (with lag) and groups, as kafkajs's admin.
  */
-import { BrookError } from '../errors.ts'
+import { BrookError, errorCode } from '../errors.ts'
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../service.ts'
 import type { Connection } from './connection.ts'
 import { decodeAssignmentTopics, decodeSubscriptionTopics } from './deps.ts'
-import type { MetadataCache } from './metadata-cache.ts'
+import { type MetadataCache, topicError } from './metadata-cache.ts'
 import { toNumber } from './retry.ts'
 import type { GroupDescription, ITopicConfig, TopicMetadataView } from './types.ts'
 
@@ -59,7 +59,8 @@ export class Admin {
       if (r.errorCode === 0) created = true
       else if (r.errorCode !== TOPIC_ALREADY_EXISTS) {
         firstError ??= r.errorCode
-        errors.push(`${r.name}: ${r.errorMessage ?? r.errorCode}`)
+        // Brook's messages name the topic; a bare code gets the topic's name added.
+        errors.push(r.errorMessage ?? topicError(r.errorCode, r.name).detail)
       }
     }
     if (firstError !== null) throw BrookError.fromCode(firstError, errors.join('; '))
@@ -98,7 +99,7 @@ export class Admin {
     const md = await this.metadata.refresh(opts.topics?.length ? opts.topics : null)
     const topics: TopicMetadataView[] = []
     for (const t of md.topics) {
-      if (t.errorCode !== 0) throw BrookError.fromCode(t.errorCode, `topic ${t.name}`)
+      if (t.errorCode !== 0) throw topicError(t.errorCode, t.name)
       topics.push({
         name: t.name,
         partitions: t.partitions.map((p) => ({
@@ -116,8 +117,8 @@ export class Admin {
   private async partitionIds(topic: string): Promise<number[]> {
     const md = await this.metadata.refresh([topic])
     const t = md.topics.find((x) => x.name === topic)
-    if (!t) throw new BrookError('UNKNOWN_TOPIC_OR_PARTITION', `topic ${topic}`)
-    if (t.errorCode !== 0) throw BrookError.fromCode(t.errorCode, `topic ${topic}`)
+    if (!t) throw topicError(errorCode('UNKNOWN_TOPIC_OR_PARTITION'), topic)
+    if (t.errorCode !== 0) throw topicError(t.errorCode, topic)
     return t.partitions.map((p) => p.partition).sort((a, b) => a - b)
   }
 

@@ -56,6 +56,8 @@ export class Consumer {
   private readonly host: DeliveryHost
   private connected = false
   private running = false
+  /** Handlers running now (the loop awaits each): see `stop()`. */
+  private delivering = 0
   private runConfig: ConsumerRunConfig | null = null
   private loop: Promise<void> | null = null
   private stopSignal = new Signal()
@@ -124,10 +126,14 @@ export class Consumer {
     for (const t of list) {
       if (typeof t !== 'string' && !(t instanceof RegExp))
         throw new BrookError('INVALID_TOPIC_EXCEPTION', 'topics are strings or RegExps')
-      this.subs.add(t, fromBeginning)
     }
     const names = list.filter((t): t is string => typeof t === 'string')
-    if (names.length > 0) await this.metadata.refresh(names, this.cfg.allowAutoTopicCreation)
+    // As kafkajs: a topic that is not there (and will not be created) is an error now, not an
+    // empty assignment later; so is a name no broker accepts.
+    await Promise.all(
+      names.map((name) => this.metadata.topic(name, this.cfg.allowAutoTopicCreation, this.retry, false)),
+    )
+    for (const t of list) this.subs.add(t, fromBeginning)
   }
 
   /** Starts consuming in the background; resolves once the loop is running (not once joined). */
@@ -138,19 +144,44 @@ export class Consumer {
     if (this.subs.isEmpty)
       throw new BrookError('INVALID_REQUEST', 'subscribe to at least one topic before run()')
     if (!this.connected) await this.connect()
+    // A stop called from a handler may still be finishing that handler: one loop at a time.
+    const previous = this.loop
+    if (previous) {
+      await previous
+      await this.stopped(previous)
+    }
     this.runConfig = config
     this.running = true
     this.stopSignal = new Signal()
     this.loop = this.runLoop()
   }
 
-  /** Stops fetching, commits what was resolved (autoCommit) and leaves the group. */
+  /**
+   * Stops fetching, commits what was resolved (autoCommit) and leaves the group.
+   *
+   * A handler that is still running after a task's turn is not waited for: the loop waits for the
+   * handler, so a handler that awaits `disconnect()` would otherwise wait for itself (kafkajs hangs
+   * there). The consumer then stops as soon as that handler returns — its message committed, the
+   * member gone — and emits `consumer.stop`.
+   */
   async stop(): Promise<void> {
-    if (!this.running && !this.loop) return
+    const loop = this.loop
+    if (!this.running && !loop) return
     this.running = false
     this.stopSignal.fire()
     this.group.requestRejoin()
-    await this.loop
+    // A handler about to return (it resolved what stopped us, say) gets to finish first.
+    if (this.delivering > 0) await new Promise((r) => setTimeout(r, 0))
+    if (this.delivering > 0 && loop) {
+      void loop.then(() => this.stopped(loop))
+      return
+    }
+    await loop
+    await this.stopped(loop)
+  }
+
+  private async stopped(loop: Promise<void> | null): Promise<void> {
+    if (this.loop !== loop) return
     this.loop = null
     await this.group.leave()
     this.emitter.emit(CONSUMER_EVENTS.STOP, null)
@@ -472,6 +503,7 @@ export class Consumer {
           const decoded = await decodePartition(p.records, s.position, cfg.checkCrcs)
           if (s.epoch !== epochs[i]) continue
           batches++
+          this.delivering++
           try {
             await deliver(this.host, s, decoded.messages, decoded.nextOffset, p.highWatermark)
           } catch (e) {
@@ -481,6 +513,8 @@ export class Consumer {
             this.conn.logger.error(`handler failed on ${s.topic}[${s.partition}]: ${String(e.error)}`)
             handlerFailed = true
             break outer
+          } finally {
+            this.delivering--
           }
         }
       }

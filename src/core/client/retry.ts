@@ -4,7 +4,7 @@
  * instead of a promise that never settles.
  */
 import type { Clock } from '../clock.ts'
-import { BrookError, isBrookError } from '../errors.ts'
+import { BrookError, errorDetail, isBrookError } from '../errors.ts'
 import type { RetryOptions } from './types.ts'
 
 export interface RetryPolicy {
@@ -43,7 +43,7 @@ export function toBrookError(e: unknown): BrookError {
     // Crossed a structured-clone boundary: rebuild the class from its name.
     const t = (e as { type?: string }).type
     try {
-      return new BrookError(t as BrookError['type'], (e as Error).message)
+      return new BrookError(t as BrookError['type'], errorDetail(e))
     } catch {
       /* fall through */
     }
