@@ -14,7 +14,7 @@
  * - `dist/types/` — tsc's declarations, one per source file, relative imports ending in `.js` so
  *   that every `moduleResolution` (NodeNext, Bundler) finds them.
  *
- * `--js` builds the JavaScript only (what `npm start` and `npm run bench` need: 0.3 s). There is
+ * `--js` builds the JavaScript only (what `npm start` needs: 0.3 s). There is
  * no `prepare` script: npm warns about one in every install of the package ("install scripts not
  * yet covered by allowScripts"), though it never runs it from a tarball.
  */
