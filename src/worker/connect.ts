@@ -17,8 +17,9 @@ export interface ConnectOptions extends Omit<BrookConfig, 'service'> {
   /** The broker (and IndexedDB database) name; tabs with the same name share one broker. Default 'brook'. */
   name?: string
   /**
-   * URL of `broker.worker.js`. Default: beside the `brook/worker` module itself, which is where the
-   * package build puts it. With Vite sources, pass `import url from '…/broker.worker.ts?worker&url'`.
+   * URL of the broker worker. Default: `broker.worker.js` beside this module, which bundlers find
+   * and emit by themselves. Override it to serve the worker elsewhere; with Vite,
+   * `import workerUrl from 'brook/worker/broker.worker.js?worker&url'`.
    */
   workerUrl?: string | URL
   /** `auto` (default) uses a SharedWorker when there is one; `dedicated` forces the fallback path. */

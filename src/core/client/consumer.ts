@@ -170,7 +170,8 @@ export class Consumer {
     this.running = false
     this.stopSignal.fire()
     this.group.requestRejoin()
-    // A handler about to return (it resolved what stopped us, say) gets to finish first.
+    // A handler about to return (it resolved what stopped us, say) gets to finish first: one real
+    // task turn, not clock time (a test's manual clock must not hold it).
     if (this.delivering > 0) await new Promise((r) => setTimeout(r, 0))
     if (this.delivering > 0 && loop) {
       void loop.then(() => this.stopped(loop))
