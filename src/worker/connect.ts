@@ -56,12 +56,14 @@ export type WorkerBrook = Brook & Connection
 export async function connect(options: ConnectOptions = {}): Promise<WorkerBrook> {
   const name = options.name ?? 'brook'
   const tab = await holdTabLock(name)
-  const {
-    port,
-    target,
-    terminate: stopWorker,
-    url,
-  } = startWorker(name, options.mode ?? 'auto', options.workerUrl)
+  let started: StartedWorker
+  try {
+    started = startWorker(name, options.mode ?? 'auto', options.workerUrl)
+  } catch (e) {
+    tab?.release()
+    throw e
+  }
+  const { port, target, terminate: stopWorker, url } = started
   const terminate = () => {
     stopWorker()
     // The broker hears the lock go and makes this tab's group members leave at once.
