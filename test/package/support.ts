@@ -2,17 +2,17 @@
  * @module Throwaway consumer projects for the packaging tests: a temp folder with its own
  * package.json, the packed tarball installed with `npm install` as a user would, and the tools a
  * user would have (vite, webpack, TypeScript, @types/node) linked from this repository's
- * devDependencies so that the tests need no network. Plus a static file server and the code blocks
- * of README.md, which the tests run exactly as written.
+ * devDependencies so that the tests need no network. Plus the code blocks of README.md, which the
+ * tests run exactly as written.
  */
 
 import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { dirname, extname, join, normalize, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import { inject } from 'vitest'
+
+export { type StaticServer, serveStatic } from '../support/static-server.ts'
 
 export const ROOT = join(import.meta.dirname, '..', '..')
 export const TARBALL = inject('tarball')
@@ -69,49 +69,6 @@ export async function consumerProject(files: Record<string, string>, links: stri
     await symlink(join(ROOT, 'node_modules', name), to, 'dir')
   }
   return { dir, close: () => rm(dir, { recursive: true, force: true }) }
-}
-
-const MIME: Record<string, string> = {
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.html': 'text/html',
-  '.json': 'application/json',
-  '.map': 'application/json',
-}
-
-export interface StaticServer {
-  url: string
-  close(): Promise<void>
-}
-
-/** Serves `dir` on 127.0.0.1; `cors` adds the header a CDN sends, for cross-origin module loads. */
-export async function serveStatic(dir: string, opts: { cors?: boolean } = {}): Promise<StaticServer> {
-  const server = createServer(async (req, res) => {
-    let path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
-    if (path.endsWith('/')) path += 'index.html'
-    const file = resolve(dir, normalize(`.${path}`))
-    const headers: Record<string, string> = opts.cors ? { 'access-control-allow-origin': '*' } : {}
-    if (!file.startsWith(dir)) {
-      res.writeHead(403, headers).end()
-      return
-    }
-    try {
-      const body = await readFile(file)
-      const type = MIME[extname(file)] ?? 'application/octet-stream'
-      res.writeHead(200, { ...headers, 'content-type': type }).end(body)
-    } catch {
-      res.writeHead(404, headers).end()
-    }
-  })
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async close() {
-      server.closeAllConnections()
-      await new Promise((ok) => server.close(ok))
-    },
-  }
 }
 
 /** The code blocks of README.md in the section headed `heading`, in order. */

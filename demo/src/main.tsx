@@ -1,0 +1,12 @@
+/** @module Entry: start the broker, draw the demo, show the topic of the first lesson. */
+
+import { render } from 'preact'
+import { App } from './app.tsx'
+import { startBroker, status } from './broker.ts'
+import { currentTopic, showTopic } from './state.ts'
+import './styles.css'
+
+render(<App />, document.getElementById('app')!)
+void startBroker().then(() => {
+  if (status.value.state === 'ready') showTopic(currentTopic.value)
+})

@@ -1,0 +1,23 @@
+/** @module State the lessons share: the topic on screen and the keys sent to it so far. */
+
+import { signal } from '@preact/signals'
+import type { Producer } from 'brook'
+import { client } from './broker.ts'
+import { watchTopic } from './topic-view.ts'
+
+export const currentTopic = signal('orders')
+/** Keys sent per topic, to show which move when partitions are added. */
+export const sentKeys = new Map<string, Set<string>>()
+
+export function showTopic(topic: string): void {
+  currentTopic.value = topic
+  watchTopic(topic)
+}
+
+let shared: Producer | undefined
+
+/** One producer for the page, as an app keeps one (each new producer gets a new producer id). */
+export function producer(): Producer {
+  shared ??= client().producer()
+  return shared
+}

@@ -1,0 +1,149 @@
+/**
+ * @module A live view of one topic, built only from what the broker answers through its public
+ * API: Metadata for the partitions, long-polling Fetch for the records (decoded from the very
+ * RecordBatch bytes the broker stores), and each partition's log-start offset and high watermark
+ * from the same Fetch answers. At most `KEEP` records per partition are kept for drawing.
+ */
+
+import { signal } from '@preact/signals'
+import { decodeRecordsAsync, readBatchHeader, splitBatches } from 'brook'
+import { client } from './broker.ts'
+
+export interface Cell {
+  partition: number
+  offset: number
+  key: string | null
+  value: string | null
+  headers: [string, string | null][]
+  timestamp: number
+  batch: { baseOffset: number; lastOffset: number; count: number; producerId: number }
+}
+
+export interface Lane {
+  partition: number
+  logStart: number
+  highWatermark: number
+  cells: Cell[]
+}
+
+export interface TopicView {
+  topic: string
+  /** null while the topic does not exist. */
+  lanes: Lane[] | null
+}
+
+const KEEP = 200
+const OFFSET_OUT_OF_RANGE = 1
+const text = new TextDecoder()
+const str = (b: Uint8Array | null) => (b === null ? null : text.decode(b))
+
+export const topicView = signal<TopicView | null>(null)
+
+let running: { topic: string; stop: () => void } | null = null
+
+/** Watches `topic` (stopping the previous watch); the view updates as records arrive. */
+export function watchTopic(topic: string): void {
+  if (running?.topic === topic) return
+  running?.stop()
+  let stopped = false
+  running = { topic, stop: () => (stopped = true) }
+  topicView.value = { topic, lanes: null }
+  void loop(topic, () => stopped)
+}
+
+async function loop(topic: string, stopped: () => boolean): Promise<void> {
+  const lanes = new Map<number, Lane>()
+  const next = new Map<number, number>()
+  const service = client().service
+  let lastMetadata = 0
+  while (!stopped()) {
+    try {
+      if (Date.now() - lastMetadata > 1000 || lanes.size === 0) {
+        lastMetadata = Date.now()
+        const md = await service.metadata({ topics: [topic], allowAutoTopicCreation: false })
+        const t = md.topics.find((x) => x.name === topic)
+        if (t?.errorCode !== 0) {
+          lanes.clear()
+          next.clear()
+          publish(topic, null, stopped)
+          await sleep(400)
+          continue
+        }
+        for (const p of t.partitions) {
+          if (!lanes.has(p.partition)) {
+            lanes.set(p.partition, { partition: p.partition, logStart: 0, highWatermark: 0, cells: [] })
+            next.set(p.partition, 0)
+          }
+        }
+      }
+      const res = await service.fetch({
+        maxWaitMs: 400,
+        minBytes: 1,
+        maxBytes: 4 << 20,
+        topics: [
+          {
+            name: topic,
+            partitions: [...lanes.keys()].map((partition) => ({
+              partition,
+              fetchOffset: next.get(partition)!,
+              partitionMaxBytes: 1 << 20,
+            })),
+          },
+        ],
+      })
+      for (const p of res.topics[0]?.partitions ?? []) {
+        const lane = lanes.get(p.partition)
+        if (!lane) continue
+        if (p.errorCode === OFFSET_OUT_OF_RANGE) {
+          next.set(p.partition, p.logStartOffset)
+        } else if (p.errorCode !== 0) continue
+        const cells = lane.cells.filter((c) => c.offset >= p.logStartOffset)
+        for (const batch of splitBatches(p.records, { partialTail: true })) {
+          const h = readBatchHeader(batch)
+          const info = {
+            baseOffset: h.baseOffset,
+            lastOffset: h.baseOffset + h.lastOffsetDelta,
+            count: h.recordCount,
+            producerId: h.producerId,
+          }
+          for (const r of await decodeRecordsAsync(batch)) {
+            if (r.offset < next.get(p.partition)!) continue
+            cells.push({
+              partition: p.partition,
+              offset: r.offset,
+              key: str(r.key),
+              value: str(r.value),
+              headers: r.headers.map((x) => [x.key, str(x.value)]),
+              timestamp: r.timestamp,
+              batch: info,
+            })
+            next.set(p.partition, r.offset + 1)
+          }
+        }
+        if (next.get(p.partition)! < p.logStartOffset) next.set(p.partition, p.logStartOffset)
+        lanes.set(p.partition, {
+          partition: p.partition,
+          logStart: p.logStartOffset,
+          highWatermark: p.highWatermark,
+          cells: cells.length > KEEP ? cells.slice(-KEEP) : cells,
+        })
+      }
+      publish(
+        topic,
+        [...lanes.values()].sort((a, b) => a.partition - b.partition),
+        stopped,
+      )
+    } catch {
+      // The topic was deleted, or the broker is busy: look again shortly.
+      await sleep(400)
+    }
+  }
+}
+
+function publish(topic: string, lanes: Lane[] | null, stopped: () => boolean): void {
+  if (!stopped()) topicView.value = { topic, lanes }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}
