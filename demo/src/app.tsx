@@ -5,7 +5,9 @@ import type { ComponentType } from 'preact'
 import { status } from './broker.ts'
 import { CodePanel } from './components/code-panel.tsx'
 import { LANGUAGE_NAMES, type Language, language, type Strings, t } from './i18n.ts'
+import { GroupsLesson } from './lessons/groups.tsx'
 import { LogLesson } from './lessons/log.tsx'
+import { RedeliverLesson } from './lessons/redeliver.tsx'
 import { TopicsLesson } from './lessons/topics.tsx'
 
 interface Lesson {
@@ -17,6 +19,8 @@ interface Lesson {
 const LESSONS: Lesson[] = [
   { id: 'topics', title: (s) => s.l1, view: TopicsLesson },
   { id: 'log', title: (s) => s.l2, view: LogLesson },
+  { id: 'groups', title: (s) => s.l4, view: GroupsLesson },
+  { id: 'redeliver', title: (s) => s.l5, view: RedeliverLesson },
 ]
 
 function initialLesson(): string {

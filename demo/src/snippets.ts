@@ -41,11 +41,16 @@ export const snippets = {
     }
   },
 
-  produceUnkeyed(topic: string, values: string[]): Snippets {
+  produceMany(topic: string, messages: { key?: string; value: string }[]): Snippets {
+    const lines = messages.map((m) => (m.key === undefined ? m.value : `${m.key}:${m.value}`))
+    const keyed = messages.some((m) => m.key !== undefined)
+    const py = messages.map((m) =>
+      m.key === undefined ? `(None, ${q(m.value)})` : `(${q(m.key)}, ${q(m.value)})`,
+    )
     return {
-      cli: `printf '%s\\n' ${values.map(sh).join(' ')} | npx brook console-producer --topic ${sh(topic)}`,
-      python: `${PY_PRODUCER}\nfor v in ${JSON.stringify(values)}:\n    producer.send(${q(topic)}, value=v.encode())\nproducer.flush()`,
-      js: `${JS_CLIENT}\nconst producer = kafka.producer()\nawait producer.connect()\nawait producer.send({ topic: ${q(topic)}, messages: ${JSON.stringify(values)}.map((value) => ({ value })) })`,
+      cli: `printf '%s\\n' ${lines.map(sh).join(' ')} | npx brook console-producer --topic ${sh(topic)}${keyed ? ' --property parse.key=true --property key.separator=:' : ''}`,
+      python: `${PY_PRODUCER}\nfor key, value in [${py.join(', ')}]:\n    producer.send(${q(topic)}, key=key and key.encode(), value=value.encode())\nproducer.flush()`,
+      js: `${JS_CLIENT}\nconst producer = kafka.producer()\nawait producer.connect()\nawait producer.send({ topic: ${q(topic)}, messages: ${JSON.stringify(messages)} })`,
     }
   },
 
@@ -54,6 +59,33 @@ export const snippets = {
       cli: `npx brook topics --bootstrap-server localhost:9092 --alter --topic ${sh(topic)} --partitions ${count}`,
       python: `from kafka.admin import KafkaAdminClient, NewPartitions\nadmin = KafkaAdminClient(bootstrap_servers='localhost:9092')\nadmin.create_partitions({${q(topic)}: NewPartitions(total_count=${count})})`,
       js: `${JS_CLIENT}\nconst admin = kafka.admin()\nawait admin.connect()\nawait admin.createPartitions({ topicPartitions: [{ topic: ${q(topic)}, count: ${count} }] })`,
+    }
+  },
+
+  joinGroup(topic: string, groupId: string, assignor: 'range' | 'roundrobin'): Snippets {
+    const py = assignor === 'range' ? 'RangePartitionAssignor' : 'RoundRobinPartitionAssignor'
+    const pyModule = assignor === 'range' ? 'range' : 'roundrobin'
+    return {
+      cli: `npx brook console-consumer --bootstrap-server localhost:9092 --topic ${sh(topic)} --group ${sh(groupId)} --from-beginning`,
+      python: `from kafka import KafkaConsumer\nfrom kafka.coordinator.assignors.${pyModule} import ${py}\nconsumer = KafkaConsumer(${q(topic)}, bootstrap_servers='localhost:9092', group_id=${q(groupId)},\n    auto_offset_reset='earliest', enable_auto_commit=False, partition_assignment_strategy=[${py}])\nfor message in consumer:\n    print(message.partition, message.offset, message.value)`,
+      js: `import { Kafka, PartitionAssigners } from 'kafkajs'\nconst kafka = new Kafka({ brokers: ['localhost:9092'] })\nconst consumer = kafka.consumer({ groupId: ${q(groupId)}, partitionAssigners: [PartitionAssigners.${assignor === 'range' ? 'range' : 'roundRobin'}] })\nawait consumer.connect()\nawait consumer.subscribe({ topics: [${q(topic)}], fromBeginning: true })\nawait consumer.run({ autoCommit: false, eachMessage: async ({ partition, message }) => console.log(partition, message.offset) })`,
+    }
+  },
+
+  commit(topic: string, groupId: string, offsets: Record<number, number>): Snippets {
+    const list = Object.entries(offsets)
+    return {
+      cli: `# commits as it reads; or set a group's offsets by hand:\n${list.map(([p, o]) => `npx brook consumer-groups --bootstrap-server localhost:9092 --group ${sh(groupId)} --reset-offsets --topic ${sh(`${topic}:${p}`)} --to-offset ${o} --execute`).join('\n')}`,
+      python: `from kafka import TopicPartition\nfrom kafka.structs import OffsetAndMetadata\nconsumer.commit({${list.map(([p, o]) => `TopicPartition(${q(topic)}, ${p}): OffsetAndMetadata(${o}, '')`).join(', ')}})`,
+      js: `await consumer.commitOffsets([${list.map(([p, o]) => `{ topic: ${q(topic)}, partition: ${p}, offset: '${o}' }`).join(', ')}])`,
+    }
+  },
+
+  describeGroup(groupId: string): Snippets {
+    return {
+      cli: `npx brook consumer-groups --bootstrap-server localhost:9092 --describe --group ${sh(groupId)}`,
+      python: `from kafka.admin import KafkaAdminClient\nadmin = KafkaAdminClient(bootstrap_servers='localhost:9092')\nprint(admin.describe_consumer_groups([${q(groupId)}]))\nprint(admin.list_consumer_group_offsets(${q(groupId)}))`,
+      js: `${JS_CLIENT}\nconst admin = kafka.admin()\nawait admin.connect()\nconsole.log(await admin.describeGroups([${q(groupId)}]))\nconsole.log(await admin.fetchOffsets({ groupId: ${q(groupId)} }))`,
     }
   },
 

@@ -21,3 +21,11 @@ export function producer(): Producer {
   shared ??= client().producer()
   return shared
 }
+
+/** Creates `topic` with 3 partitions unless it exists, and shows it. */
+export async function ensureTopic(topic: string): Promise<void> {
+  await client()
+    .admin()
+    .createTopics({ topics: [{ topic, numPartitions: 3 }] })
+  showTopic(topic)
+}

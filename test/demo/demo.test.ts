@@ -6,91 +6,13 @@
  * into test-results/demo/.
  */
 
-import { execFileSync } from 'node:child_process'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { build } from 'vite'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { en, zh } from '../../demo/src/strings.ts'
-import { launchChromium, ROOT } from '../browser/harness.ts'
-import { type StaticServer, serveStatic } from '../support/static-server.ts'
+import { axe, cells, kafkaPython, note, open, SHOTS, useDemo } from './support.ts'
 
-const SHOTS = join(ROOT, 'test-results', 'demo')
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
-
-let outDir: string
-let site: StaticServer
-let browser: Browser
-
-beforeAll(async () => {
-  outDir = await mkdtemp(join(tmpdir(), 'brook-demo-'))
-  await build({
-    configFile: join(ROOT, 'demo/vite.config.ts'),
-    logLevel: 'error',
-    build: { outDir, emptyOutDir: true },
-  })
-  site = await serveStatic(outDir)
-  browser = await launchChromium()
-  await mkdir(SHOTS, { recursive: true })
-})
-afterAll(async () => {
-  await browser?.close()
-  await site?.close()
-  if (outDir) await rm(outDir, { recursive: true, force: true })
-})
-
-/** Partitions kafka-python's DefaultPartitioner picks for `keys` among `n` (its own murmur2). */
-function kafkaPython(keys: string[], n: number): Record<string, number> {
-  const script = [
-    'import json, sys',
-    'from kafka.partitioner.default import murmur2',
-    'keys, n = json.load(sys.stdin)',
-    'print(json.dumps({k: (murmur2(k.encode()) & 0x7fffffff) % n for k in keys}))',
-  ].join('\n')
-  return JSON.parse(
-    execFileSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify([keys, n]) }).toString(),
-  )
-}
-
-async function open(context: BrowserContext, path: string): Promise<Page> {
-  const page = await context.newPage()
-  const errors: string[] = []
-  page.on('pageerror', (e) => errors.push(e.message))
-  await page.goto(`${site.url}/${path}`)
-  await expect
-    .poll(async () =>
-      errors.length ? errors.join('\n') : page.locator('.status').getAttribute('data-state'),
-    )
-    .toBe('ready')
-  return page
-}
-
-/** WCAG 2.1 A/AA violations axe-core finds on the page as it is now. */
-async function axe(page: Page): Promise<{ id: string; targets: string[] }[]> {
-  await page.addScriptTag({ path: AXE })
-  return page.evaluate(async () => {
-    const run = (
-      window as unknown as {
-        axe: {
-          run: (
-            c: Document,
-            o: object,
-          ) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }>
-        }
-      }
-    ).axe.run
-    const r = await run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    })
-    return r.violations.map((v) => ({ id: v.id, targets: v.nodes.flatMap((n) => n.target) }))
-  })
-}
-
-const note = (page: Page) => page.locator('.notes').innerText()
-const cells = (page: Page, partition: number) => page.locator(`.lane[data-partition="${partition}"] .cell`)
+const demo = useDemo()
 
 const KEYS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi']
 
@@ -117,7 +39,7 @@ async function lessonOne(page: Page): Promise<number> {
 
 describe('the teaching demo', () => {
   it('lesson 1: keyed records land where murmur2 says, unkeyed ones share a partition per batch, added partitions move keys', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const context = await demo.browser().newContext({ viewport: { width: 1280, height: 900 } })
     try {
       const page = await open(context, '?lang=en#topics')
       const unkeyed = await lessonOne(page)
@@ -157,7 +79,7 @@ describe('the teaching demo', () => {
   })
 
   it('lesson 2: offsets between log start and high watermark, a record in full, deleting moves the log start', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const context = await demo.browser().newContext({ viewport: { width: 1280, height: 900 } })
     try {
       const page = await open(context, '?lang=en#topics')
       const p = await lessonOne(page)
@@ -193,7 +115,7 @@ describe('the teaching demo', () => {
   })
 
   it('use it for real: the last action as CLI, kafka-python and kafkajs code', async () => {
-    const context = await browser.newContext()
+    const context = await demo.browser().newContext()
     try {
       const page = await open(context, '?lang=en#topics')
       await page.getByRole('button', { name: 'Create topic' }).click()
@@ -226,7 +148,7 @@ describe('the teaching demo', () => {
       // English terms the Chinese text keeps on purpose, as a glossary: "(high watermark)".
       .filter((e) => !Object.values(zh).some((z) => typeof z === 'string' && z.includes(e)))
     expect(english.length).toBeGreaterThan(20)
-    const context = await browser.newContext({ viewport: { width: 375, height: 800 } })
+    const context = await demo.browser().newContext({ viewport: { width: 375, height: 800 } })
     try {
       const page = await open(context, '?lang=en#topics')
       await page.getByRole('button', { name: 'Create topic' }).click()
@@ -236,6 +158,8 @@ describe('the teaching demo', () => {
       for (const [hash, title] of [
         ['topics', zh.l1],
         ['log', zh.l2],
+        ['groups', zh.l4],
+        ['redeliver', zh.l5],
       ] as const) {
         await page.getByRole('link', { name: title }).click()
         await expect.poll(() => page.getByRole('heading', { level: 2, name: title }).count()).toBe(1)

@@ -78,7 +78,10 @@ export function TopicsLesson() {
       const name = currentTopic.value
       const values = Array.from({ length: UNKEYED }, (_, i) => `${value}-${i + 1}`)
       const [meta] = await producer().send({ topic: name, messages: values.map((v) => ({ value: v })) })
-      lastAction.value = snippets.produceUnkeyed(name, values)
+      lastAction.value = snippets.produceMany(
+        name,
+        values.map((value) => ({ value })),
+      )
       say(s.stickyNote(UNKEYED, meta!.partition))
     })
 

@@ -169,6 +169,7 @@ export class GroupMembership {
         this.events.emit('consumer.group_join', {
           duration: this.conn.clock.now() - started,
           groupId,
+          generationId: this.generationId,
           isLeader: this.isLeader,
           leaderId: this.leaderId,
           groupProtocol: this.protocolName,
