@@ -7,6 +7,7 @@ import { CodePanel } from './components/code-panel.tsx'
 import { LANGUAGE_NAMES, type Language, language, type Strings, t } from './i18n.ts'
 import { GroupsLesson } from './lessons/groups.tsx'
 import { LogLesson } from './lessons/log.tsx'
+import { ProducersLesson } from './lessons/producers.tsx'
 import { RedeliverLesson } from './lessons/redeliver.tsx'
 import { TopicsLesson } from './lessons/topics.tsx'
 
@@ -19,6 +20,7 @@ interface Lesson {
 const LESSONS: Lesson[] = [
   { id: 'topics', title: (s) => s.l1, view: TopicsLesson },
   { id: 'log', title: (s) => s.l2, view: LogLesson },
+  { id: 'producers', title: (s) => s.l3, view: ProducersLesson },
   { id: 'groups', title: (s) => s.l4, view: GroupsLesson },
   { id: 'redeliver', title: (s) => s.l5, view: RedeliverLesson },
 ]

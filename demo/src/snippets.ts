@@ -41,6 +41,16 @@ export const snippets = {
     }
   },
 
+  producer(topic: string, lingerMs: number, acks: 0 | 1 | -1, idempotent: boolean): Snippets {
+    // brook's console producer has no linger: it sends what stdin gives it as it comes.
+    const pyAcks = acks === -1 ? "'all'" : String(acks)
+    return {
+      cli: `seq 1000 | npx brook console-producer --bootstrap-server localhost:9092 --topic ${sh(topic)} --producer-property acks=${acks === -1 ? 'all' : acks} --producer-property enable.idempotence=${idempotent}`,
+      python: `from kafka import KafkaProducer\n# kafka-python 2.0.2 has no idempotence\nproducer = KafkaProducer(bootstrap_servers='localhost:9092', linger_ms=${lingerMs}, acks=${pyAcks})\nfor i in range(1000):\n    producer.send(${q(topic)}, key=b'P1', value=f'P1-{i}'.encode())\nproducer.flush()`,
+      js: `${JS_CLIENT}\nconst producer = kafka.producer({ idempotent: ${idempotent} })\nawait producer.connect()\n// kafkajs sends each send() as it comes (no linger); brook's client takes lingerMs: ${lingerMs}\nawait producer.send({ topic: ${q(topic)}, acks: ${acks}, messages: [{ key: 'P1', value: 'P1-0' }] })`,
+    }
+  },
+
   produceMany(topic: string, messages: { key?: string; value: string }[]): Snippets {
     const lines = messages.map((m) => (m.key === undefined ? m.value : `${m.key}:${m.value}`))
     const keyed = messages.some((m) => m.key !== undefined)

@@ -2,8 +2,9 @@
 
 import { signal } from '@preact/signals'
 import type { Producer } from 'brook'
+import { useEffect } from 'preact/hooks'
 import { client } from './broker.ts'
-import { watchTopic } from './topic-view.ts'
+import { type Lane, topicView, watchTopic } from './topic-view.ts'
 
 export const currentTopic = signal('orders')
 /** Keys sent per topic, to show which move when partitions are added. */
@@ -28,4 +29,11 @@ export async function ensureTopic(topic: string): Promise<void> {
     .admin()
     .createTopics({ topics: [{ topic, numPartitions: 3 }] })
   showTopic(topic)
+}
+
+/** The lanes of `topic`, watched while the calling component is shown; null until it exists. */
+export function useLanes(topic: string): Lane[] | null {
+  useEffect(() => watchTopic(topic), [topic])
+  const view = topicView.value
+  return view?.topic === topic ? view.lanes : null
 }

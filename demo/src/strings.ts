@@ -66,6 +66,30 @@ export const en = {
   deleteDo: 'Delete',
   deleted: (p: number, start: number) => `Partition ${p} now starts at offset ${start}.`,
 
+  // lesson 3
+  l3: '3 · Producers',
+  l3Intro:
+    'A producer gathers records into batches: it waits up to linger.ms for more before it sends one, and asks for acks = 0 (nobody waits), 1 (the partition has appended it) or all (stored durably: here, committed to IndexedDB). An idempotent producer numbers its batches, so a retry after a lost answer is stored once.',
+  addProducer: 'Add producer',
+  producer: (name: string) => `Producer ${name}`,
+  rate: 'Records per second',
+  linger: 'linger.ms',
+  acks: 'acks',
+  acksAll: 'all',
+  idempotent: 'Idempotent (needs acks = all)',
+  start: 'Start',
+  stop: 'Stop',
+  loseNext: 'Lose the next answer',
+  statSent: 'sent',
+  statAcked: 'acknowledged',
+  statFailed: 'failed',
+  statLatency: 'mean wait for the answer',
+  statLost: 'answers lost, then retried',
+  ms: (n: number) => `${n.toFixed(1)} ms`,
+  duplicates: (n: number) =>
+    n === 0 ? 'No record is stored twice.' : `${n} record${n === 1 ? ' is' : 's are'} stored twice.`,
+  batchesNote: 'A frame holds the records of one batch, as the broker stores it.',
+
   // lesson 4
   l4: '4 · Consumer groups',
   l4Intro:
@@ -195,6 +219,28 @@ export const zh: Strings = {
   deleteBefore: '删除此偏移量之前的记录',
   deleteDo: '删除',
   deleted: (p: number, start: number) => `分区 ${p} 现在从偏移量 ${start} 开始。`,
+
+  l3: '3 · 生产者',
+  l3Intro:
+    '生产者把记录攒成批次:发送前最多等待 linger.ms 以收集更多记录;并要求 acks = 0(不等待)、1(分区已追加)或 all(已持久存储:这里指已提交到 IndexedDB)。幂等生产者为批次编号,因此在应答丢失后的重试只会被存储一次。',
+  addProducer: '添加生产者',
+  producer: (name: string) => `生产者 ${name}`,
+  rate: '每秒记录数',
+  linger: 'linger.ms',
+  acks: 'acks',
+  acksAll: 'all',
+  idempotent: '幂等(需要 acks = all)',
+  start: '开始',
+  stop: '停止',
+  loseNext: '丢失下一个应答',
+  statSent: '已发送',
+  statAcked: '已确认',
+  statFailed: '失败',
+  statLatency: '等待应答的平均时间',
+  statLost: '丢失后重试的应答',
+  ms: (n: number) => `${n.toFixed(1)} 毫秒`,
+  duplicates: (n: number) => (n === 0 ? '没有记录被存储两次。' : `有 ${n} 条记录被存储了两次。`),
+  batchesNote: '每个框是一个批次中的记录,与 broker 存储的一致。',
 
   l4: '4 · 消费者组',
   l4Intro:

@@ -158,6 +158,7 @@ describe('the teaching demo', () => {
       for (const [hash, title] of [
         ['topics', zh.l1],
         ['log', zh.l2],
+        ['producers', zh.l3],
         ['groups', zh.l4],
         ['redeliver', zh.l5],
       ] as const) {

@@ -1,7 +1,8 @@
 /**
  * @module A topic drawn as partition lanes: each record a cell with its offset (and key), the
  * log-start offset and high watermark at the lane's ends. Cells are buttons: a click or Enter
- * selects one. Records with the same key share a colour, so a key's partition is visible at once.
+ * selects one. Records with the same key share a colour, so a key's partition is visible at once;
+ * with `batches`, the records of one RecordBatch are framed together.
  */
 
 import { t } from '../i18n.ts'
@@ -10,9 +11,21 @@ import type { Cell, Lane } from '../topic-view.ts'
 /** A light colour per key (text stays dark on it: contrast AA). */
 function keyColour(key: string | null): string {
   if (key === null) return 'hsl(220 14% 92%)'
-  let h = 0
-  for (const ch of key) h = (h * 31 + ch.codePointAt(0)!) >>> 0
-  return `hsl(${h % 360} 70% 88%)`
+  // FNV-1a, then the golden angle: keys that differ by one letter get far-apart hues.
+  let h = 0x811c9dc5
+  for (const ch of key) h = Math.imul(h ^ ch.codePointAt(0)!, 16777619)
+  return `hsl(${Math.round(((h >>> 0) % 1000) * 137.508) % 360} 70% 86%)`
+}
+
+/** Consecutive cells of the same batch, together. */
+function byBatch(cells: Cell[]): Cell[][] {
+  const groups: Cell[][] = []
+  for (const c of cells) {
+    const last = groups.at(-1)
+    if (last && last[0]!.batch.baseOffset === c.batch.baseOffset) last.push(c)
+    else groups.push([c])
+  }
+  return groups
 }
 
 export function Lanes(props: {
@@ -21,9 +34,34 @@ export function Lanes(props: {
   onSelect: (cell: Cell) => void
   /** Draw only the newest records per lane (the view keeps up to 200). */
   max?: number
+  /** Frame the records of each RecordBatch. */
+  batches?: boolean
 }) {
   const s = t()
   const max = props.max ?? 40
+
+  const cell = (c: Cell) => (
+    <button
+      type="button"
+      class="cell"
+      data-offset={c.offset}
+      data-key={c.key ?? ''}
+      aria-pressed={props.selected?.partition === c.partition && props.selected.offset === c.offset}
+      style={{ background: keyColour(c.key) }}
+      onClick={() => props.onSelect(c)}
+    >
+      {/* The name a screen reader speaks holds what is seen (WCAG 2.5.3). */}
+      <span class="sr-only">{s.offset} </span>
+      <span class="cell-offset">{c.offset}</span>
+      {c.key !== null && (
+        <>
+          <span class="sr-only">, {s.key} </span>
+          <span class="cell-key">{c.key}</span>
+        </>
+      )}
+    </button>
+  )
+
   return (
     <div class="lanes">
       {props.lanes.map((lane) => {
@@ -50,31 +88,30 @@ export function Lanes(props: {
             <ol class="cells">
               {hidden > 0 && <li class="older">{s.olderHidden(hidden)}</li>}
               {shown.length === 0 && <li class="older">{s.emptyLane}</li>}
-              {shown.map((c) => (
-                <li key={c.offset}>
-                  <button
-                    type="button"
-                    class="cell"
-                    data-offset={c.offset}
-                    data-key={c.key ?? ''}
-                    aria-pressed={
-                      props.selected?.partition === c.partition && props.selected.offset === c.offset
-                    }
-                    style={{ background: keyColour(c.key) }}
-                    onClick={() => props.onSelect(c)}
-                  >
-                    {/* The name a screen reader speaks holds what is seen (WCAG 2.5.3). */}
-                    <span class="sr-only">{s.offset} </span>
-                    <span class="cell-offset">{c.offset}</span>
-                    {c.key !== null && (
-                      <>
-                        <span class="sr-only">, {s.key} </span>
-                        <span class="cell-key">{c.key}</span>
-                      </>
-                    )}
-                  </button>
-                </li>
-              ))}
+              {props.batches
+                ? byBatch(shown).map((group) => (
+                    <li
+                      key={`b${group[0]!.batch.baseOffset}`}
+                      class="batch"
+                      data-batch={group[0]!.batch.baseOffset}
+                      data-count={group[0]!.batch.count}
+                    >
+                      <span class="sr-only">
+                        {s.batch}{' '}
+                        {s.batchRange(
+                          group[0]!.batch.baseOffset,
+                          group[0]!.batch.lastOffset,
+                          group[0]!.batch.count,
+                        )}
+                      </span>
+                      <ol class="cells">
+                        {group.map((c) => (
+                          <li key={c.offset}>{cell(c)}</li>
+                        ))}
+                      </ol>
+                    </li>
+                  ))
+                : shown.map((c) => <li key={c.offset}>{cell(c)}</li>)}
             </ol>
           </section>
         )

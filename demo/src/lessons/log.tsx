@@ -10,9 +10,8 @@ import { Lanes } from '../components/lanes.tsx'
 import { RecordDetails } from '../components/record-details.tsx'
 import { t } from '../i18n.ts'
 import { lastAction, snippets } from '../snippets.ts'
-import { currentTopic } from '../state.ts'
+import { currentTopic, useLanes } from '../state.ts'
 import type { Cell } from '../topic-view.ts'
-import { topicView } from '../topic-view.ts'
 
 export function LogLesson() {
   const s = t()
@@ -20,8 +19,7 @@ export function LogLesson() {
   const [partition, setPartition] = useState(0)
   const [offset, setOffset] = useState(1)
   const [note, setNote] = useState('')
-  const view = topicView.value
-  const lanes = view?.topic === currentTopic.value ? view.lanes : null
+  const lanes = useLanes(currentTopic.value)
 
   const deleteBefore = async () => {
     const topic = currentTopic.value

@@ -11,9 +11,8 @@ import { Lanes } from '../components/lanes.tsx'
 import { RecordDetails } from '../components/record-details.tsx'
 import { t } from '../i18n.ts'
 import { lastAction, snippets } from '../snippets.ts'
-import { currentTopic, producer, sentKeys, showTopic } from '../state.ts'
+import { currentTopic, producer, sentKeys, showTopic, useLanes } from '../state.ts'
 import type { Cell } from '../topic-view.ts'
-import { topicView } from '../topic-view.ts'
 
 const enc = new TextEncoder()
 const UNKEYED = 10
@@ -31,8 +30,7 @@ export function TopicsLesson() {
   const [addTo, setAddTo] = useState(4)
   const [notes, setNotes] = useState<string[]>([])
   const [selected, setSelected] = useState<Cell | null>(null)
-  const view = topicView.value
-  const lanes = view?.topic === currentTopic.value ? view.lanes : null
+  const lanes = useLanes(currentTopic.value)
   const say = (...lines: string[]) => setNotes(lines)
 
   const act = async (fn: () => Promise<void>) => {
