@@ -80,7 +80,7 @@ function log(event: Omit<GroupEvent, 'at'>): void {
  * The page's broker service with a switch: once cut, no call is answered (nor pushed event
  * delivered), like a consumer whose process froze. Nothing is sent to the broker after that.
  */
-function cuttable(service: BrokerService): { service: BrokerService; cut: () => void } {
+export function cuttable(service: BrokerService): { service: BrokerService; cut: () => void } {
   let cut = false
   const never = new Promise<never>(() => {})
   const wrapped = new Proxy(service, {

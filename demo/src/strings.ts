@@ -148,6 +148,31 @@ export const en = {
   lagNote:
     'Lag = log end − committed offset; for a partition the group never committed, log end − log start: everything a new owner would read.',
 
+  // lesson 7
+  l7: '7 · Crash here',
+  l7Intro:
+    'Between processing a record and committing its offset there is a gap, and a crash can fall into it. Process first, then commit: a crash in the gap makes the next consumer process the record again (at least once: duplicates). Commit first, then process: the next consumer starts after a record nobody processed (at most once: losses). Pause at the gap and choose where to crash.',
+  orderLabel: 'Order',
+  atLeastOnce: 'Process, then commit (at least once)',
+  atMostOnce: 'Commit, then process (at most once)',
+  pauseAtGap: 'Pause at the gap',
+  sendPayments: (n: number) => `Send ${n} payments`,
+  startConsumer: 'Start a consumer',
+  continueStep: 'Continue',
+  crashHere: 'Crash here',
+  waitingAt: (what: string, value: string) => `${value}: ${what}. The gap:`,
+  gapProcessed: 'processed, not committed',
+  gapCommitted: 'committed, not processed',
+  counters: 'Counters',
+  cProduced: 'sent',
+  cOnce: 'processed once',
+  cDuplicates: 'processed again (duplicates)',
+  cLost: 'never processed (losses)',
+  stepProcessed: (v: string) => `processed ${v}`,
+  stepCommitted: (o: number) => `committed offset ${o}`,
+  stepCrashed: (where: string) => `crashed — ${where}`,
+  stepStarted: (name: string) => `consumer ${name} started; after a crash it waits for the session timeout`,
+
   // the "use it for real" panel
   forReal: 'Use it for real',
   forRealIntro: 'The same action against a Kafka broker (brook serve, or any Kafka):',
@@ -296,6 +321,30 @@ export const zh: Strings = {
   neverCommitted: '无',
   lagNote:
     '滞后 = 日志末端 − 已提交偏移量;对于组从未提交过的分区,则是日志末端 − 日志起始:新的拥有者将读取的全部记录。',
+
+  l7: '7 · 在这里崩溃',
+  l7Intro:
+    '处理一条记录与提交它的偏移量之间有一个间隙,崩溃可能恰好落在其中。先处理后提交:间隙中的崩溃会让下一个消费者再次处理这条记录(至少一次:重复)。先提交后处理:下一个消费者从一条没人处理过的记录之后开始(至多一次:丢失)。在间隙处暂停,选择在哪里崩溃。',
+  orderLabel: '顺序',
+  atLeastOnce: '先处理,后提交(至少一次)',
+  atMostOnce: '先提交,后处理(至多一次)',
+  pauseAtGap: '在间隙处暂停',
+  sendPayments: (n: number) => `发送 ${n} 笔付款`,
+  startConsumer: '启动一个消费者',
+  continueStep: '继续',
+  crashHere: '在这里崩溃',
+  waitingAt: (what: string, value: string) => `${value}:${what}。间隙:`,
+  gapProcessed: '已处理,未提交',
+  gapCommitted: '已提交,未处理',
+  counters: '计数',
+  cProduced: '已发送',
+  cOnce: '处理了一次',
+  cDuplicates: '再次处理(重复)',
+  cLost: '从未处理(丢失)',
+  stepProcessed: (v: string) => `已处理 ${v}`,
+  stepCommitted: (o: number) => `已提交偏移量 ${o}`,
+  stepCrashed: (where: string) => `崩溃 —— ${where}`,
+  stepStarted: (name: string) => `消费者 ${name} 已启动;崩溃之后它要等待会话超时`,
 
   forReal: '实际使用',
   forRealIntro: '对 Kafka broker(brook serve 或任何 Kafka)做同样的操作:',

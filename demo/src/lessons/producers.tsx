@@ -120,7 +120,12 @@ export function ProducersLesson() {
       .createTopics({ topics: [{ topic: TOPIC, numPartitions: 3 }] })
   }, [])
   // Stop sending when the lesson is left: the rates are for watching.
-  useEffect(() => () => producers.value.forEach((p) => stop(p.name)), [])
+  useEffect(
+    () => () => {
+      for (const p of producers.value) stop(p.name)
+    },
+    [],
+  )
   const values = new Map<string, number>()
   for (const lane of lanes ?? [])
     for (const c of lane.cells) values.set(c.value ?? '', (values.get(c.value ?? '') ?? 0) + 1)
