@@ -36,9 +36,11 @@ const APIS: [name: string, key: number, maxVersion: number][] = [
   ['DeleteRecords', 21, 2],
   ['InitProducerId', 22, 4],
   ['DescribeConfigs', 32, 4],
+  ['AlterConfigs', 33, 2],
   ['SaslAuthenticate', 36, 2],
   ['CreatePartitions', 37, 3],
   ['DeleteGroups', 42, 2],
+  ['IncrementalAlterConfigs', 44, 1],
 ]
 
 const NO_MAX = 0x7fff

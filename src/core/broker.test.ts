@@ -671,6 +671,123 @@ describe('Broker retention and compaction', () => {
   })
 })
 
+describe('Broker config changes', () => {
+  const cfg = async (broker: Broker, topic: string) =>
+    Object.fromEntries(
+      (await broker.describeConfigs([topic]))[0]!.configs
+        .filter((c) => !c.isDefault)
+        .map((c) => [c.name, c.value]),
+    )
+
+  it('alters configs incrementally (set, delete, append, subtract) or as a whole, kept across a restart', async () => {
+    const store = new MemoryStore()
+    const broker = await open({ store })
+    await broker.createTopics({
+      topics: [{ name: 't', configs: { 'retention.ms': '1000', 'max.message.bytes': '5000' } }],
+    })
+    const ok = await broker.alterConfigs({
+      incremental: true,
+      topics: [
+        {
+          name: 't',
+          configs: [
+            { name: 'retention.ms', value: '2000' },
+            { name: 'max.message.bytes', value: null, op: 'delete' },
+            { name: 'cleanup.policy', value: 'compact', op: 'append' },
+          ],
+        },
+      ],
+    })
+    expect(names(ok)).toEqual(['NONE'])
+    expect(await cfg(broker, 't')).toEqual({ 'retention.ms': '2000', 'cleanup.policy': 'delete,compact' })
+    await broker.alterConfigs({
+      incremental: true,
+      topics: [{ name: 't', configs: [{ name: 'cleanup.policy', value: 'delete', op: 'subtract' }] }],
+    })
+    expect((await cfg(broker, 't'))['cleanup.policy']).toBe('compact')
+    // AlterConfigs replaces: what is not given goes back to its default.
+    await broker.alterConfigs({
+      incremental: false,
+      topics: [{ name: 't', configs: [{ name: 'retention.bytes', value: '9000' }] }],
+    })
+    expect(await cfg(broker, 't')).toEqual({ 'retention.bytes': '9000' })
+    await broker.close()
+    expect(await cfg(await open({ store: store.reopen() }), 't')).toEqual({ 'retention.bytes': '9000' })
+  })
+
+  it('refuses a bad entry whole, naming it, and changes nothing', async () => {
+    const broker = await open()
+    await broker.createTopics({ topics: [{ name: 't', configs: { 'retention.ms': '1000' } }] })
+    const bad = async (configs: { name: string; value: string | null; op?: 'set' | 'append' }[]) =>
+      (await broker.alterConfigs({ incremental: true, topics: [{ name: 't', configs }] }))[0]!
+    const unknown = await bad([
+      { name: 'retention.ms', value: '5' },
+      { name: 'no.such.config', value: '1' },
+    ])
+    expect(errorName(unknown.errorCode)).toBe('INVALID_CONFIG')
+    expect(unknown.errorMessage).toContain('no.such.config')
+    expect(errorName((await bad([{ name: 'retention.ms', value: 'soon' }])).errorCode)).toBe('INVALID_CONFIG')
+    expect(errorName((await bad([{ name: 'retention.ms', value: '5', op: 'append' }])).errorCode)).toBe(
+      'INVALID_CONFIG',
+    )
+    expect(
+      errorName((await bad([{ name: 'cleanup.policy', value: 'sometimes', op: 'append' }])).errorCode),
+    ).toBe('INVALID_CONFIG')
+    expect(await cfg(broker, 't')).toEqual({ 'retention.ms': '1000' })
+    const missing = await broker.alterConfigs({ incremental: true, topics: [{ name: 'nope', configs: [] }] })
+    expect(names(missing)).toEqual(['UNKNOWN_TOPIC_OR_PARTITION'])
+    // validateOnly checks and changes nothing.
+    const dry = await broker.alterConfigs({
+      incremental: true,
+      validateOnly: true,
+      topics: [{ name: 't', configs: [{ name: 'retention.ms', value: '7' }] }],
+    })
+    expect(names(dry)).toEqual(['NONE'])
+    expect(await cfg(broker, 't')).toEqual({ 'retention.ms': '1000' })
+    await broker.close()
+  })
+
+  it('a new retention.ms applies at the next retention pass; switching to compact lets the cleaner run', async () => {
+    const clock = new ManualClock(1_000_000)
+    const store = new MemoryStore()
+    const first = await open({ store, clock })
+    await first.createTopics({ topics: [{ name: 't' }] })
+    await produce(first, 't', 0, records(['k=1', 'j=1'], {}, 1_000_000))
+    await produce(first, 't', 0, records(['k=2'], {}, 1_100_000))
+    await first.close()
+    // Reopened: nothing was appended since, yet the cleaner must run once the policy says so.
+    const broker = await open({ store: store.reopen(), clock, retentionCheckIntervalMs: 1000 })
+    await broker.alterConfigs({
+      incremental: true,
+      topics: [{ name: 't', configs: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    })
+    clock.advance(1000)
+    await expect
+      .poll(() => consume(broker, 't', 0))
+      .toEqual([
+        [1, 'j=1'],
+        [2, 'k=2'],
+      ])
+    await broker.alterConfigs({
+      incremental: true,
+      topics: [
+        {
+          name: 't',
+          configs: [
+            { name: 'cleanup.policy', value: 'delete' },
+            { name: 'retention.ms', value: '60000' },
+          ],
+        },
+      ],
+    })
+    clock.advance(100_000)
+    expect(await broker.enforceRetention()).toBeGreaterThan(0)
+    expect(broker.log('t', 0)!.logStartOffset).toBe(2)
+    expect(await consume(broker, 't', 0, 2)).toEqual([[2, 'k=2']])
+    await broker.close()
+  })
+})
+
 describe('Broker groups', () => {
   it('refuses offset commits for partitions that do not exist', async () => {
     const broker = await open()

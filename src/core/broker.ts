@@ -17,6 +17,7 @@ import type { PartitionLog } from './partition-log.ts'
 import { checkProduceRecords } from './produce-validation.ts'
 import { code, errorCodeOf, errorMessageOf, isInt, NONE, nameOf, show } from './request-values.ts'
 import type {
+  AlterConfigsRequest,
   BrokerService,
   CreatePartitionsRequest,
   CreateTopicsRequest,
@@ -216,6 +217,11 @@ export class Broker implements BrokerService {
   async describeConfigs(topics: string[]): Promise<DescribeConfigsResult[]> {
     this.check()
     return this.registry.describeConfigs(topics)
+  }
+
+  async alterConfigs(req: AlterConfigsRequest): Promise<TopicResult[]> {
+    this.check()
+    return this.registry.alterConfigs(req)
   }
 
   private check(): void {

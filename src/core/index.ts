@@ -11,6 +11,7 @@ export {
 export type { BrokerOptions } from './broker.ts'
 export { Broker } from './broker.ts'
 export type {
+  AlteredResource,
   Batch,
   BrookConfig,
   ConsumerConfig,
@@ -44,6 +45,7 @@ export {
   Admin,
   Brook,
   CONSUMER_EVENTS,
+  ConfigResourceTypes,
   Consumer,
   connectInProcess,
   createBrook,

@@ -6,6 +6,10 @@
  * back as an `errorCode` beside the partition, as in Kafka.
  */
 
+import type { AlterConfigOp } from './topic-config.ts'
+
+export type { AlterConfigOp }
+
 export type Acks = -1 | 0 | 1
 
 export interface TopicConfigEntry {
@@ -262,12 +266,28 @@ export interface DescribedGroup {
  * Everything a client can ask a broker. Implemented by `Broker` in core (in-process) and by each
  * remote transport (Worker, Kafka over TCP, Kafka over WebSocket).
  */
+// ---- AlterConfigs / IncrementalAlterConfigs ----
+export interface AlterConfigsRequest {
+  /**
+   * true: IncrementalAlterConfigs — each entry is set, deleted, appended to or subtracted from.
+   * false: AlterConfigs — the entries replace the topic's explicit configs (one left out goes back
+   * to its default).
+   */
+  incremental: boolean
+  validateOnly?: boolean
+  topics: {
+    name: string
+    configs: { name: string; value: string | null; op?: AlterConfigOp }[]
+  }[]
+}
+
 export interface BrokerService {
   metadata(req: MetadataRequest): Promise<MetadataResponse>
   createTopics(req: CreateTopicsRequest): Promise<TopicResult[]>
   deleteTopics(names: string[]): Promise<TopicResult[]>
   createPartitions(req: CreatePartitionsRequest): Promise<TopicResult[]>
   describeConfigs(topics: string[]): Promise<DescribeConfigsResult[]>
+  alterConfigs(req: AlterConfigsRequest): Promise<TopicResult[]>
   produce(req: ProduceRequest): Promise<ProduceResponse>
   fetch(req: FetchRequest): Promise<FetchResponse>
   listOffsets(req: ListOffsetsRequest): Promise<ListOffsetsResponse>

@@ -161,6 +161,68 @@ export function validateConfigs(configs: unknown): Record<string, string> {
   return out
 }
 
+export type AlterConfigOp = 'set' | 'delete' | 'append' | 'subtract'
+
+/**
+ * A topic's explicit configs after an alteration. Incremental (Kafka's IncrementalAlterConfigs,
+ * KIP-339): each entry is set, deleted (back to its default), or — for list configs such as
+ * cleanup.policy — has items appended or subtracted. Otherwise (AlterConfigs): the entries become
+ * the explicit configs, and a config left out returns to its default. Throws INVALID_CONFIG for an
+ * unknown name, a bad value or an operation the config's kind does not allow.
+ */
+export function alteredConfigs(
+  explicit: Record<string, string>,
+  entries: readonly { name: string; value: string | null; op?: AlterConfigOp }[],
+  incremental: boolean,
+  brokerDefaults: Record<string, string> = {},
+): Record<string, string> {
+  const out: Record<string, string> = incremental ? { ...explicit } : {}
+  const list = Array.isArray(entries) ? entries : []
+  const names = list.map((e) => e?.name)
+  const twice = names.find((n, i) => names.indexOf(n) !== i)
+  if (twice !== undefined) throw new BrookError('INVALID_REQUEST', `config "${String(twice)}" is given twice`)
+  for (const e of list) {
+    const name = e?.name
+    const op = incremental ? (e.op ?? 'set') : 'set'
+    const spec = typeof name === 'string' ? TOPIC_CONFIGS[name] : undefined
+    if (!spec) throw new BrookError('INVALID_CONFIG', `unknown topic config "${String(name)}"`)
+    if (op === 'delete') {
+      delete out[name]
+      continue
+    }
+    if (e.value === null || e.value === undefined) {
+      // AlterConfigs with a null value removes the config, as Kafka's does.
+      if (!incremental) continue
+      throw new BrookError('INVALID_CONFIG', `config "${name}" needs a value to ${op}`)
+    }
+    if (op === 'set') {
+      out[name] = checkValue(name, e.value)
+      continue
+    }
+    if (op !== 'append' && op !== 'subtract')
+      throw new BrookError('INVALID_REQUEST', `unknown config operation ${String(op)}`)
+    if (spec.kind !== 'list')
+      throw new BrookError(
+        'INVALID_CONFIG',
+        `config "${name}" is not a list: ${op} works on list configs only`,
+      )
+    const current = (out[name] ?? brokerDefaults[name] ?? spec.default ?? '')
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean)
+    const items: string[] = String(e.value)
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean)
+    const next =
+      op === 'append'
+        ? [...current, ...items.filter((v) => !current.includes(v))]
+        : current.filter((v) => !items.includes(v))
+    out[name] = checkValue(name, next.join(','))
+  }
+  return out
+}
+
 /** What the log and broker act on, parsed once from a topic's configs. */
 export interface LogConfig {
   /** -1 = keep forever. */

@@ -8,6 +8,7 @@ import { BrookError } from './errors.ts'
 import { logMetaKey, PartitionLog } from './partition-log.ts'
 import { code, errorCodeOf, errorMessageOf, isInt, NONE, nameOf, show } from './request-values.ts'
 import type {
+  AlterConfigsRequest,
   CreatePartitionsRequest,
   CreateTopicRequest,
   CreateTopicsRequest,
@@ -17,6 +18,7 @@ import type {
 import type { Json, Store } from './store.ts'
 import type { LogConfig } from './topic-config.ts'
 import {
+  alteredConfigs,
   collisionKey,
   effectiveConfigs,
   logConfigOf,
@@ -288,6 +290,43 @@ export class TopicRegistry {
           readOnly: false,
         })),
       }
+    })
+  }
+
+  /**
+   * AlterConfigs and IncrementalAlterConfigs on topics: each topic's entries are checked as a
+   * whole before any applies; the new configs are stored, and act from the next retention or
+   * cleaner pass. A topic that becomes compacted has its logs marked for the cleaner.
+   */
+  async alterConfigs(req: AlterConfigsRequest): Promise<TopicResult[]> {
+    const list = Array.isArray(req?.topics) ? req.topics : []
+    return this.admin(async () => {
+      const out: TopicResult[] = []
+      for (const t of list) {
+        const name = nameOf(t)
+        try {
+          const topic = this.topics.get(name)
+          if (!topic) throw new BrookError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${name}" does not exist`)
+          const configs = alteredConfigs(
+            topic.configs,
+            t.configs,
+            !!req.incremental,
+            this.options.topicDefaults,
+          )
+          if (!req.validateOnly) {
+            const meta: TopicMeta = { topicId: topic.topicId, partitions: topic.logs.length, configs }
+            await this.store.setMeta(TOPIC_PREFIX + name, meta as unknown as Json)
+            const wasCompacted = topic.config.compactEnabled
+            topic.configs = configs
+            topic.config = logConfigOf(configs, this.options.topicDefaults)
+            if (topic.config.compactEnabled && !wasCompacted) for (const log of topic.logs) log.dirty = true
+          }
+          out.push({ name, errorCode: NONE, errorMessage: null })
+        } catch (e) {
+          out.push({ name, errorCode: errorCodeOf(e), errorMessage: errorMessageOf(e) })
+        }
+      }
+      return out
     })
   }
 

@@ -60,6 +60,7 @@ export const SERVICE_METHODS = [
   'deleteTopics',
   'createPartitions',
   'describeConfigs',
+  'alterConfigs',
   'produce',
   'fetch',
   'listOffsets',

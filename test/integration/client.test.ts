@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { Broker } from '../../src/core/broker.ts'
 import type { Consumer, KafkaMessage } from '../../src/core/client/index.ts'
-import { type Brook, createBrook } from '../../src/core/client/index.ts'
+import { type Brook, ConfigResourceTypes, createBrook } from '../../src/core/client/index.ts'
 import { BrookError } from '../../src/core/errors.ts'
 import { MemoryStore } from '../../src/core/memory-store.ts'
 import type { BrokerService, ProduceRequest, ProduceResponse } from '../../src/core/service.ts'
@@ -226,6 +226,65 @@ describe('errors a user can act on', () => {
       await expect(consumer.run({ eachMessage: async () => {} })).rejects.toMatchObject({
         type: 'INVALID_REQUEST',
       })
+    })
+  }
+
+  for (const mode of modes) {
+    it(`alters topic configs, incrementally or as a whole: ${mode}`, async () => {
+      const brook = await client(mode)
+      const admin = brook.admin()
+      await admin.createTopics({
+        topics: [{ topic: 'cfg', configEntries: [{ name: 'retention.ms', value: '1000' }] }],
+      })
+      const explicit = async () => {
+        const [r] = (
+          await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'cfg' }] })
+        ).resources
+        return Object.fromEntries(
+          r!.configEntries.filter((c) => !c.isDefault).map((c) => [c.configName, c.configValue]),
+        )
+      }
+      await admin.incrementalAlterConfigs({
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: 'cfg',
+            configEntries: [
+              { name: 'cleanup.policy', value: 'compact', operation: 'append' },
+              { name: 'retention.bytes', value: '5000' },
+            ],
+          },
+        ],
+      })
+      expect(await explicit()).toEqual({
+        'cleanup.policy': 'delete,compact',
+        'retention.bytes': '5000',
+        'retention.ms': '1000',
+      })
+      await admin.alterConfigs({
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: 'cfg',
+            configEntries: [{ name: 'retention.ms', value: '2000' }],
+          },
+        ],
+      })
+      expect(await explicit()).toEqual({ 'retention.ms': '2000' })
+      expect(
+        await reason(
+          admin.incrementalAlterConfigs({
+            resources: [
+              {
+                type: ConfigResourceTypes.TOPIC,
+                name: 'cfg',
+                configEntries: [{ name: 'retention.ms', value: '1', operation: 'append' }],
+              },
+            ],
+          }),
+        ),
+      ).toBe('INVALID_CONFIG: config "retention.ms" is not a list: append works on list configs only')
+      expect(await explicit()).toEqual({ 'retention.ms': '2000' })
     })
   }
 

@@ -145,6 +145,10 @@ describe('kafka-python interop', () => {
       topics: ['adm'],
       retention: ['60000'],
       partitions: [['adm', 0]],
+      alter: [['adm', 0]],
+      altered: { 'retention.ms': '120000', 'cleanup.policy': 'compact,delete' },
+      // INVALID_CONFIG, Kafka's 40.
+      bad: [['adm', 40]],
       groups: ['adm-group'],
       offsets: { 'adm-0': 0 },
       delete: [['adm', 0]],

@@ -152,6 +152,32 @@ describe('kafkajs interop', () => {
     expect(configs.resources[0]!.configEntries).toEqual([
       expect.objectContaining({ configName: 'retention.ms', configValue: '3600000', isDefault: false }),
     ])
+    // AlterConfigs replaces the topic's configs: retention.ms goes back to its default.
+    const altered = await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        { type: 2, name: 'kjs-admin', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
+      ],
+    })
+    expect(altered.resources).toEqual([expect.objectContaining({ errorCode: 0, resourceName: 'kjs-admin' })])
+    const after = await admin.describeConfigs({
+      resources: [{ type: 2, name: 'kjs-admin', configNames: ['retention.ms', 'cleanup.policy'] }],
+      includeSynonyms: false,
+    })
+    expect(
+      Object.fromEntries(
+        after.resources[0]!.configEntries.map((c) => [c.configName, [c.configValue, c.isDefault]]),
+      ),
+    ).toEqual({
+      'cleanup.policy': ['compact', false],
+      'retention.ms': ['604800000', true],
+    })
+    await expect(
+      admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: 2, name: 'kjs-admin', configEntries: [{ name: 'retention.ms', value: 'soon' }] }],
+      }),
+    ).rejects.toMatchObject({ type: 'INVALID_CONFIG' })
 
     await admin.setOffsets({
       groupId: 'kjs-admin-group',

@@ -3,11 +3,22 @@
  */
 import { BrookError, errorCode } from '../errors.ts'
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../service.ts'
+import type { AlterConfigOp } from '../topic-config.ts'
 import type { Connection } from './connection.ts'
 import { decodeAssignmentTopics, decodeSubscriptionTopics } from './deps.ts'
 import { type MetadataCache, topicError } from './metadata-cache.ts'
 import { toNumber } from './retry.ts'
 import type { GroupDescription, ITopicConfig, TopicMetadataView } from './types.ts'
+
+/** Kafka's config resource types, as kafkajs exports them. */
+export const ConfigResourceTypes = { UNKNOWN: 0, TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const
+
+export interface AlteredResource {
+  errorCode: number
+  errorMessage: string | null
+  resourceName: string
+  resourceType: number
+}
 
 const TOPIC_ALREADY_EXISTS = 36
 
@@ -318,6 +329,84 @@ export class Admin {
             })),
         }
       }),
+    }
+  }
+
+  /**
+   * Kafka's AlterConfigs, as kafkajs: each topic's `configEntries` become its configs — a config
+   * not listed goes back to its default (use `incrementalAlterConfigs` to change a few).
+   */
+  async alterConfigs(opts: {
+    validateOnly?: boolean
+    resources: { type: number; name: string; configEntries: { name: string; value: string | null }[] }[]
+  }): Promise<{ resources: AlteredResource[] }> {
+    return this.alter(
+      false,
+      opts.validateOnly,
+      opts.resources.map((r) => ({
+        ...r,
+        configEntries: r.configEntries.map((c) => ({ ...c, op: 'set' as const })),
+      })),
+    )
+  }
+
+  /**
+   * Kafka's IncrementalAlterConfigs (KIP-339): each entry is set, deleted (back to the default),
+   * or — for list configs such as cleanup.policy — appended to or subtracted from.
+   */
+  async incrementalAlterConfigs(opts: {
+    validateOnly?: boolean
+    resources: {
+      type: number
+      name: string
+      configEntries: { name: string; value?: string | null; operation?: AlterConfigOp }[]
+    }[]
+  }): Promise<{ resources: AlteredResource[] }> {
+    return this.alter(
+      true,
+      opts.validateOnly,
+      opts.resources.map((r) => ({
+        ...r,
+        configEntries: r.configEntries.map((c) => ({
+          name: c.name,
+          value: c.value ?? null,
+          op: c.operation ?? 'set',
+        })),
+      })),
+    )
+  }
+
+  private async alter(
+    incremental: boolean,
+    validateOnly: boolean | undefined,
+    resources: {
+      type: number
+      name: string
+      configEntries: { name: string; value: string | null; op: AlterConfigOp }[]
+    }[],
+  ): Promise<{ resources: AlteredResource[] }> {
+    const other = resources.find((r) => r.type !== ConfigResourceTypes.TOPIC)
+    if (other)
+      throw new BrookError(
+        'INVALID_REQUEST',
+        `only topic configs can be altered (resource type ${other.type})`,
+      )
+    const res = await this.conn.call(incremental ? 'IncrementalAlterConfigs' : 'AlterConfigs', (s) =>
+      s.alterConfigs({
+        incremental,
+        validateOnly,
+        topics: resources.map((r) => ({ name: r.name, configs: r.configEntries })),
+      }),
+    )
+    const failed = res.find((r) => r.errorCode !== 0)
+    if (failed) throw BrookError.fromCode(failed.errorCode, failed.errorMessage ?? `topic "${failed.name}"`)
+    return {
+      resources: res.map((r) => ({
+        errorCode: r.errorCode,
+        errorMessage: r.errorMessage ?? null,
+        resourceName: r.name,
+        resourceType: ConfigResourceTypes.TOPIC,
+      })),
     }
   }
 

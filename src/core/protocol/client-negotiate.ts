@@ -34,9 +34,11 @@ export const CLIENT_VERSIONS: Readonly<Record<ApiKey, readonly [number, number]>
   21: [0, 2],
   22: [0, 4],
   32: [0, 4],
+  33: [0, 2],
   36: [0, 2],
   37: [0, 3],
   42: [0, 2],
+  44: [0, 1],
 }
 
 export interface SaslPlain {

@@ -8,6 +8,7 @@
  */
 import { BrookError } from '../errors.ts'
 import type {
+  AlterConfigsRequest,
   BrokerService,
   CreatePartitionsRequest,
   CreateTopicsRequest,
@@ -30,6 +31,7 @@ import { BOOTSTRAP, type KafkaProtocolServiceOptions, wholeBatches } from './cli
 import type { KafkaConnection } from './client-connection.ts'
 import { KafkaGroupClient } from './client-groups.ts'
 import { negotiate, versionOf } from './client-negotiate.ts'
+import { CONFIG_OPS, RESOURCE_TOPIC } from './config-resources.ts'
 
 export type { KafkaProtocolServiceOptions } from './client-cluster.ts'
 
@@ -108,6 +110,29 @@ export class KafkaProtocolService extends KafkaGroupClient implements BrokerServ
       validateOnly: req.validateOnly ?? false,
     }))
     return res.results.map((t) => ({ name: t.name, errorCode: t.errorCode, errorMessage: t.errorMessage }))
+  }
+
+  /** IncrementalAlterConfigs (KIP-339) or AlterConfigs, to the controller as Kafka's admin does. */
+  async alterConfigs(req: AlterConfigsRequest): Promise<TopicResult[]> {
+    const resources = req.topics.map((t) => ({
+      resourceType: RESOURCE_TOPIC,
+      resourceName: t.name,
+      configs: t.configs.map((c) => ({
+        name: c.name,
+        value: c.value,
+        configOperation: CONFIG_OPS.indexOf(c.op ?? 'set'),
+      })),
+    }))
+    const validateOnly = req.validateOnly ?? false
+    const node = await this.controller()
+    const { res } = req.incremental
+      ? await this.call(node, 44, () => ({ resources, validateOnly }))
+      : await this.call(node, 33, () => ({ resources, validateOnly }))
+    return res.responses.map((r) => ({
+      name: r.resourceName,
+      errorCode: r.errorCode,
+      errorMessage: r.errorMessage,
+    }))
   }
 
   async describeConfigs(topics: string[]): Promise<DescribeConfigsResult[]> {

@@ -1157,6 +1157,55 @@ export const APIS: readonly ApiDesc[] = [
     },
   },
   {
+    name: 'AlterConfigs',
+    apiKey: 33,
+    request: {
+      name: 'AlterConfigsRequest',
+      versions: [0, 2],
+      flexible: [2, 2],
+      fields: [
+        {
+          name: 'resources',
+          type: '[]struct',
+          versions: [0, 2],
+          fields: [
+            { name: 'resourceType', type: 'int8', versions: [0, 2] },
+            { name: 'resourceName', type: 'string', versions: [0, 2] },
+            {
+              name: 'configs',
+              type: '[]struct',
+              versions: [0, 2],
+              fields: [
+                { name: 'name', type: 'string', versions: [0, 2] },
+                { name: 'value', type: 'string', versions: [0, 2], nullable: [0, 2] },
+              ],
+            },
+          ],
+        },
+        { name: 'validateOnly', type: 'bool', versions: [0, 2] },
+      ],
+    },
+    response: {
+      name: 'AlterConfigsResponse',
+      versions: [0, 2],
+      flexible: [2, 2],
+      fields: [
+        { name: 'throttleTimeMs', type: 'int32', versions: [0, 2] },
+        {
+          name: 'responses',
+          type: '[]struct',
+          versions: [0, 2],
+          fields: [
+            { name: 'errorCode', type: 'int16', versions: [0, 2] },
+            { name: 'errorMessage', type: 'string', versions: [0, 2], nullable: [0, 2] },
+            { name: 'resourceType', type: 'int8', versions: [0, 2] },
+            { name: 'resourceName', type: 'string', versions: [0, 2] },
+          ],
+        },
+      ],
+    },
+  },
+  {
     name: 'SaslAuthenticate',
     apiKey: 36,
     request: {
@@ -1246,6 +1295,56 @@ export const APIS: readonly ApiDesc[] = [
           fields: [
             { name: 'groupId', type: 'string', versions: [0, 2] },
             { name: 'errorCode', type: 'int16', versions: [0, 2] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    name: 'IncrementalAlterConfigs',
+    apiKey: 44,
+    request: {
+      name: 'IncrementalAlterConfigsRequest',
+      versions: [0, 1],
+      flexible: [1, 1],
+      fields: [
+        {
+          name: 'resources',
+          type: '[]struct',
+          versions: [0, 1],
+          fields: [
+            { name: 'resourceType', type: 'int8', versions: [0, 1] },
+            { name: 'resourceName', type: 'string', versions: [0, 1] },
+            {
+              name: 'configs',
+              type: '[]struct',
+              versions: [0, 1],
+              fields: [
+                { name: 'name', type: 'string', versions: [0, 1] },
+                { name: 'configOperation', type: 'int8', versions: [0, 1] },
+                { name: 'value', type: 'string', versions: [0, 1], nullable: [0, 1] },
+              ],
+            },
+          ],
+        },
+        { name: 'validateOnly', type: 'bool', versions: [0, 1] },
+      ],
+    },
+    response: {
+      name: 'IncrementalAlterConfigsResponse',
+      versions: [0, 1],
+      flexible: [1, 1],
+      fields: [
+        { name: 'throttleTimeMs', type: 'int32', versions: [0, 1] },
+        {
+          name: 'responses',
+          type: '[]struct',
+          versions: [0, 1],
+          fields: [
+            { name: 'errorCode', type: 'int16', versions: [0, 1] },
+            { name: 'errorMessage', type: 'string', versions: [0, 1], nullable: [0, 1] },
+            { name: 'resourceType', type: 'int8', versions: [0, 1] },
+            { name: 'resourceName', type: 'string', versions: [0, 1] },
           ],
         },
       ],

@@ -3,8 +3,10 @@
  * Kafka's JSON message specs, camelCased) to a `BrokerService` call and back to a response body.
  * `SUPPORTED_APIS` is what ApiVersions advertises: exactly the keys and versions handled here.
  */
-import { isBrookError } from '../errors.ts'
+import { errorCode as codeNamed, isBrookError } from '../errors.ts'
+import { errorMessageOf } from '../request-values.ts'
 import type { BrokerInfo, BrokerService, DescribedGroup } from '../service.ts'
+import { CONFIG_OPS, RESOURCE_BROKER, RESOURCE_TOPIC } from './config-resources.ts'
 
 export const API = {
   Produce: 0,
@@ -27,9 +29,11 @@ export const API = {
   DeleteRecords: 21,
   InitProducerId: 22,
   DescribeConfigs: 32,
+  AlterConfigs: 33,
   SaslAuthenticate: 36,
   CreatePartitions: 37,
   DeleteGroups: 42,
+  IncrementalAlterConfigs: 44,
 } as const
 
 /**
@@ -59,9 +63,11 @@ export const SUPPORTED_APIS: ReadonlyMap<number, readonly [number, number]> = ne
   [API.DeleteRecords, [0, 2]],
   [API.InitProducerId, [0, 4]],
   [API.DescribeConfigs, [0, 4]],
+  [API.AlterConfigs, [0, 2]],
   [API.SaslAuthenticate, [0, 2]],
   [API.CreatePartitions, [0, 2]],
   [API.DeleteGroups, [0, 2]],
+  [API.IncrementalAlterConfigs, [0, 1]],
 ])
 
 // biome-ignore lint/suspicious/noExplicitAny: decoded bodies are typed by the codec's descriptions, not TS
@@ -737,8 +743,6 @@ async function initProducerId(ctx: ApiContext, _version: number, body: Body): Pr
   }
 }
 
-const RESOURCE_TOPIC = 2
-const RESOURCE_BROKER = 4
 const SOURCE_DYNAMIC_TOPIC = 1
 const SOURCE_DEFAULT = 5
 
@@ -783,6 +787,60 @@ async function describeConfigs(ctx: ApiContext, _version: number, body: Body): P
           })),
       }
     }),
+  }
+}
+
+/**
+ * AlterConfigs (replace a topic's configs) and IncrementalAlterConfigs (change entries, KIP-339).
+ * Topics only: brook has no dynamic broker configs, so a broker resource is INVALID_REQUEST.
+ */
+function alterConfigs(incremental: boolean) {
+  return async (ctx: ApiContext, _version: number, body: Body): Promise<Body> => {
+    const resources: Body[] = arr(body.resources)
+    const topics = resources.filter((r) => r.resourceType === RESOURCE_TOPIC)
+    const byName = new Map<string, { errorCode: number; errorMessage: string | null }>()
+    if (topics.length > 0) {
+      try {
+        const results = await ctx.service.alterConfigs({
+          incremental,
+          validateOnly: !!body.validateOnly,
+          topics: topics.map((r) => ({
+            name: r.resourceName,
+            configs: arr<Body>(r.configs).map((c) => ({
+              name: c.name,
+              value: c.value,
+              op: incremental ? (CONFIG_OPS[c.configOperation] ?? ('unknown' as never)) : 'set',
+            })),
+          })),
+        })
+        for (const r of results)
+          byName.set(r.name, { errorCode: r.errorCode, errorMessage: r.errorMessage ?? null })
+      } catch (e) {
+        const errorCode = codeOf(e, ctx, 'alterConfigs')
+        for (const r of topics) byName.set(r.resourceName, { errorCode, errorMessage: errorMessageOf(e) })
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      responses: resources.map((r) => {
+        const base = { resourceType: r.resourceType, resourceName: r.resourceName }
+        if (r.resourceType !== RESOURCE_TOPIC)
+          return {
+            ...base,
+            errorCode: codeNamed('INVALID_REQUEST'),
+            errorMessage:
+              r.resourceType === RESOURCE_BROKER
+                ? 'brook has no dynamic broker configs'
+                : 'unknown resource type',
+          }
+        const found = byName.get(r.resourceName)
+        return {
+          ...base,
+          errorCode: found?.errorCode ?? codeNamed('UNKNOWN_SERVER_ERROR'),
+          errorMessage: found?.errorMessage ?? null,
+        }
+      }),
+    }
   }
 }
 
@@ -832,6 +890,8 @@ export const API_HANDLERS: ReadonlyMap<number, ApiHandler> = new Map<number, Api
   [API.DeleteRecords, deleteRecords],
   [API.InitProducerId, initProducerId],
   [API.DescribeConfigs, describeConfigs],
+  [API.AlterConfigs, alterConfigs(false)],
+  [API.IncrementalAlterConfigs, alterConfigs(true)],
   [API.CreatePartitions, createPartitions],
   [API.DeleteGroups, deleteGroups],
 ])

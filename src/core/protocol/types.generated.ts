@@ -25,9 +25,11 @@ export type ApiKey =
   | 21
   | 22
   | 32
+  | 33
   | 36
   | 37
   | 42
+  | 44
 
 export interface ProduceRequestData {
   transactionalId: string | null
@@ -576,6 +578,28 @@ export interface DescribeConfigsResponseData {
   }>
 }
 
+export interface AlterConfigsRequestData {
+  resources: Array<{
+    resourceType: number
+    resourceName: string
+    configs: Array<{
+      name: string
+      value: string | null
+    }>
+  }>
+  validateOnly: boolean
+}
+
+export interface AlterConfigsResponseData {
+  throttleTimeMs: number
+  responses: Array<{
+    errorCode: number
+    errorMessage: string | null
+    resourceType: number
+    resourceName: string
+  }>
+}
+
 export interface SaslAuthenticateRequestData {
   authBytes: Uint8Array
 }
@@ -620,6 +644,29 @@ export interface DeleteGroupsResponseData {
   }>
 }
 
+export interface IncrementalAlterConfigsRequestData {
+  resources: Array<{
+    resourceType: number
+    resourceName: string
+    configs: Array<{
+      name: string
+      configOperation: number
+      value: string | null
+    }>
+  }>
+  validateOnly: boolean
+}
+
+export interface IncrementalAlterConfigsResponseData {
+  throttleTimeMs: number
+  responses: Array<{
+    errorCode: number
+    errorMessage: string | null
+    resourceType: number
+    resourceName: string
+  }>
+}
+
 export interface RequestBodies {
   0: ProduceRequestData
   1: FetchRequestData
@@ -641,9 +688,11 @@ export interface RequestBodies {
   21: DeleteRecordsRequestData
   22: InitProducerIdRequestData
   32: DescribeConfigsRequestData
+  33: AlterConfigsRequestData
   36: SaslAuthenticateRequestData
   37: CreatePartitionsRequestData
   42: DeleteGroupsRequestData
+  44: IncrementalAlterConfigsRequestData
 }
 
 export interface ResponseBodies {
@@ -667,9 +716,11 @@ export interface ResponseBodies {
   21: DeleteRecordsResponseData
   22: InitProducerIdResponseData
   32: DescribeConfigsResponseData
+  33: AlterConfigsResponseData
   36: SaslAuthenticateResponseData
   37: CreatePartitionsResponseData
   42: DeleteGroupsResponseData
+  44: IncrementalAlterConfigsResponseData
 }
 
 /** Every field optional, at every depth: what the encoders accept. */

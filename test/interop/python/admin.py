@@ -15,6 +15,12 @@ out['topics'] = sorted(admin.list_topics())
 configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, 'adm')])[0].resources[0]
 out['retention'] = [c[1] for c in configs[4] if c[0] == 'retention.ms']
 out['partitions'] = [(t, e) for t, e, *_ in admin.create_partitions({'adm': NewPartitions(3)}).topic_errors]
+altered = admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, 'adm', configs={'retention.ms': '120000', 'cleanup.policy': 'compact,delete'})])
+out['alter'] = [(r[3], r[0]) for r in altered.resources]
+configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, 'adm')])[0].resources[0]
+out['altered'] = {c[0]: c[1] for c in configs[4] if c[0] in ('retention.ms', 'cleanup.policy')}
+bad = admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, 'adm', configs={'retention.ms': 'soon'})])
+out['bad'] = [(r[3], r[0]) for r in bad.resources]
 
 consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id='adm-group', enable_auto_commit=False)
 consumer.assign([TopicPartition('adm', 0)])
