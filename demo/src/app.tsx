@@ -5,6 +5,7 @@ import type { ComponentType } from 'preact'
 import { status } from './broker.ts'
 import { CodePanel } from './components/code-panel.tsx'
 import { LANGUAGE_NAMES, type Language, language, type Strings, t } from './i18n.ts'
+import { CleanupLesson } from './lessons/cleanup.tsx'
 import { CrashLesson } from './lessons/crash.tsx'
 import { GroupsLesson } from './lessons/groups.tsx'
 import { LogLesson } from './lessons/log.tsx'
@@ -24,6 +25,7 @@ const LESSONS: Lesson[] = [
   { id: 'producers', title: (s) => s.l3, view: ProducersLesson },
   { id: 'groups', title: (s) => s.l4, view: GroupsLesson },
   { id: 'redeliver', title: (s) => s.l5, view: RedeliverLesson },
+  { id: 'cleanup', title: (s) => s.l6, view: CleanupLesson },
   { id: 'crash', title: (s) => s.l7, view: CrashLesson },
 ]
 

@@ -24,7 +24,13 @@ export function client(): WorkerBrook {
 
 export async function startBroker(): Promise<void> {
   try {
-    brook = await connect({ name: 'brook-demo', clientId: 'brook-demo', numPartitions: 3 })
+    // Retention and the cleaner look every second (not every minute): lesson 6 shows them at work.
+    brook = await connect({
+      name: 'brook-demo',
+      clientId: 'brook-demo',
+      numPartitions: 3,
+      retentionCheckIntervalMs: 1000,
+    })
     status.value = { state: 'ready', role: brook.role }
   } catch (e) {
     status.value = { state: 'failed', error: e instanceof Error ? e.message : String(e) }

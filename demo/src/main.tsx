@@ -2,11 +2,8 @@
 
 import { render } from 'preact'
 import { App } from './app.tsx'
-import { startBroker, status } from './broker.ts'
-import { currentTopic, showTopic } from './state.ts'
+import { startBroker } from './broker.ts'
 import './styles.css'
 
 render(<App />, document.getElementById('app')!)
-void startBroker().then(() => {
-  if (status.value.state === 'ready') showTopic(currentTopic.value)
-})
+void startBroker()

@@ -99,6 +99,20 @@ export const snippets = {
     }
   },
 
+  /** `changed`: the configs set ('' = back to the default); `all`: the topic's explicit configs after. */
+  alterConfigs(topic: string, changed: Record<string, string>, all: Record<string, string>): Snippets {
+    const set = Object.entries(changed).filter(([, v]) => v !== '')
+    const removed = Object.entries(changed)
+      .filter(([, v]) => v === '')
+      .map(([k]) => k)
+    const add = set.map(([k, v]) => `${k}=${v.includes(',') ? `[${v}]` : v}`).join(',')
+    return {
+      cli: `npx brook configs --bootstrap-server localhost:9092 --topic ${sh(topic)} --alter${add ? ` --add-config ${sh(add)}` : ''}${removed.length ? ` --delete-config ${removed.join(',')}` : ''}`,
+      python: `from kafka.admin import KafkaAdminClient, ConfigResource, ConfigResourceType\nadmin = KafkaAdminClient(bootstrap_servers='localhost:9092')\n# AlterConfigs replaces the topic's configs: give all of them\nadmin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, ${q(topic)}, configs=${JSON.stringify(all)})])`,
+      js: `${JS_CLIENT}\nconst admin = kafka.admin()\nawait admin.connect()\n// AlterConfigs replaces the topic's configs: give all of them\nawait admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: ${q(topic)}, configEntries: ${JSON.stringify(Object.entries(all).map(([name, value]) => ({ name, value })))} }] })`,
+    }
+  },
+
   deleteRecords(topic: string, partition: number, offset: number): Snippets {
     return {
       cli: `# kafka-delete-records.sh takes the same JSON; brook's CLI has no such command yet\necho '{"partitions":[{"topic":${q(topic)},"partition":${partition},"offset":${offset}}]}' > delete.json\nkafka-delete-records.sh --bootstrap-server localhost:9092 --offset-json-file delete.json`,

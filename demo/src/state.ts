@@ -4,7 +4,7 @@ import { signal } from '@preact/signals'
 import type { Producer } from 'brook'
 import { useEffect } from 'preact/hooks'
 import { client } from './broker.ts'
-import { type Lane, topicView, watchTopic } from './topic-view.ts'
+import { type Lane, topicViews, watchTopic } from './topic-view.ts'
 
 export const currentTopic = signal('orders')
 /** Keys sent per topic, to show which move when partitions are added. */
@@ -12,7 +12,6 @@ export const sentKeys = new Map<string, Set<string>>()
 
 export function showTopic(topic: string): void {
   currentTopic.value = topic
-  watchTopic(topic)
 }
 
 let shared: Producer | undefined
@@ -34,6 +33,5 @@ export async function ensureTopic(topic: string): Promise<void> {
 /** The lanes of `topic`, watched while the calling component is shown; null until it exists. */
 export function useLanes(topic: string): Lane[] | null {
   useEffect(() => watchTopic(topic), [topic])
-  const view = topicView.value
-  return view?.topic === topic ? view.lanes : null
+  return topicViews.value[topic] ?? null
 }

@@ -148,6 +148,50 @@ export const en = {
   lagNote:
     'Lag = log end − committed offset; for a partition the group never committed, log end − log start: everything a new owner would read.',
 
+  // lesson 6
+  l6: '6 · Retention and compaction',
+  l6Intro:
+    'A log does not grow for ever. With cleanup.policy=delete, whole batches leave once they are older than retention.ms, or while a partition is larger than retention.bytes — and the log-start offset moves. With cleanup.policy=compact, the cleaner keeps only the latest record of each key; a record with no value (a tombstone) deletes its key, and is itself removed delete.retention.ms later. The broker here checks every second.',
+  retentionTitle: 'Retention',
+  compactionTitle: 'Compaction',
+  retentionMs: 'retention.ms',
+  retentionBytes: 'retention.bytes (per partition)',
+  emptyIsDefault: 'empty = the default',
+  apply: 'Apply',
+  applied: (topic: string) => `Configs of ${topic} changed.`,
+  sendFive: 'Send 5 records',
+  sendEverySecond: 'Send one every second',
+  policy: 'cleanup.policy',
+  deleteRetentionMs: 'delete.retention.ms',
+  sendValue: 'Send',
+  tombstone: 'Delete the key (tombstone)',
+  tombstoneMark: 'tombstone',
+  why: 'Why is this record still here?',
+  whyLatest: (key: string) =>
+    `It is the latest record of key ${key}: compaction keeps the latest record of every key.`,
+  whyTombstone: (left: string | null) =>
+    left
+      ? `It is a tombstone: it stays for delete.retention.ms so that consumers see the delete — about ${left} more.`
+      : 'It is a tombstone past delete.retention.ms: the next cleaner pass removes it, unless it is the last record.',
+  whyLast: 'It is the last record of the partition, which always stays: it marks the end of the log.',
+  whyNotCleaned:
+    'A newer record of its key exists; the cleaner has not run since (it runs when the log changed).',
+  whyNoKey: 'It has no key: compaction removes records without a key.',
+  whyRetention: (left: string | null) =>
+    left
+      ? `cleanup.policy is delete: its batch leaves once older than retention.ms — in about ${left}.`
+      : 'cleanup.policy is delete and it is past retention.ms: the next retention pass removes its batch.',
+  duration: (secs: number) =>
+    secs >= 172_800
+      ? `${Math.round(secs / 86_400)} days`
+      : secs >= 7200
+        ? `${Math.round(secs / 3600)} hours`
+        : secs >= 120
+          ? `${Math.round(secs / 60)} minutes`
+          : `${secs} s`,
+  whyForever: 'cleanup.policy is delete with no retention limit that applies yet: it stays.',
+  gone: 'It is gone: retention or the cleaner removed it from the log.',
+
   // lesson 7
   l7: '7 · Crash here',
   l7Intro:
@@ -321,6 +365,47 @@ export const zh: Strings = {
   neverCommitted: '无',
   lagNote:
     '滞后 = 日志末端 − 已提交偏移量;对于组从未提交过的分区,则是日志末端 − 日志起始:新的拥有者将读取的全部记录。',
+
+  l6: '6 · 保留与压缩',
+  l6Intro:
+    '日志不会无限增长。当 cleanup.policy=delete 时,早于 retention.ms 的整批记录会被删除,或者在分区大于 retention.bytes 时删除 —— 日志起始偏移量随之前移。当 cleanup.policy=compact 时,清理器只保留每个键的最新记录;没有值的记录(墓碑)会删除它的键,而它本身在 delete.retention.ms 之后被移除。这里的 broker 每秒检查一次。',
+  retentionTitle: '保留',
+  compactionTitle: '压缩',
+  retentionMs: 'retention.ms',
+  retentionBytes: 'retention.bytes(每个分区)',
+  emptyIsDefault: '留空 = 默认值',
+  apply: '应用',
+  applied: (topic: string) => `${topic} 的配置已更改。`,
+  sendFive: '发送 5 条记录',
+  sendEverySecond: '每秒发送一条',
+  policy: 'cleanup.policy',
+  deleteRetentionMs: 'delete.retention.ms',
+  sendValue: '发送',
+  tombstone: '删除这个键(墓碑)',
+  tombstoneMark: '墓碑',
+  why: '这条记录为什么还在?',
+  whyLatest: (key: string) => `它是键 ${key} 的最新记录:压缩会保留每个键的最新记录。`,
+  whyTombstone: (left: string | null) =>
+    left
+      ? `它是墓碑:它会保留 delete.retention.ms,让消费者看到删除 —— 还剩大约 ${left}。`
+      : '它是已超过 delete.retention.ms 的墓碑:下一次清理会移除它,除非它是最后一条记录。',
+  whyLast: '它是分区的最后一条记录,总会保留:它标记日志的末端。',
+  whyNotCleaned: '它的键已有更新的记录;清理器还没有运行(日志变化后才会运行)。',
+  whyNoKey: '它没有键:压缩会移除没有键的记录。',
+  whyRetention: (left: string | null) =>
+    left
+      ? `cleanup.policy 为 delete:它所在的批次在早于 retention.ms 后删除 —— 大约还有 ${left}。`
+      : 'cleanup.policy 为 delete 且已超过 retention.ms:下一次保留检查会删除它所在的批次。',
+  duration: (secs: number) =>
+    secs >= 172_800
+      ? `${Math.round(secs / 86_400)} 天`
+      : secs >= 7200
+        ? `${Math.round(secs / 3600)} 小时`
+        : secs >= 120
+          ? `${Math.round(secs / 60)} 分钟`
+          : `${secs} 秒`,
+  whyForever: 'cleanup.policy 为 delete,且目前没有适用的保留限制:它会一直保留。',
+  gone: '它已经不在了:保留策略或清理器已把它从日志中移除。',
 
   l7: '7 · 在这里崩溃',
   l7Intro:

@@ -26,29 +26,38 @@ export interface Lane {
   cells: Cell[]
 }
 
-export interface TopicView {
-  topic: string
-  /** null while the topic does not exist. */
-  lanes: Lane[] | null
-}
-
 const KEEP = 200
+const REREAD_MS = 2000
 const OFFSET_OUT_OF_RANGE = 1
 const text = new TextDecoder()
 const str = (b: Uint8Array | null) => (b === null ? null : text.decode(b))
 
-export const topicView = signal<TopicView | null>(null)
+/** topic → its lanes (null while the topic does not exist), for every topic being watched. */
+export const topicViews = signal<Record<string, Lane[] | null>>({})
 
-let running: { topic: string; stop: () => void } | null = null
+const watches = new Map<string, { refs: number; stop: () => void }>()
 
-/** Watches `topic` (stopping the previous watch); the view updates as records arrive. */
-export function watchTopic(topic: string): void {
-  if (running?.topic === topic) return
-  running?.stop()
-  let stopped = false
-  running = { topic, stop: () => (stopped = true) }
-  topicView.value = { topic, lanes: null }
-  void loop(topic, () => stopped)
+/**
+ * Watches `topic` while anyone needs it (several lessons may show several topics); returns the
+ * function that ends this use of it.
+ */
+export function watchTopic(topic: string): () => void {
+  let w = watches.get(topic)
+  if (!w) {
+    let stopped = false
+    w = { refs: 0, stop: () => (stopped = true) }
+    watches.set(topic, w)
+    void loop(topic, () => stopped)
+  }
+  w.refs++
+  const mine = w
+  return () => {
+    if (--mine.refs > 0) return
+    mine.stop()
+    watches.delete(topic)
+    const { [topic]: _gone, ...rest } = topicViews.value
+    topicViews.value = rest
+  }
 }
 
 async function loop(topic: string, stopped: () => boolean): Promise<void> {
@@ -56,8 +65,17 @@ async function loop(topic: string, stopped: () => boolean): Promise<void> {
   const next = new Map<number, number>()
   const service = client().service
   let lastMetadata = 0
+  let lastReread = Date.now()
   while (!stopped()) {
     try {
+      // Compaction removes records from the middle of a log: read the kept window again now and
+      // then, so that what is drawn is what the log holds.
+      const reread = new Map<number, number>()
+      if (Date.now() - lastReread > REREAD_MS) {
+        lastReread = Date.now()
+        for (const lane of lanes.values())
+          if (lane.cells.length > 0) reread.set(lane.partition, lane.cells[0]!.offset)
+      }
       if (Date.now() - lastMetadata > 1000 || lanes.size === 0) {
         lastMetadata = Date.now()
         const md = await service.metadata({ topics: [topic], allowAutoTopicCreation: false })
@@ -85,7 +103,7 @@ async function loop(topic: string, stopped: () => boolean): Promise<void> {
             name: topic,
             partitions: [...lanes.keys()].map((partition) => ({
               partition,
-              fetchOffset: next.get(partition)!,
+              fetchOffset: reread.get(partition) ?? next.get(partition)!,
               partitionMaxBytes: 1 << 20,
             })),
           },
@@ -97,7 +115,10 @@ async function loop(topic: string, stopped: () => boolean): Promise<void> {
         if (p.errorCode === OFFSET_OUT_OF_RANGE) {
           next.set(p.partition, p.logStartOffset)
         } else if (p.errorCode !== 0) continue
-        const cells = lane.cells.filter((c) => c.offset >= p.logStartOffset)
+        const from = reread.get(p.partition)
+        const cells =
+          from === undefined ? lane.cells.filter((c) => c.offset >= p.logStartOffset) : ([] as Cell[])
+        const after = from ?? next.get(p.partition)!
         for (const batch of splitBatches(p.records, { partialTail: true })) {
           const h = readBatchHeader(batch)
           const info = {
@@ -107,7 +128,7 @@ async function loop(topic: string, stopped: () => boolean): Promise<void> {
             producerId: h.producerId,
           }
           for (const r of await decodeRecordsAsync(batch)) {
-            if (r.offset < next.get(p.partition)!) continue
+            if (r.offset < after) continue
             cells.push({
               partition: p.partition,
               offset: r.offset,
@@ -117,7 +138,7 @@ async function loop(topic: string, stopped: () => boolean): Promise<void> {
               timestamp: r.timestamp,
               batch: info,
             })
-            next.set(p.partition, r.offset + 1)
+            next.set(p.partition, Math.max(next.get(p.partition)!, r.offset + 1))
           }
         }
         if (next.get(p.partition)! < p.logStartOffset) next.set(p.partition, p.logStartOffset)
@@ -141,7 +162,7 @@ async function loop(topic: string, stopped: () => boolean): Promise<void> {
 }
 
 function publish(topic: string, lanes: Lane[] | null, stopped: () => boolean): void {
-  if (!stopped()) topicView.value = { topic, lanes }
+  if (!stopped()) topicViews.value = { ...topicViews.value, [topic]: lanes }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -17,6 +17,7 @@ const topics = async () => (await import('./commands/topics.ts')).topicsCommand
 const producer = async () => (await import('./commands/console-producer.ts')).consoleProducerCommand
 const consumer = async () => (await import('./commands/console-consumer.ts')).consoleConsumerCommand
 const groups = async () => (await import('./commands/consumer-groups.ts')).consumerGroupsCommand
+const configs = async () => (await import('./commands/configs.ts')).configsCommand
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve,
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   consume: consumer,
   'consumer-groups': groups,
   groups,
+  configs,
 }
 
 export const mainHelp = `Usage: brook <command> [options]
@@ -37,6 +39,7 @@ Commands:
   console-producer   Send stdin lines as records            (alias: produce; kafka-console-producer.sh)
   console-consumer   Print records of a topic               (alias: consume; kafka-console-consumer.sh)
   consumer-groups    List, describe, reset and delete groups (alias: groups; kafka-consumer-groups.sh)
+  configs            Describe and alter topic configs                   (kafka-configs.sh)
 
 Every command takes --help. Clients connect with --bootstrap-server host:port (default localhost:9092).
 `

@@ -7,7 +7,7 @@ import { ManualClock } from './clock.ts'
 import { crc32c } from './crc32c.ts'
 import { errorCode, errorName } from './errors.ts'
 import { MemoryStore } from './memory-store.ts'
-import { decodeRecords, readBatchHeader, splitBatches } from './record-batch.ts'
+import { decodeRecords, encodeBatch, readBatchHeader, splitBatches } from './record-batch.ts'
 import type { FetchRequest } from './service.ts'
 
 const open = (options: Partial<Parameters<typeof Broker.open>[0]> = {}) =>
@@ -744,6 +744,26 @@ describe('Broker config changes', () => {
     })
     expect(names(dry)).toEqual(['NONE'])
     expect(await cfg(broker, 't')).toEqual({ 'retention.ms': '1000' })
+    await broker.close()
+  })
+
+  it('a kept tombstone leaves delete.retention.ms after it was written, with no write since', async () => {
+    const clock = new ManualClock(1_000_000)
+    const broker = await open({ clock, retentionCheckIntervalMs: 1000 })
+    await broker.createTopics({
+      topics: [{ name: 'c', configs: { 'cleanup.policy': 'compact', 'delete.retention.ms': '5000' } }],
+    })
+    await produce(broker, 'c', 0, records(['k=1'], {}, 1_000_000))
+    const tombstone = encodeBatch({
+      records: [{ key: new TextEncoder().encode('k'), value: null, timestamp: 1_000_000 }],
+    })
+    await produce(broker, 'c', 0, tombstone)
+    await produce(broker, 'c', 0, records(['j=1'], {}, 1_000_000))
+    clock.advance(1000)
+    // The first pass drops k=1 and keeps the young tombstone.
+    await expect.poll(async () => (await consume(broker, 'c', 0)).map(([o]) => o)).toEqual([1, 2])
+    clock.advance(5000)
+    await expect.poll(async () => (await consume(broker, 'c', 0)).map(([o]) => o)).toEqual([2])
     await broker.close()
   })
 

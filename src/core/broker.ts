@@ -445,7 +445,8 @@ export class Broker implements BrokerService {
       for (const topic of this.registry.values()) {
         if (!topic.config.compactEnabled) continue
         for (const log of topic.logs)
-          if (log.dirty) await log.compact(topic.config.deleteRetentionMs, this.clock.now())
+          if (log.dirty || log.cleanAgainAt <= this.clock.now())
+            await log.compact(topic.config.deleteRetentionMs, this.clock.now())
       }
     } catch {
       // A failing store is reported to producers; the next round tries again.

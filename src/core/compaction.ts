@@ -27,6 +27,8 @@ export interface CompactOptions {
 export interface CompactResult {
   batches: Uint8Array[]
   removedRecords: number
+  /** Timestamp of the oldest tombstone kept (undefined if none): it will need another pass. */
+  oldestTombstone?: number
 }
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
@@ -62,6 +64,7 @@ export async function compactBatches(batches: Uint8Array[], options: CompactOpti
   }
   const out: Uint8Array[] = []
   let removed = 0
+  let oldestTombstone: number | undefined
   for (let i = 0; i < batches.length; i++) {
     const b = batches[i]!
     const records = decoded[i]
@@ -87,6 +90,9 @@ export async function compactBatches(batches: Uint8Array[], options: CompactOpti
     )
       kept.push(lastRecord)
     removed += records.length - kept.length
+    for (const r of kept)
+      if (r.value === null && (oldestTombstone === undefined || r.timestamp < oldestTombstone))
+        oldestTombstone = r.timestamp
     if (kept.length === records.length) {
       out.push(b)
       continue
@@ -114,5 +120,5 @@ export async function compactBatches(batches: Uint8Array[], options: CompactOpti
     setLastOffsetDelta(rebuilt, h.lastOffsetDelta)
     out.push(rebuilt)
   }
-  return { batches: out, removedRecords: removed }
+  return { batches: out, removedRecords: removed, oldestTombstone }
 }

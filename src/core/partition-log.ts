@@ -99,6 +99,11 @@ export class PartitionLog {
   private closed = false
   /** Set by appends, cleared by compaction: lets periodic compaction skip unchanged logs. */
   dirty = false
+  /**
+   * When a tombstone kept by the last compaction passes delete.retention.ms (Infinity: none): the
+   * cleaner must run again then, though nothing was appended (Kafka's delete horizon).
+   */
+  cleanAgainAt = Number.POSITIVE_INFINITY
 
   private constructor(options: PartitionLogOptions) {
     this.store = options.store
@@ -494,6 +499,10 @@ export class PartitionLog {
         logStartOffset: this.startOffset,
         tombstoneBefore: now - deleteRetentionMs,
       })
+      this.cleanAgainAt =
+        result.oldestTombstone === undefined
+          ? Number.POSITIVE_INFINITY
+          : result.oldestTombstone + deleteRetentionMs
       if (result.removedRecords === 0) return 0
       await this.persistMeta()
       await this.store.replaceRange(this.topicId, this.partition, from, lastBase + 1, result.batches)

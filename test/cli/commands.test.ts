@@ -81,6 +81,7 @@ describe('brook (no command, help, unknown things)', () => {
       'consume',
       'consumer-groups',
       'groups',
+      'configs',
     ]) {
       const r = await brook([c, '--help'])
       expect(r.code, c).toBe(0)
@@ -174,6 +175,54 @@ describe('brook topics', () => {
     expect(rf.err).toContain('INVALID_REPLICATION_FACTOR')
     const bad = await brook(['topics', '--create', '--topic', 't', '--partitions', 'many'])
     expect(bad.err).toBe("Error: --partitions must be an integer >= 1, got 'many' (see --help)\n")
+  })
+})
+
+describe('brook configs', () => {
+  it('describes and alters a topic’s configs as kafka-configs.sh does', async () => {
+    await brook(['topics', '--create', '--topic', 'cfg', '--config', 'retention.ms=1000'])
+    expect(
+      (await brook(['configs', '--entity-type', 'topics', '--entity-name', 'cfg', '--describe'])).out,
+    ).toBe(
+      'Dynamic configs for topic cfg are:\n  retention.ms=1000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=1000}\n',
+    )
+    const alter = await brook([
+      'configs',
+      '--topic',
+      'cfg',
+      '--alter',
+      '--add-config',
+      'cleanup.policy=[compact,delete],retention.bytes=5000',
+      '--delete-config',
+      'retention.ms',
+    ])
+    expect(alter).toEqual({ code: 0, out: 'Completed updating config for topic cfg.\n', err: '' })
+    const after = await brook(['configs', '--topic', 'cfg', '--describe'])
+    expect(
+      after.out
+        .split('\n')
+        .slice(1, -1)
+        .map((l) => l.trim().split(' ')[0]),
+    ).toEqual(['cleanup.policy=compact,delete', 'retention.bytes=5000'])
+    const all = await brook(['configs', '--topic', 'cfg', '--describe', '--all'])
+    expect(all.out).toContain(
+      '  retention.ms=604800000 sensitive=false synonyms={DEFAULT_CONFIG:retention.ms=604800000}\n',
+    )
+  })
+
+  it('refuses what it cannot do, with one clear line', async () => {
+    await brook(['topics', '--create', '--topic', 'cfg'])
+    const bad = await brook(['configs', '--topic', 'cfg', '--alter', '--add-config', 'retention.ms=soon'])
+    expect(bad.code).toBe(1)
+    expect(bad.err).toMatch(/^Error: INVALID_CONFIG: .*retention\.ms/)
+    const broker = await brook(['configs', '--entity-type', 'brokers', '--entity-name', '1', '--describe'])
+    expect(broker.err).toBe(
+      'Error: brook has no dynamic broker configs: only --entity-type topics can be described or altered\n',
+    )
+    const nothing = await brook(['configs', '--topic', 'cfg', '--alter'])
+    expect(nothing.err).toMatch(/--alter needs --add-config or --delete-config/)
+    const missing = await brook(['configs', '--topic', 'nope', '--describe'])
+    expect(missing.err).toBe("Error: Topic 'nope' does not exist as expected (UNKNOWN_TOPIC_OR_PARTITION)\n")
   })
 })
 

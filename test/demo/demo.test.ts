@@ -161,6 +161,7 @@ describe('the teaching demo', () => {
         ['producers', zh.l3],
         ['groups', zh.l4],
         ['redeliver', zh.l5],
+        ['cleanup', zh.l6],
         ['crash', zh.l7],
       ] as const) {
         await page.getByRole('link', { name: title }).click()

@@ -59,6 +59,11 @@ export function Lanes(props: {
           <span class="cell-key">{c.key}</span>
         </>
       )}
+      {c.value === null && (
+        <span class="tomb" data-testid="tombstone">
+          ✕<span class="sr-only"> {s.tombstoneMark}</span>
+        </span>
+      )}
     </button>
   )
 

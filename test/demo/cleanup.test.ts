@@ -1,0 +1,88 @@
+/**
+ * @module Lesson 6 of the demo by clicks: a retention.ms set on a live topic removes its old
+ * batches and moves the log start; a topic switched to compact keeps the latest record per key,
+ * and a tombstone until delete.retention.ms; every record says why it is still there.
+ */
+
+import { join } from 'node:path'
+import type { Locator } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { axe, open, SHOTS, useDemo } from './support.ts'
+
+const demo = useDemo()
+
+const offsets = (part: Locator) =>
+  part.locator('.cell').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-offset'))))
+
+describe('the demo: retention and compaction', () => {
+  it('lesson 6: retention.ms removes old batches; compaction keeps the latest per key; why each record stays', async () => {
+    const context = await demo.browser().newContext({ viewport: { width: 1280, height: 1000 } })
+    try {
+      const page = await open(context, '?lang=en#cleanup')
+
+      const retention = page.locator('[data-part="retention"]')
+      await retention.getByRole('button', { name: 'Send 5 records' }).click()
+      await expect.poll(() => offsets(retention)).toEqual([0, 1, 2, 3, 4])
+      await retention.locator('.cell').first().click()
+      await expect
+        .poll(() => retention.getByTestId('why').innerText())
+        .toBe('cleanup.policy is delete: its batch leaves once older than retention.ms — in about 7 days.')
+      // A week is the default: set 2 s on the live topic.
+      await retention.getByRole('spinbutton', { name: 'retention.ms' }).fill('2000')
+      await retention.getByRole('button', { name: 'Apply' }).click()
+      await expect
+        .poll(() => retention.getByRole('status').innerText())
+        .toBe('Configs of clicks-stream changed.')
+      await expect
+        .poll(() => page.getByTestId('code').innerText())
+        .toBe(
+          "npx brook configs --bootstrap-server localhost:9092 --topic 'clicks-stream' --alter --add-config 'retention.ms=2000'",
+        )
+      await expect.poll(() => offsets(retention), { timeout: 10_000 }).toEqual([])
+      await expect.poll(() => retention.getByTestId('log-start').innerText()).toBe('log-start 5')
+      expect(await retention.getByTestId('why').innerText()).toBe(
+        'It is gone: retention or the cleaner removed it from the log.',
+      )
+
+      const compaction = page.locator('[data-part="compaction"]')
+      await compaction.getByRole('combobox', { name: 'cleanup.policy' }).selectOption('compact')
+      await compaction.getByRole('spinbutton', { name: 'delete.retention.ms' }).fill('3000')
+      await compaction.getByRole('button', { name: 'Apply' }).click()
+      await expect.poll(() => compaction.getByRole('status').innerText()).toBe('Configs of profiles changed.')
+      const send = async (key: string, value: string | null) => {
+        await compaction.getByRole('combobox', { name: 'Key' }).selectOption(key)
+        if (value === null)
+          await compaction.getByRole('button', { name: 'Delete the key (tombstone)' }).click()
+        else {
+          await compaction.getByRole('textbox', { name: 'Value' }).fill(value)
+          await compaction.getByRole('button', { name: 'Send', exact: true }).click()
+        }
+      }
+      await send('user-1', 'a')
+      await send('user-2', 'b')
+      await send('user-1', 'c')
+      await send('user-2', null)
+      await send('user-3', 'd')
+      // The cleaner: user-1's first value and user-2's value go; the tombstone stays for now.
+      await expect.poll(() => offsets(compaction), { timeout: 10_000 }).toEqual([2, 3, 4])
+      await compaction.locator('.cell[data-offset="2"]').click()
+      await expect
+        .poll(() => compaction.getByTestId('why').innerText())
+        .toBe('It is the latest record of key user-1: compaction keeps the latest record of every key.')
+      await compaction.locator('.cell[data-offset="3"]').click()
+      await expect
+        .poll(() => compaction.getByTestId('why').innerText())
+        .toMatch(/^It is a tombstone: it stays for delete.retention.ms so that consumers see the delete/)
+      await page.screenshot({ path: join(SHOTS, 'lesson-6-cleanup.png'), fullPage: true })
+      expect(await axe(page)).toEqual([])
+      // delete.retention.ms later, the tombstone goes too; the last record always stays.
+      await expect.poll(() => offsets(compaction), { timeout: 15_000 }).toEqual([2, 4])
+      await compaction.locator('.cell[data-offset="4"]').click()
+      await expect
+        .poll(() => compaction.getByTestId('why').innerText())
+        .toBe('It is the last record of the partition, which always stays: it marks the end of the log.')
+    } finally {
+      await context.close()
+    }
+  })
+})
