@@ -31,7 +31,7 @@ function useConfigs(topic: string): { all: Configs; explicit: Configs } | undefi
           .admin()
           .describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }] })
       ).resources
-      if (!r || r.errorCode !== 0) throw new Error('no topic yet')
+      if (r?.errorCode !== 0) throw new Error('no topic yet')
       const all: Configs = {}
       const explicit: Configs = {}
       for (const c of r.configEntries) {

@@ -111,7 +111,7 @@ export async function configsCommand(argv: string[], ctx: CliContext): Promise<n
     const [r] = (
       await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }] })
     ).resources
-    if (!r || r.errorCode !== 0)
+    if (r?.errorCode !== 0)
       throw new CommandError(`Topic '${topic}' does not exist as expected (UNKNOWN_TOPIC_OR_PARTITION)`)
     const all = args.flags.has('all')
     await write(ctx.stdout, `${all ? 'All' : 'Dynamic'} configs for topic ${topic} are:\n`)
