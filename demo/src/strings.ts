@@ -191,6 +191,17 @@ export const en = {
           : `${secs} s`,
   whyForever: 'cleanup.policy is delete with no retention limit that applies yet: it stays.',
   gone: 'It is gone: retention or the cleaner removed it from the log.',
+  slowReader: 'A reader that falls behind',
+  readerIntro:
+    'It reads this topic in a group of its own. Pause it, let retention remove what it has not read, and resume: its position is no longer in the log (OFFSET_OUT_OF_RANGE), and auto.offset.reset decides where it goes on.',
+  autoOffsetReset: 'auto.offset.reset',
+  startReader: 'Start the reader',
+  pauseReader: 'Pause',
+  resumeReader: 'Resume',
+  readerState: (position: number | null, read: number) =>
+    `position ${position ?? '–'} · ${read} record${read === 1 ? '' : 's'} read`,
+  resetEvent: (from: number, to: number, strategy: string, skipped: number) =>
+    `OFFSET_OUT_OF_RANGE at offset ${from}: reset to ${strategy} (offset ${to}); ${skipped} record${skipped === 1 ? '' : 's'} never read.`,
 
   // lesson 7
   l7: '7 · Crash here',
@@ -406,6 +417,16 @@ export const zh: Strings = {
           : `${secs} 秒`,
   whyForever: 'cleanup.policy 为 delete,且目前没有适用的保留限制:它会一直保留。',
   gone: '它已经不在了:保留策略或清理器已把它从日志中移除。',
+  slowReader: '一个落后的读取者',
+  readerIntro:
+    '它在自己的组里读取这个主题。暂停它,让保留策略删除它还没读的记录,再继续:它的位置已不在日志中(OFFSET_OUT_OF_RANGE),由 auto.offset.reset 决定它从哪里继续。',
+  autoOffsetReset: 'auto.offset.reset',
+  startReader: '启动读取者',
+  pauseReader: '暂停',
+  resumeReader: '继续',
+  readerState: (position: number | null, read: number) => `位置 ${position ?? '–'} · 已读 ${read} 条`,
+  resetEvent: (from: number, to: number, strategy: string, skipped: number) =>
+    `偏移量 ${from} 处 OFFSET_OUT_OF_RANGE:按 ${strategy} 重置到偏移量 ${to};${skipped} 条记录从未被读取。`,
 
   l7: '7 · 在这里崩溃',
   l7Intro:

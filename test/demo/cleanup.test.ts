@@ -85,4 +85,40 @@ describe('the demo: retention and compaction', () => {
       await context.close()
     }
   })
+
+  it('lesson 6: a paused reader falls behind the log start; OFFSET_OUT_OF_RANGE, and auto.offset.reset decides', async () => {
+    const context = await demo.browser().newContext({ viewport: { width: 1280, height: 1000 } })
+    try {
+      const page = await open(context, '?lang=en#cleanup')
+      const retention = page.locator('[data-part="retention"]')
+      const reader = page.getByTestId('reader')
+      await retention.getByRole('spinbutton', { name: 'retention.ms' }).fill('2000')
+      await retention.getByRole('button', { name: 'Apply' }).click()
+      await expect
+        .poll(() => retention.getByRole('status').innerText())
+        .toBe('Configs of clicks-stream changed.')
+      await reader.getByRole('combobox', { name: 'auto.offset.reset' }).selectOption('earliest')
+      await reader.getByRole('button', { name: 'Start the reader' }).click()
+      await retention.getByRole('button', { name: 'Send 5 records' }).click()
+      await expect
+        .poll(() => reader.getByTestId('reader-state').innerText())
+        .toBe('position 5 · 5 records read')
+      await reader.getByRole('button', { name: 'Pause' }).click()
+      await retention.getByRole('button', { name: 'Send 5 records' }).click()
+      // Retention takes all ten, the five the reader has not read among them.
+      await expect
+        .poll(() => retention.getByTestId('log-start').innerText(), { timeout: 10_000 })
+        .toBe('log-start 10')
+      await retention.getByRole('button', { name: 'Send 5 records' }).click()
+      await reader.getByRole('button', { name: 'Resume' }).click()
+      await expect
+        .poll(() => reader.getByTestId('resets').innerText())
+        .toBe('OFFSET_OUT_OF_RANGE at offset 5: reset to earliest (offset 10); 5 records never read.')
+      await expect
+        .poll(() => reader.getByTestId('reader-state').innerText())
+        .toBe('position 15 · 10 records read')
+    } finally {
+      await context.close()
+    }
+  })
 })

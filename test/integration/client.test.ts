@@ -390,6 +390,46 @@ describe('idempotent sequences after failures', () => {
 })
 
 describe('consumer controls', () => {
+  for (const [earliest, expected] of [
+    [true, { to: 8, read: ['v8', 'v9', 'v10', 'v11'] }],
+    [false, { to: 12, read: ['v12'] }],
+  ] as const) {
+    it(`a consumer that fell behind the log start is reset (${earliest ? 'earliest' : 'latest'}), and says so`, async () => {
+      const { brook } = await setup()
+      await brook.admin().createTopics({ topics: [{ topic: 'lag', numPartitions: 1 }] })
+      const producer = brook.producer()
+      const send = (from: number, n: number) =>
+        producer.send({
+          topic: 'lag',
+          messages: Array.from({ length: n }, (_, i) => ({ value: `v${from + i}` })),
+        })
+      await send(0, 5)
+      const read: string[] = []
+      const resets: unknown[] = []
+      const groupId = `g-lag-${earliest}`
+      // The group starts at its committed offset 0 either way; fromBeginning is auto.offset.reset.
+      await brook.admin().setOffsets({ groupId, topic: 'lag', partitions: [{ partition: 0, offset: '0' }] })
+      const consumer = track(brook.consumer({ groupId, maxWaitTimeInMs: 100 }))
+      consumer.on('consumer.offset_reset', (e) => resets.push(e.payload))
+      await consumer.subscribe({ topic: 'lag', fromBeginning: earliest })
+      await consumer.run({ eachMessage: async ({ message }) => void read.push(str(message.value)!) })
+      await waitFor(() => read.length === 5, 'the first five')
+      consumer.pause([{ topic: 'lag' }])
+      await send(5, 5)
+      // Retention (here DeleteRecords) removes what the paused consumer has not read yet.
+      await brook.admin().deleteTopicRecords({ topic: 'lag', partitions: [{ partition: 0, offset: 8 }] })
+      await send(10, 2)
+      consumer.resume([{ topic: 'lag' }])
+      await waitFor(() => resets.length === 1, 'the reset')
+      expect(resets).toEqual([
+        { topic: 'lag', partition: 0, from: 5, to: expected.to, strategy: earliest ? 'earliest' : 'latest' },
+      ])
+      await send(12, 1)
+      await waitFor(() => read.at(-1) === 'v12', 'the record sent after the reset')
+      expect(read.slice(5)).toEqual([...expected.read, ...(earliest ? ['v12'] : [])])
+    })
+  }
+
   it('pause stops delivery of a partition until resume', async () => {
     const { brook } = await setup()
     await brook.admin().createTopics({ topics: [{ topic: 'pr', numPartitions: 2 }] })

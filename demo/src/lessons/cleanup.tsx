@@ -5,7 +5,8 @@
  * answers "why is this record still here?" from the configs the broker describes.
  */
 
-import { ConfigResourceTypes } from 'brook'
+import type { Consumer } from 'brook'
+import { ConfigResourceTypes, createBrook } from 'brook'
 import { useEffect, useState } from 'preact/hooks'
 import { client } from '../broker.ts'
 import { Lanes } from '../components/lanes.tsx'
@@ -116,6 +117,90 @@ function Why(props: { cell: Cell | null; lanes: Lane[] | null; configs: Configs 
   )
 }
 
+interface Reset {
+  from: number
+  to: number
+  strategy: 'earliest' | 'latest'
+}
+
+/**
+ * A consumer of the retention topic in its own group, that can be paused: the way to fall behind
+ * the log start and meet OFFSET_OUT_OF_RANGE (reported by the client's `consumer.offset_reset`).
+ */
+function SlowReader() {
+  const s = t()
+  const [strategy, setStrategy] = useState<'earliest' | 'latest'>('earliest')
+  const [reader, setReader] = useState<Consumer | null>(null)
+  const [paused, setPaused] = useState(false)
+  const [read, setRead] = useState(0)
+  const [position, setPosition] = useState<number | null>(null)
+  const [resets, setResets] = useState<Reset[]>([])
+  useEffect(() => () => void reader?.disconnect(), [reader])
+
+  const start = async () => {
+    const consumer = createBrook({ service: client().service, clientId: 'slow-reader' }).consumer({
+      groupId: `slow-reader-${Math.random().toString(36).slice(2, 7)}`,
+      maxWaitTimeInMs: 300,
+    })
+    consumer.on('consumer.offset_reset', (e) => {
+      const r = e.payload as Reset
+      setResets((list) => [r, ...list].slice(0, 10))
+      setPosition(r.to)
+    })
+    await consumer.subscribe({ topic: RETENTION_TOPIC, fromBeginning: strategy === 'earliest' })
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        setRead((n) => n + 1)
+        setPosition(message.offset + 1)
+      },
+    })
+    setReader(consumer)
+    lastAction.value = snippets.joinGroup(RETENTION_TOPIC, 'slow-reader', 'range')
+  }
+
+  const toggle = () => {
+    if (!reader) return
+    if (paused) reader.resume([{ topic: RETENTION_TOPIC }])
+    else reader.pause([{ topic: RETENTION_TOPIC }])
+    setPaused(!paused)
+  }
+
+  return (
+    <div class="reader" data-testid="reader">
+      <h4>{s.slowReader}</h4>
+      <p class="muted">{s.readerIntro}</p>
+      <div class="controls">
+        <label>
+          {s.autoOffsetReset}
+          <select
+            value={strategy}
+            disabled={reader !== null}
+            onChange={(e) => setStrategy(e.currentTarget.value as 'earliest' | 'latest')}
+          >
+            <option value="earliest">earliest</option>
+            <option value="latest">latest</option>
+          </select>
+        </label>
+        {reader ? (
+          <button type="button" onClick={toggle}>
+            {paused ? s.resumeReader : s.pauseReader}
+          </button>
+        ) : (
+          <button type="button" onClick={() => void start()}>
+            {s.startReader}
+          </button>
+        )}
+      </div>
+      {reader && <p data-testid="reader-state">{s.readerState(position, read)}</p>}
+      <ol class="events" data-testid="resets">
+        {resets.map((r) => (
+          <li key={`${r.from}-${r.to}`}>{s.resetEvent(r.from, r.to, r.strategy, r.to - r.from)}</li>
+        ))}
+      </ol>
+    </div>
+  )
+}
+
 function RetentionPart() {
   const s = t()
   const lanes = useLanes(RETENTION_TOPIC)
@@ -206,6 +291,7 @@ function RetentionPart() {
       <div class="notes" role="status" aria-live="polite">
         {note && <p>{note}</p>}
       </div>
+      <SlowReader />
       {lanes && (
         <div class="log-layout">
           <Lanes lanes={lanes} selected={selected} onSelect={setSelected} batches max={60} />

@@ -37,6 +37,12 @@ export const CONSUMER_EVENTS = {
   STOP: 'consumer.stop',
   CRASH: 'consumer.crash',
   REBALANCING: 'consumer.rebalancing',
+  /**
+   * brook's own: a fetch position fell outside the log (OFFSET_OUT_OF_RANGE, e.g. retention
+   * removed records not yet read) and was reset by the subscription's `fromBeginning`
+   * (auto.offset.reset earliest or latest). Payload: topic, partition, from, to, strategy.
+   */
+  OFFSET_RESET: 'consumer.offset_reset',
 } as const
 
 export class Consumer {
@@ -484,13 +490,22 @@ export class Consumer {
           if (s.epoch !== epochs[i] || this.offsets.get(s.topic, s.partition) !== s) continue
           if (this.isPaused(s.topic, s.partition)) continue
           if (p.errorCode === E.OFFSET_OUT_OF_RANGE) {
+            const from = s.position
+            const earliest = this.subs.fromBeginning(s.topic)
             await this.listOffsetsInto([
               {
                 topic: s.topic,
                 partition: s.partition,
-                timestamp: this.subs.fromBeginning(s.topic) ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP,
+                timestamp: earliest ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP,
               },
             ])
+            this.emitter.emit(CONSUMER_EVENTS.OFFSET_RESET, {
+              topic: s.topic,
+              partition: s.partition,
+              from,
+              to: s.position,
+              strategy: earliest ? 'earliest' : 'latest',
+            })
             continue
           }
           if (p.errorCode !== 0) {
