@@ -46,6 +46,11 @@ export interface GroupEvent {
         leader: boolean
         protocol: string
         partitions: number[]
+        /** Owned before this generation and not now, and the other way round. */
+        revoked: number[]
+        assigned: number[]
+        /** From the rebalance's start to the sync: no record is processed meanwhile. */
+        pausedMs: number
       }
     | { kind: 'rebalancing'; name: string }
     | { kind: 'left'; name: string }
@@ -148,6 +153,7 @@ export async function addConsumer(opts: {
       memberAssignment: Record<string, number[]>
     }
     const partitions = [...(p.memberAssignment[opts.topic] ?? [])].sort((a, b) => a - b)
+    const before = consumers.value.find((c) => c.name === name)?.partitions ?? []
     update(name, (c) => ({
       ...c,
       state: 'active',
@@ -165,6 +171,9 @@ export async function addConsumer(opts: {
         leader: p.isLeader,
         protocol: p.groupProtocol,
         partitions,
+        revoked: before.filter((x) => !partitions.includes(x)),
+        assigned: partitions.filter((x) => !before.includes(x)),
+        pausedMs: (e.payload as { duration: number }).duration,
       },
     })
   })

@@ -119,6 +119,8 @@ export const en = {
   events: 'Rebalances, newest first',
   evJoin: (name: string, g: number, leader: boolean, protocol: string, parts: string) =>
     `generation ${g}: ${name} synced${leader ? ` as leader (ran ${protocol})` : ''} → ${parts || 'no partition'}`,
+  evMoves: (revoked: string, assigned: string, ms: number) =>
+    `${revoked ? `revoked ${revoked}; ` : ''}${assigned ? `assigned ${assigned}; ` : ''}processing paused ${ms} ms`,
   evRebalancing: (name: string) => `${name}: rebalance, rejoining`,
   evLeft: (name: string) => `${name} left (LeaveGroup): the others rebalance at once`,
   evCrashed: (name: string, secs: number) =>
@@ -350,6 +352,8 @@ export const zh: Strings = {
   events: '再平衡(最新在前)',
   evJoin: (name: string, g: number, leader: boolean, protocol: string, parts: string) =>
     `第 ${g} 代:${name} 完成同步${leader ? `,作为领导者(运行了 ${protocol})` : ''} → ${parts || '无分区'}`,
+  evMoves: (revoked: string, assigned: string, ms: number) =>
+    `${revoked ? `收回 ${revoked};` : ''}${assigned ? `分配 ${assigned};` : ''}处理暂停 ${ms} 毫秒`,
   evRebalancing: (name: string) => `${name}:再平衡,重新加入`,
   evLeft: (name: string) => `${name} 已离开(LeaveGroup):其他成员立即再平衡`,
   evCrashed: (name: string, secs: number) => `${name} 不再响应:它的分区要等 ${secs} 秒会话超时`,

@@ -51,6 +51,10 @@ describe('the demo: consumer groups', () => {
       await expect
         .poll(() => events.innerText())
         .toMatch(/generation \d+: [AB] synced as leader \(ran range\)/)
+      // A's second generation: what it gave up, and how long it processed nothing.
+      await expect
+        .poll(() => events.innerText())
+        .toMatch(/generation \d+: A synced[^\n]* · revoked \d[^\n]*processing paused \d+ ms/)
 
       // Another tab of the same origin: its consumer joins the same group on the same broker.
       const other = await open(context, '?lang=en#groups')

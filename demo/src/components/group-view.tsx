@@ -63,7 +63,8 @@ export function GroupView(props: { groupId: string; topic: string }) {
                     e.text.leader,
                     e.text.protocol,
                     e.text.partitions.join(', '),
-                  )
+                  ) +
+                  ` · ${s.evMoves(e.text.revoked.join(', '), e.text.assigned.join(', '), Math.round(e.text.pausedMs))}`
                 : e.text.kind === 'rebalancing'
                   ? s.evRebalancing(e.text.name)
                   : e.text.kind === 'left'
