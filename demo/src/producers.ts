@@ -35,6 +35,10 @@ export interface DemoProducer extends ProducerSettings {
 
 export const producers = signal<DemoProducer[]>([])
 
+/** The highest rate a producer card takes, and the shortest tick between its sends. */
+export const MAX_RATE = 10_000
+const MIN_TICK_MS = 50
+
 interface Runtime {
   producer: Producer
   timer: ReturnType<typeof setInterval> | null
@@ -119,22 +123,29 @@ export function start(name: string, topic: string): void {
   const me = producers.value.find((p) => p.name === name)
   if (!rt || !me || rt.timer) return
   currentTopicOf.set(name, topic)
+  // Timers fire at most every few ms: above 20 sends a second, each tick sends several records.
+  const interval = Math.max(1000 / me.rate, MIN_TICK_MS)
+  const perTick = Math.max(1, Math.round((me.rate * interval) / 1000))
   rt.timer = setInterval(() => {
-    const seq = rt.seq++
     const started = performance.now()
-    update(name, (p) => ({ ...p, sent: p.sent + 1 }))
+    const messages = Array.from({ length: perTick }, () => ({ key: name, value: `${name}-${rt.seq++}` }))
+    update(name, (p) => ({ ...p, sent: p.sent + perTick }))
     // Not awaited: sends that overlap are what linger gathers into one batch.
-    rt.producer.send({ topic, messages: [{ key: name, value: `${name}-${seq}` }] }).then(
+    rt.producer.send({ topic, messages }).then(
       () => {
         rt.latencies.push(performance.now() - started)
         if (rt.latencies.length > 20) rt.latencies.shift()
         const mean = rt.latencies.reduce((a, b) => a + b, 0) / rt.latencies.length
-        update(name, (p) => ({ ...p, acked: p.acked + 1, latencyMs: mean }))
+        update(name, (p) => ({ ...p, acked: p.acked + perTick, latencyMs: mean }))
       },
       (e: unknown) =>
-        update(name, (p) => ({ ...p, failed: p.failed + 1, lastError: String((e as Error).message ?? e) })),
+        update(name, (p) => ({
+          ...p,
+          failed: p.failed + perTick,
+          lastError: String((e as Error).message ?? e),
+        })),
     )
-  }, 1000 / me.rate)
+  }, interval)
   update(name, (p) => ({ ...p, running: true }))
 }
 

@@ -89,6 +89,9 @@ export const en = {
   duplicates: (n: number) =>
     n === 0 ? 'No record is stored twice.' : `${n} record${n === 1 ? ' is' : 's are'} stored twice.`,
   batchesNote: 'A frame holds the records of one batch, as the broker stores it.',
+  throughputTitle: 'Acknowledged records per second',
+  lagTitle: 'Lag per partition (records)',
+  latestValues: (parts: string) => (parts ? `now ${parts}` : 'no data yet'),
 
   // lesson 4
   l4: '4 · Consumer groups',
@@ -323,6 +326,9 @@ export const zh: Strings = {
   ms: (n: number) => `${n.toFixed(1)} 毫秒`,
   duplicates: (n: number) => (n === 0 ? '没有记录被存储两次。' : `有 ${n} 条记录被存储了两次。`),
   batchesNote: '每个框是一个批次中的记录,与 broker 存储的一致。',
+  throughputTitle: '每秒确认的记录数',
+  lagTitle: '各分区的滞后(记录数)',
+  latestValues: (parts: string) => (parts ? `当前 ${parts}` : '还没有数据'),
 
   l4: '4 · 消费者组',
   l4Intro:

@@ -6,6 +6,7 @@
  */
 
 import { signal } from '@preact/signals'
+import type { BatchHeader } from 'brook'
 import { decodeRecordsAsync, readBatchHeader, splitBatches } from 'brook'
 import { client } from './broker.ts'
 
@@ -27,6 +28,7 @@ export interface Lane {
 }
 
 const KEEP = 200
+const lastOffsetOf = (h: BatchHeader) => h.baseOffset + h.lastOffsetDelta
 const REREAD_MS = 2000
 const OFFSET_OUT_OF_RANGE = 1
 const text = new TextDecoder()
@@ -119,8 +121,16 @@ async function loop(topic: string, stopped: () => boolean): Promise<void> {
         const cells =
           from === undefined ? lane.cells.filter((c) => c.offset >= p.logStartOffset) : ([] as Cell[])
         const after = from ?? next.get(p.partition)!
-        for (const batch of splitBatches(p.records, { partialTail: true })) {
+        const batches = splitBatches(p.records, { partialTail: true })
+        // Only the newest KEEP records are kept: batches wholly older are never decoded, which
+        // bounds the work whatever the rate records arrive at.
+        const lastOffset = batches.length ? lastOffsetOf(readBatchHeader(batches.at(-1)!)) : -1
+        for (const batch of batches) {
           const h = readBatchHeader(batch)
+          if (lastOffsetOf(h) < lastOffset - KEEP) {
+            next.set(p.partition, Math.max(next.get(p.partition)!, lastOffsetOf(h) + 1))
+            continue
+          }
           const info = {
             baseOffset: h.baseOffset,
             lastOffset: h.baseOffset + h.lastOffsetDelta,

@@ -88,7 +88,10 @@ describe('the teaching demo', () => {
         .poll(() => page.getByRole('heading', { level: 2, name: '2 · The log and offsets' }).count())
         .toBe(1)
       const lane = page.locator(`.lane[data-partition="${p}"]`)
-      const count = await cells(page, p).count()
+      // Partition p holds the 10 unkeyed records and the keys kafka-python's murmur2 sends there.
+      const where = kafkaPython(KEYS, 3)
+      const count = 10 + KEYS.filter((k) => where[k] === p).length
+      await expect.poll(() => cells(page, p).count()).toBe(count)
       await expect.poll(() => lane.getByTestId('high-watermark').innerText()).toBe(`high watermark ${count}`)
       await expect.poll(() => lane.getByTestId('log-start').innerText()).toBe('log-start 0')
 

@@ -4,9 +4,10 @@
  * lost answer retried — stored once by an idempotent producer, twice by one that is not.
  */
 
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import { client } from '../broker.ts'
 import { Lanes } from '../components/lanes.tsx'
+import { LiveChart, pushSample } from '../components/live-chart.tsx'
 import { RecordDetails } from '../components/record-details.tsx'
 import { t } from '../i18n.ts'
 import {
@@ -15,6 +16,7 @@ import {
   configure,
   type DemoProducer,
   loseNextAnswer,
+  MAX_RATE,
   producers,
   start,
   stop,
@@ -39,10 +41,10 @@ function ProducerCard(props: { p: DemoProducer }) {
             id={id('rate')}
             type="number"
             min={1}
-            max={200}
+            max={MAX_RATE}
             value={p.rate}
             onChange={(e) =>
-              configure(p.name, { rate: Math.max(1, Math.min(200, Number(e.currentTarget.value))) })
+              configure(p.name, { rate: Math.max(1, Math.min(MAX_RATE, Number(e.currentTarget.value))) })
             }
           />
         </label>
@@ -126,6 +128,23 @@ export function ProducersLesson() {
     },
     [],
   )
+  // Once a second: each producer's acknowledgements since the last sample.
+  const [history, setHistory] = useState<{ times: number[]; values: Record<string, number[]> }>({
+    times: [],
+    values: {},
+  })
+  const lastAcked = useRef(new Map<string, number>())
+  useEffect(() => {
+    const timer = setInterval(() => {
+      const sample: Record<string, number> = {}
+      for (const p of producers.value) {
+        sample[p.name] = p.acked - (lastAcked.current.get(p.name) ?? p.acked)
+        lastAcked.current.set(p.name, p.acked)
+      }
+      setHistory((h) => pushSample(h, sample))
+    }, 1000)
+    return () => clearInterval(timer)
+  }, [])
   const values = new Map<string, number>()
   for (const lane of lanes ?? [])
     for (const c of lane.cells) values.set(c.value ?? '', (values.get(c.value ?? '') ?? 0) + 1)
@@ -151,6 +170,16 @@ export function ProducersLesson() {
           <ProducerCard key={p.name} p={p} />
         ))}
       </div>
+      {producers.value.length > 0 && (
+        <LiveChart
+          title={s.throughputTitle}
+          times={history.times}
+          series={producers.value.map((p) => ({ label: p.name, values: history.values[p.name] ?? [] }))}
+          summary={s.latestValues(
+            producers.value.map((p) => `${p.name} ${history.values[p.name]?.at(-1) ?? 0}`).join(', '),
+          )}
+        />
+      )}
       <p role="status" data-testid="duplicates">
         {s.duplicates(duplicates)}
       </p>

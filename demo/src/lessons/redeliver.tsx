@@ -5,10 +5,11 @@
  * that also counts partitions the group never committed.
  */
 
-import { useState } from 'preact/hooks'
+import { useEffect, useState } from 'preact/hooks'
 import { client } from '../broker.ts'
 import { ConsumerCard } from '../components/consumer-card.tsx'
 import { GroupView } from '../components/group-view.tsx'
+import { LiveChart, pushSample } from '../components/live-chart.tsx'
 import { addConsumer, commit, consumers, crash, leave } from '../consumers.ts'
 import { t } from '../i18n.ts'
 import { usePoll } from '../poll.ts'
@@ -54,6 +55,20 @@ export function RedeliverLesson() {
     500,
     [topic],
   )
+
+  const [history, setHistory] = useState<{ times: number[]; values: Record<string, number[]> }>({
+    times: [],
+    values: {},
+  })
+  useEffect(() => {
+    if (!rows) return
+    const timer = setTimeout(() => {
+      const sample: Record<string, number> = {}
+      for (const r of rows) sample[String(r.partition)] = r.end - (r.committed ?? r.logStart)
+      setHistory((h) => pushSample(h, sample))
+    }, 1000)
+    return () => clearTimeout(timer)
+  }, [rows, history])
 
   const act = async (fn: () => Promise<void>) => {
     try {
@@ -167,6 +182,19 @@ export function RedeliverLesson() {
           </tbody>
         </table>
         <p class="muted">{s.lagNote}</p>
+        {rows && rows.length > 0 && (
+          <LiveChart
+            title={s.lagTitle}
+            times={history.times}
+            series={rows.map((r) => ({
+              label: s.lane(r.partition),
+              values: history.values[String(r.partition)] ?? [],
+            }))}
+            summary={s.latestValues(
+              rows.map((r) => `${s.lane(r.partition)} ${r.end - (r.committed ?? r.logStart)}`).join(', '),
+            )}
+          />
+        )}
       </section>
       <GroupView groupId={GROUP} topic={topic} />
     </article>
