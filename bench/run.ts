@@ -28,6 +28,7 @@ const suites: Suite[] = [
     run: async () => (await import('./kafka-wire.ts')).benchKafkaWire(),
   },
   { name: 'package', baseline: '', run: async () => (await import('./package.ts')).benchPackage() },
+  { name: 'demo', baseline: '', run: async () => (await import('./demo.ts')).benchDemo() },
   {
     name: 'browser',
     baseline: 'raw IndexedDB put, 1,000-record batches, relaxed',
