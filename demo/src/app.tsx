@@ -11,6 +11,7 @@ import { GroupsLesson } from './lessons/groups.tsx'
 import { LogLesson } from './lessons/log.tsx'
 import { ProducersLesson } from './lessons/producers.tsx'
 import { RedeliverLesson } from './lessons/redeliver.tsx'
+import { TimelineLesson } from './lessons/timeline.tsx'
 import { TopicsLesson } from './lessons/topics.tsx'
 
 interface Lesson {
@@ -27,10 +28,12 @@ const LESSONS: Lesson[] = [
   { id: 'redeliver', title: (s) => s.l5, view: RedeliverLesson },
   { id: 'cleanup', title: (s) => s.l6, view: CleanupLesson },
   { id: 'crash', title: (s) => s.l7, view: CrashLesson },
+  { id: 'timeline', title: (s) => s.tl, view: TimelineLesson },
 ]
 
 function initialLesson(): string {
-  const id = location.hash.slice(1)
+  // `#timeline?seed=7&at=12`: the lesson, then its own parameters.
+  const id = location.hash.slice(1).split('?')[0]
   return LESSONS.some((l) => l.id === id) ? id : LESSONS[0]!.id
 }
 

@@ -233,6 +233,47 @@ export const en = {
   stepCrashed: (where: string) => `crashed — ${where}`,
   stepStarted: (name: string) => `consumer ${name} started; after a crash it waits for the session timeout`,
 
+  // the timeline
+  tl: 'Replayable timeline',
+  tlIntro:
+    'A scripted run on a broker of its own, in this page, with a clock that moves only when the script says so. The same seed gives the same script and the same trace, step by step, on every machine: scrub through it, or share the link to a step.',
+  seed: 'Seed',
+  run: 'Run',
+  running: (done: number, n: number) => `Running step ${done} of ${n}…`,
+  traceFingerprint: (f: string) => `Trace fingerprint ${f}`,
+  stepOf: (i: number, n: number) => `Step ${i + 1} of ${n}`,
+  previous: 'Previous',
+  next: 'Next',
+  shareStep: 'Copy the link to this step',
+  linkCopied: 'Link copied',
+  script: 'The script',
+  happened: 'What the broker answered in this step',
+  after: 'The log after this step',
+  owner: (m: string) => `owner ${m}`,
+  noOwner: 'no owner',
+  committedAt: (o: number | null) => (o === null ? 'nothing committed' : `committed ${o}`),
+  doProduce: (key: string | null, value: string, partition?: number) =>
+    key
+      ? `send ${key}=${value}`
+      : `send ${value} without a key (to partition ${partition}, as the sticky partitioner might)`,
+  doJoin: (m: string) => `consumer ${m} joins`,
+  doLeave: (m: string) => `consumer ${m} leaves`,
+  doCrash: (m: string) => `consumer ${m} crashes`,
+  doCommit: (m: string) => `consumer ${m} commits what it processed`,
+  doWait: (ms: number) => `${ms / 1000} s pass`,
+  doClean: 'the cleaner runs',
+  tlAppend: (p: number, o: number, key: string | null, value: string) =>
+    `stored ${key ? `${key}=` : ''}${value} in partition ${p} at offset ${o}`,
+  tlGeneration: (g: number, a: string) => `generation ${g}: ${a || 'no member'}`,
+  tlProcessed: (m: string, p: number, o: number, again: boolean) =>
+    `${m} processed ${p}:${o}${again ? ' again' : ''}`,
+  tlCommit: (m: string, p: number, o: number) => `${m} committed offset ${o} of partition ${p}`,
+  tlCleaned: (n: number) => `the cleaner removed ${n} record${n === 1 ? '' : 's'}`,
+  tlJoin: (m: string) => `${m} joined the group`,
+  tlLeave: (m: string) => `${m} left the group`,
+  tlCrash: (m: string) => `${m} stopped answering`,
+  tlWait: (ms: number) => `the clock moved ${ms / 1000} s`,
+
   // the "use it for real" panel
   forReal: 'Use it for real',
   forRealIntro: 'The same action against a Kafka broker (brook serve, or any Kafka):',
@@ -461,6 +502,44 @@ export const zh: Strings = {
   stepCommitted: (o: number) => `已提交偏移量 ${o}`,
   stepCrashed: (where: string) => `崩溃 —— ${where}`,
   stepStarted: (name: string) => `消费者 ${name} 已启动;崩溃之后它要等待会话超时`,
+
+  tl: '可重放的时间线',
+  tlIntro:
+    '在本页面中,用一个独立的 broker 运行一段脚本,时钟只在脚本要求时才前进。相同的种子在任何机器上都得到相同的脚本和相同的轨迹:可以逐步拖动查看,也可以分享某一步的链接。',
+  seed: '种子',
+  run: '运行',
+  running: (done: number, n: number) => `正在运行第 ${done} 步,共 ${n} 步…`,
+  traceFingerprint: (f: string) => `轨迹指纹 ${f}`,
+  stepOf: (i: number, n: number) => `第 ${i + 1} 步,共 ${n} 步`,
+  previous: '上一步',
+  next: '下一步',
+  shareStep: '复制这一步的链接',
+  linkCopied: '链接已复制',
+  script: '脚本',
+  happened: '这一步中 broker 的回答',
+  after: '这一步之后的日志',
+  owner: (m: string) => `拥有者 ${m}`,
+  noOwner: '无拥有者',
+  committedAt: (o: number | null) => (o === null ? '尚未提交' : `已提交 ${o}`),
+  doProduce: (key: string | null, value: string, partition?: number) =>
+    key ? `发送 ${key}=${value}` : `发送无键的 ${value}(发往分区 ${partition},如同粘性分区器可能的选择)`,
+  doJoin: (m: string) => `消费者 ${m} 加入`,
+  doLeave: (m: string) => `消费者 ${m} 离开`,
+  doCrash: (m: string) => `消费者 ${m} 崩溃`,
+  doCommit: (m: string) => `消费者 ${m} 提交已处理的偏移量`,
+  doWait: (ms: number) => `过去 ${ms / 1000} 秒`,
+  doClean: '清理器运行',
+  tlAppend: (p: number, o: number, key: string | null, value: string) =>
+    `${key ? `${key}=` : ''}${value} 存入分区 ${p},偏移量 ${o}`,
+  tlGeneration: (g: number, a: string) => `第 ${g} 代:${a || '没有成员'}`,
+  tlProcessed: (m: string, p: number, o: number, again: boolean) =>
+    `${m} ${again ? '再次' : ''}处理了 ${p}:${o}`,
+  tlCommit: (m: string, p: number, o: number) => `${m} 提交了分区 ${p} 的偏移量 ${o}`,
+  tlCleaned: (n: number) => `清理器移除了 ${n} 条记录`,
+  tlJoin: (m: string) => `${m} 加入了组`,
+  tlLeave: (m: string) => `${m} 离开了组`,
+  tlCrash: (m: string) => `${m} 不再响应`,
+  tlWait: (ms: number) => `时钟前进了 ${ms / 1000} 秒`,
 
   forReal: '实际使用',
   forRealIntro: '对 Kafka broker(brook serve 或任何 Kafka)做同样的操作:',

@@ -30,6 +30,8 @@ export interface Lane {
 const KEEP = 200
 const lastOffsetOf = (h: BatchHeader) => h.baseOffset + h.lastOffsetDelta
 const REREAD_MS = 2000
+/** How often the partitions are looked up again (a topic may grow). */
+const METADATA_MS = 500
 const OFFSET_OUT_OF_RANGE = 1
 const text = new TextDecoder()
 const str = (b: Uint8Array | null) => (b === null ? null : text.decode(b))
@@ -78,7 +80,7 @@ async function loop(topic: string, stopped: () => boolean): Promise<void> {
         for (const lane of lanes.values())
           if (lane.cells.length > 0) reread.set(lane.partition, lane.cells[0]!.offset)
       }
-      if (Date.now() - lastMetadata > 1000 || lanes.size === 0) {
+      if (Date.now() - lastMetadata > METADATA_MS || lanes.size === 0) {
         lastMetadata = Date.now()
         const md = await service.metadata({ topics: [topic], allowAutoTopicCreation: false })
         const t = md.topics.find((x) => x.name === topic)

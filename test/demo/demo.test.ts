@@ -166,6 +166,7 @@ describe('the teaching demo', () => {
         ['redeliver', zh.l5],
         ['cleanup', zh.l6],
         ['crash', zh.l7],
+        ['timeline', zh.tl],
       ] as const) {
         await page.getByRole('link', { name: title }).click()
         await expect.poll(() => page.getByRole('heading', { level: 2, name: title }).count()).toBe(1)
