@@ -5,7 +5,8 @@
  */
 
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -105,4 +106,74 @@ describe('brook serve', () => {
     a.proc.kill('SIGTERM')
     await a.exited
   }, 30_000)
+
+  it('serves the built demo with --demo: read-only, nothing outside its folder', async () => {
+    const parent = await tempDir()
+    const site = join(parent, 'site')
+    await mkdir(join(site, 'assets'), { recursive: true })
+    await writeFile(join(site, 'index.html'), '<!doctype html><title>demo</title>')
+    await writeFile(join(site, 'assets', 'app-1.js'), 'console.log(1)')
+    await writeFile(join(parent, 'secret.txt'), 'no')
+    const a = await startServe([
+      '--port',
+      '0',
+      '--data-dir',
+      await tempDir(),
+      '--demo',
+      '--demo-dir',
+      site,
+      '--http-port',
+      '0',
+    ])
+    await expect
+      .poll(() => /the teaching demo at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(a.stdout())?.[1])
+      .toBeTruthy()
+    const url = /the teaching demo at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(a.stdout())![1]!
+    const page = await fetch(url)
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(await page.text()).toBe('<!doctype html><title>demo</title>')
+    const asset = await fetch(`${url}assets/app-1.js`)
+    expect(asset.headers.get('cache-control')).toContain('immutable')
+    // A raw path with .. (fetch would normalise it away before sending).
+    const raw = (path: string) =>
+      new Promise<number>((ok, fail) =>
+        request(`${url}`, { path }, (res) => {
+          res.resume()
+          ok(res.statusCode!)
+        })
+          .on('error', fail)
+          .end(),
+      )
+    expect(await raw('/../secret.txt')).toBe(404)
+    expect(await raw('/assets/../../secret.txt')).toBe(404)
+    expect(await raw('/%2e%2e/secret.txt')).toBe(404)
+    // An encoded slash survives URL parsing and decodes to "../": the server's own check stops it.
+    expect(await raw('/..%2fsecret.txt')).toBe(404)
+    expect(await raw('/assets/..%2f..%2fsecret.txt')).toBe(404)
+    expect(await raw('/index.html')).toBe(200)
+    expect((await fetch(`${url}missing.js`)).status).toBe(404)
+    expect((await fetch(url, { method: 'POST', body: 'x' })).status).toBe(405)
+    a.proc.kill('SIGTERM')
+    expect((await a.exited).code).toBe(0)
+  })
+
+  it('says where the demo is missing instead of serving nothing', async () => {
+    const empty = await tempDir()
+    const r = await run(process.execPath, [
+      bin,
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      await tempDir(),
+      '--demo',
+      '--demo-dir',
+      empty,
+    ]).catch((e) => e)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe(
+      `Error: no built demo in ${empty}: run npm run build:demo in a clone of brook (or give --demo-dir)\n`,
+    )
+  })
 })

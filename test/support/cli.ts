@@ -71,6 +71,8 @@ export interface ServeProcess {
   port: number
   /** The line it printed once listening. */
   line: string
+  /** Everything it has printed on stdout so far. */
+  stdout(): string
   exited: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>
 }
 
@@ -101,7 +103,7 @@ export function startServe(args: string[], opts: { bin?: string; cwd?: string } 
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       stdout += `${line}\n`
       const m = / on 127\.0\.0\.1:(\d+)/.exec(line)
-      if (m) resolve({ proc, port: Number(m[1]), line, exited })
+      if (m) resolve({ proc, port: Number(m[1]), line, exited, stdout: () => stdout })
     })
     exited.then((r) => reject(new Error(`brook serve exited (${r.code}) before listening: ${r.stderr}`)))
   })

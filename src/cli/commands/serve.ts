@@ -4,11 +4,14 @@
  * listener closed, logs flushed (fsync), files closed.
  */
 
-import { resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Broker } from '../../core/broker.ts'
 import { FileStore } from '../../edge/file-store.ts'
 import { startKafkaServer } from '../../edge/kafka/server.ts'
-import { intOption } from '../args.ts'
+import { type StaticSite, serveStaticSite } from '../../edge/node/static-site.ts'
+import { intOption, type ParsedArgs } from '../args.ts'
 import { defineCommand, parseCommand } from '../command.ts'
 import { type CliContext, CommandError, write } from '../context.ts'
 
@@ -36,6 +39,17 @@ const command = defineCommand(
       arg: '<bytes>',
       help: 'Roll log segments at this size',
       default: '1073741824',
+    },
+    demo: {
+      type: 'flag',
+      help: 'Serve the teaching demo (demo/dist of a clone: npm run build:demo) over HTTP',
+    },
+    'demo-dir': { type: 'string', arg: '<dir>', help: 'With --demo: the built demo to serve' },
+    'http-port': {
+      type: 'string',
+      arg: '<port>',
+      help: 'With --demo: its HTTP port (0 = any)',
+      default: '8080',
     },
     'flush-ms': {
       type: 'string',
@@ -100,14 +114,45 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
     `brook serve: Kafka listener on ${address}:${server.port}${users.size > 0 ? ' (SASL/PLAIN required)' : ''}, ` +
       `data in ${dataDir}, auto.create.topics.enable=true num.partitions=${defaultPartitions}\n`,
   )
+  let site: StaticSite | undefined
+  if (args.flags.has('demo')) {
+    try {
+      site = await startDemo(args, host)
+    } catch (e) {
+      await server.close()
+      await broker.close()
+      throw e
+    }
+    await write(ctx.stdout, `brook serve: the teaching demo at http://${address}:${site.port}/\n`)
+  }
   await new Promise<void>((done) => {
     if (ctx.signal.aborted) return done()
     ctx.signal.addEventListener('abort', () => done(), { once: true })
   })
+  await site?.close()
   await server.close()
   await broker.close()
   await write(ctx.stdout, 'brook serve: stopped (all data flushed)\n')
   return 0
+}
+
+/** The demo built in a clone: demo/dist beside the package's own dist/. */
+const BUILT_DEMO = fileURLToPath(new URL('../demo/dist/', import.meta.url))
+
+async function startDemo(args: ParsedArgs, host: string): Promise<StaticSite> {
+  const dir = resolve(args.values.get('demo-dir') ?? BUILT_DEMO)
+  if (!existsSync(join(dir, 'index.html')))
+    throw new CommandError(
+      `no built demo in ${dir}: run npm run build:demo in a clone of brook (or give --demo-dir)`,
+    )
+  const port = intOption(args, 'http-port', 0) ?? 8080
+  try {
+    return await serveStaticSite({ dir, host, port })
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new CommandError(`${host}:${port} is already in use (EADDRINUSE): choose another --http-port`)
+    throw e
+  }
 }
 
 function isLoopback(host: string): boolean {
