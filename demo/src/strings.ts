@@ -50,6 +50,9 @@ export const en = {
   highWatermark: 'high watermark',
   emptyLane: 'empty',
   olderHidden: (n: number) => `${n} older not shown`,
+  olderBeyond: 'older records not shown',
+  gapTitle: (from: number, to: number) =>
+    from === to ? `no record at offset ${from} (removed)` : `no records at offsets ${from}–${to} (removed)`,
   noRecord: 'Click a record to see it here.',
   record: 'Record',
   offset: 'Offset',
@@ -268,6 +271,22 @@ export const en = {
   tlProcessed: (m: string, p: number, o: number, again: boolean) =>
     `${m} processed ${p}:${o}${again ? ' again' : ''}`,
   tlCommit: (m: string, p: number, o: number) => `${m} committed offset ${o} of partition ${p}`,
+  cleanerTitle: 'Cleaner passes, as the log shows them',
+  activeEnd: (partition: number, offset: number) =>
+    `Partition ${partition}: offset ${offset} is the log's end. The cleaner never removes the last record — it plays the part of Kafka's active segment, which is never cleaned.`,
+  noPassYet: 'No record has left the log yet. Send newer values of a key, or a tombstone, and wait a second.',
+  passSummary: (partition: number, n: number) =>
+    `partition ${partition}: ${n} record${n === 1 ? '' : 's'} left the log`,
+  removedSuperseded: (offset: number, key: string, by: number) =>
+    `offset ${offset} (${key}): offset ${by} holds a newer value of its key`,
+  removedByTombstone: (offset: number, key: string, by: number) =>
+    `offset ${offset} (${key}): the tombstone at offset ${by} deleted its key`,
+  removedTombstone: (offset: number, key: string) =>
+    `offset ${offset} (${key}): a tombstone past delete.retention.ms`,
+  removedDeleted: (offset: number, key: string) =>
+    `offset ${offset} (${key}): a tombstone deleted its key (and has expired since)`,
+  removedNoKey: (offset: number) => `offset ${offset}: no key, which compaction does not keep`,
+  removedRetention: (offset: number) => `offset ${offset}: below the new log start (retention)`,
   tlCleaned: (n: number) => `the cleaner removed ${n} record${n === 1 ? '' : 's'}`,
   tlJoin: (m: string) => `${m} joined the group`,
   tlLeave: (m: string) => `${m} left the group`,
@@ -331,6 +350,9 @@ export const zh: Strings = {
   highWatermark: '高水位',
   emptyLane: '空',
   olderHidden: (n: number) => `另有 ${n} 条较早的记录未显示`,
+  olderBeyond: '较早的记录未显示',
+  gapTitle: (from: number, to: number) =>
+    from === to ? `偏移量 ${from} 没有记录(已移除)` : `偏移量 ${from}–${to} 没有记录(已移除)`,
   noRecord: '点击一条记录,在这里查看。',
   record: '记录',
   offset: '偏移量',
@@ -535,6 +557,21 @@ export const zh: Strings = {
   tlProcessed: (m: string, p: number, o: number, again: boolean) =>
     `${m} ${again ? '再次' : ''}处理了 ${p}:${o}`,
   tlCommit: (m: string, p: number, o: number) => `${m} 提交了分区 ${p} 的偏移量 ${o}`,
+  cleanerTitle: '清理器的每一轮,从日志上看到的',
+  activeEnd: (partition: number, offset: number) =>
+    `分区 ${partition}:偏移量 ${offset} 是日志的末端。清理器从不移除最后一条记录——它相当于 Kafka 中从不清理的活动段。`,
+  noPassYet: '还没有记录离开日志。为某个键发送更新的值或墓碑,然后等一秒。',
+  passSummary: (partition: number, n: number) => `分区 ${partition}:${n} 条记录离开了日志`,
+  removedSuperseded: (offset: number, key: string, by: number) =>
+    `偏移量 ${offset}(${key}):偏移量 ${by} 保存了该键更新的值`,
+  removedByTombstone: (offset: number, key: string, by: number) =>
+    `偏移量 ${offset}(${key}):偏移量 ${by} 的墓碑删除了它的键`,
+  removedTombstone: (offset: number, key: string) =>
+    `偏移量 ${offset}(${key}):超过 delete.retention.ms 的墓碑`,
+  removedDeleted: (offset: number, key: string) =>
+    `偏移量 ${offset}(${key}):墓碑删除了它的键(墓碑此后也已过期)`,
+  removedNoKey: (offset: number) => `偏移量 ${offset}:没有键,压缩不保留`,
+  removedRetention: (offset: number) => `偏移量 ${offset}:低于新的日志起点(保留策略)`,
   tlCleaned: (n: number) => `清理器移除了 ${n} 条记录`,
   tlJoin: (m: string) => `${m} 加入了组`,
   tlLeave: (m: string) => `${m} 离开了组`,

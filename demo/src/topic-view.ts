@@ -27,7 +27,8 @@ export interface Lane {
   cells: Cell[]
 }
 
-const KEEP = 200
+/** How many of a partition's newest records the view holds. */
+export const KEEP = 200
 const lastOffsetOf = (h: BatchHeader) => h.baseOffset + h.lastOffsetDelta
 const REREAD_MS = 2000
 /** How often the partitions are looked up again (a topic may grow). */

@@ -58,13 +58,33 @@ describe('the demo: retention and compaction', () => {
           await compaction.getByRole('button', { name: 'Send', exact: true }).click()
         }
       }
-      await send('user-1', 'a')
-      await send('user-2', 'b')
-      await send('user-1', 'c')
-      await send('user-2', null)
-      await send('user-3', 'd')
+      expect(await compaction.getByTestId('cleaner').innerText()).toContain('No record has left the log yet.')
+      // Each record is on screen before the next is sent, so the view sees every one the cleaner removes.
+      const sends: [string, string | null][] = [
+        ['user-1', 'a'],
+        ['user-2', 'b'],
+        ['user-1', 'c'],
+        ['user-2', null],
+        ['user-3', 'd'],
+      ]
+      for (const [i, [key, value]] of sends.entries()) {
+        await send(key, value)
+        await expect.poll(() => compaction.locator(`.cell[data-offset="${i}"]`).count()).toBe(1)
+      }
       // The cleaner: user-1's first value and user-2's value go; the tombstone stays for now.
       await expect.poll(() => offsets(compaction), { timeout: 10_000 }).toEqual([2, 3, 4])
+      const gaps = () => compaction.getByTestId('gap').allTextContents()
+      await expect.poll(gaps).toContain('⋯ no records at offsets 0–1 (removed)')
+      const passes = () =>
+        compaction
+          .getByTestId('cleaner-pass')
+          .allInnerTexts()
+          .then((t) => t.join('\n'))
+      await expect.poll(passes).toContain('offset 0 (user-1): offset 2 holds a newer value of its key')
+      await expect.poll(passes).toContain('offset 1 (user-2): the tombstone at offset 3 deleted its key')
+      expect(await compaction.getByTestId('active-end').innerText()).toMatch(
+        /^Partition 0: offset 4 is the log's end/,
+      )
       await compaction.locator('.cell[data-offset="2"]').click()
       await expect
         .poll(() => compaction.getByTestId('why').innerText())
@@ -77,6 +97,10 @@ describe('the demo: retention and compaction', () => {
       expect(await axe(page)).toEqual([])
       // delete.retention.ms later, the tombstone goes too; the last record always stays.
       await expect.poll(() => offsets(compaction), { timeout: 15_000 }).toEqual([2, 4])
+      await expect.poll(passes).toContain('offset 3 (user-2): a tombstone past delete.retention.ms')
+      await expect
+        .poll(gaps)
+        .toEqual(['⋯ no records at offsets 0–1 (removed)', '⋯ no record at offset 3 (removed)'])
       await compaction.locator('.cell[data-offset="4"]').click()
       await expect
         .poll(() => compaction.getByTestId('why').innerText())

@@ -6,7 +6,7 @@
  */
 
 import { t } from '../i18n.ts'
-import type { Cell, Lane } from '../topic-view.ts'
+import { type Cell, KEEP, type Lane } from '../topic-view.ts'
 
 /** A light colour per key (text stays dark on it: contrast AA). */
 function keyColour(key: string | null): string {
@@ -67,11 +67,29 @@ export function Lanes(props: {
     </button>
   )
 
+  /** Offsets `from`–`to` hold no record: drawn narrow, named in full for screen readers. */
+  const gap = (from: number, to: number) => (
+    <span title={s.gapTitle(from, to)} data-testid="gap">
+      ⋯<span class="sr-only"> {s.gapTitle(from, to)}</span>
+    </span>
+  )
+
   return (
     <div class="lanes">
       {props.lanes.map((lane) => {
         const shown = lane.cells.slice(-max)
-        const hidden = lane.highWatermark - lane.logStart - shown.length
+        const first = shown[0]?.offset
+        // Records the view holds but does not draw; when it holds KEEP, older ones exist beyond.
+        const hidden = lane.cells.length - shown.length
+        const beyond = lane.cells.length >= KEEP && lane.cells[0]!.offset > lane.logStart
+        // Offsets with no record between the log start and the first drawn one: compacted away.
+        const leadingGap = first !== undefined && hidden === 0 && !beyond && first > lane.logStart
+        const between = (before: Cell | undefined, next: Cell) =>
+          before && next.offset > before.offset + 1 ? (
+            <li class="gap" key={`g${next.offset}`}>
+              {gap(before.offset + 1, next.offset - 1)}
+            </li>
+          ) : null
         return (
           <section
             class="lane"
@@ -91,10 +109,14 @@ export function Lanes(props: {
               </span>
             </h3>
             <ol class="cells">
-              {hidden > 0 && <li class="older">{s.olderHidden(hidden)}</li>}
+              {(hidden > 0 || beyond) && (
+                <li class="older">{beyond ? s.olderBeyond : s.olderHidden(hidden)}</li>
+              )}
+              {leadingGap && <li class="gap">{gap(lane.logStart, first - 1)}</li>}
               {shown.length === 0 && <li class="older">{s.emptyLane}</li>}
               {props.batches
-                ? byBatch(shown).map((group) => (
+                ? byBatch(shown).flatMap((group, i, groups) => [
+                    between(groups[i - 1]?.at(-1), group[0]!),
                     <li
                       key={`b${group[0]!.batch.baseOffset}`}
                       class="batch"
@@ -114,9 +136,9 @@ export function Lanes(props: {
                           <li key={c.offset}>{cell(c)}</li>
                         ))}
                       </ol>
-                    </li>
-                  ))
-                : shown.map((c) => <li key={c.offset}>{cell(c)}</li>)}
+                    </li>,
+                  ])
+                : shown.flatMap((c, i) => [between(shown[i - 1], c), <li key={c.offset}>{cell(c)}</li>])}
             </ol>
           </section>
         )

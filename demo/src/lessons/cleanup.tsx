@@ -9,6 +9,7 @@ import type { Consumer } from 'brook'
 import { ConfigResourceTypes, createBrook } from 'brook'
 import { useEffect, useState } from 'preact/hooks'
 import { client } from '../broker.ts'
+import { CleanerPasses } from '../components/cleaner-passes.tsx'
 import { Lanes } from '../components/lanes.tsx'
 import { RecordDetails } from '../components/record-details.tsx'
 import { type Strings, t } from '../i18n.ts'
@@ -401,6 +402,7 @@ function CompactionPart() {
           <div>
             <RecordDetails cell={selected} />
             <Why cell={selected} lanes={lanes} configs={configs?.all} />
+            <CleanerPasses lanes={lanes} />
           </div>
         </div>
       )}
