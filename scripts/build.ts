@@ -25,6 +25,7 @@ import { builtinModules, createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { build } from 'rolldown'
+import { esmExternalRequirePlugin } from 'rolldown/plugins'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const DIST = join(ROOT, 'dist')
@@ -44,7 +45,9 @@ async function buildJs(): Promise<void> {
     },
     platform: 'neutral',
     resolve: { mainFields: ['module', 'main'] },
-    external: nodeBuiltins,
+    // Node's modules stay imports — even where `ws` (the relay's WebSocket server, CommonJS)
+    // require()s them.
+    plugins: [esmExternalRequirePlugin({ external: nodeBuiltins })],
     tsconfig: join(ROOT, 'tsconfig.json'),
     logLevel: 'warn',
     output: {

@@ -69,6 +69,8 @@ export async function brookInProcess(
 export interface ServeProcess {
   proc: ChildProcess
   port: number
+  /** The relay's HTTP port; -1 with `--http-port -1`. */
+  httpPort: number
   /** The line it printed once listening. */
   line: string
   /** Everything it has printed on stdout so far. */
@@ -83,6 +85,9 @@ const serving = new Set<ChildProcess>()
  * once it printed its listening line.
  */
 export function startServe(args: string[], opts: { bin?: string; cwd?: string } = {}): Promise<ServeProcess> {
+  // Tests run side by side: the relay takes any free port unless the test chose one.
+  if (!args.includes('--http-port')) args = [...args, '--http-port', '0']
+  const http = args[args.indexOf('--http-port') + 1] !== '-1'
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [opts.bin ?? BIN, 'serve', ...args], {
       cwd: opts.cwd ?? ROOT,
@@ -100,10 +105,18 @@ export function startServe(args: string[], opts: { bin?: string; cwd?: string } 
         res({ code, signal, stdout, stderr })
       }),
     )
+    let port = 0
+    let kafkaLine = ''
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       stdout += `${line}\n`
-      const m = / on 127\.0\.0\.1:(\d+)/.exec(line)
-      if (m) resolve({ proc, port: Number(m[1]), line, exited, stdout: () => stdout })
+      const m = /Kafka listener on 127\.0\.0\.1:(\d+)/.exec(line)
+      if (m) {
+        port = Number(m[1])
+        kafkaLine = line
+        if (!http) resolve({ proc, port, httpPort: -1, line, exited, stdout: () => stdout })
+      }
+      const r = /relay on http:\/\/127\.0\.0\.1:(\d+)\//.exec(line)
+      if (r) resolve({ proc, port, httpPort: Number(r[1]), line: kafkaLine, exited, stdout: () => stdout })
     })
     exited.then((r) => reject(new Error(`brook serve exited (${r.code}) before listening: ${r.stderr}`)))
   })

@@ -8,9 +8,10 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Broker } from '../../core/broker.ts'
+import { Metrics } from '../../edge/app/metrics.ts'
 import { FileStore } from '../../edge/file-store.ts'
 import { startKafkaServer } from '../../edge/kafka/server.ts'
-import { type StaticSite, serveStaticSite } from '../../edge/node/static-site.ts'
+import { type Relay, startRelay } from '../../edge/node/relay.ts'
 import { intOption, type ParsedArgs } from '../args.ts'
 import { defineCommand, parseCommand } from '../command.ts'
 import { type CliContext, CommandError, write } from '../context.ts'
@@ -42,13 +43,13 @@ const command = defineCommand(
     },
     demo: {
       type: 'flag',
-      help: 'Serve the teaching demo (demo/dist of a clone: npm run build:demo) over HTTP',
+      help: 'Serve the teaching demo (demo/dist of a clone: npm run build:demo) at / of the HTTP port',
     },
     'demo-dir': { type: 'string', arg: '<dir>', help: 'With --demo: the built demo to serve' },
     'http-port': {
       type: 'string',
       arg: '<port>',
-      help: 'With --demo: its HTTP port (0 = any)',
+      help: 'The relay: REST, SSE, WebSocket, /metrics (0 = any free port, -1 = none)',
       default: '8080',
     },
     'flush-ms': {
@@ -91,13 +92,17 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
     await store.close()
     throw e
   }
+  // One set of numbers for every door: the Kafka listener and the relay share the metered broker.
+  const metrics = new Metrics()
+  const service = metrics.wrap(broker)
   let server: Awaited<ReturnType<typeof startKafkaServer>>
   try {
     server = await startKafkaServer({
-      broker,
+      broker: service,
       host,
       port,
       auth: users.size > 0 ? { plain: (u, p) => users.get(u) === p } : undefined,
+      metrics,
       log: (line) => log(`brook kafka: ${line}`),
     })
   } catch (e) {
@@ -114,22 +119,45 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
     `brook serve: Kafka listener on ${address}:${server.port}${users.size > 0 ? ' (SASL/PLAIN required)' : ''}, ` +
       `data in ${dataDir}, auto.create.topics.enable=true num.partitions=${defaultPartitions}\n`,
   )
-  let site: StaticSite | undefined
-  if (args.flags.has('demo')) {
+  let relay: Relay | undefined
+  const httpPort = intOption(args, 'http-port', -1) ?? 8080
+  if (httpPort >= 0) {
     try {
-      site = await startDemo(args, host)
+      relay = await startRelay({
+        broker: service,
+        metrics,
+        host,
+        port: httpPort,
+        site: args.flags.has('demo') ? demoDir(args) : undefined,
+        advertised: { nodeId: 1, host: server.host, port: server.port },
+        auth: users.size > 0 ? { basic: (u, p) => users.get(u) === p } : undefined,
+        log: (line) => log(`brook relay: ${line}`),
+      })
     } catch (e) {
       await server.close()
       await broker.close()
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
+        throw new CommandError(
+          `${host}:${httpPort} is already in use (EADDRINUSE): choose another --http-port`,
+        )
       throw e
     }
-    await write(ctx.stdout, `brook serve: the teaching demo at http://${address}:${site.port}/\n`)
+    const url = `http://${address}:${relay.port}/`
+    await write(
+      ctx.stdout,
+      `brook serve: relay on ${url}v1 (REST, SSE, WebSocket at ${url.replace('http', 'ws')}v1/ws), ${url}metrics\n`,
+    )
+    if (args.flags.has('demo')) await write(ctx.stdout, `brook serve: the teaching demo at ${url}\n`)
+  } else if (args.flags.has('demo')) {
+    await server.close()
+    await broker.close()
+    throw new CommandError('--demo needs the HTTP port (--http-port is -1)')
   }
   await new Promise<void>((done) => {
     if (ctx.signal.aborted) return done()
     ctx.signal.addEventListener('abort', () => done(), { once: true })
   })
-  await site?.close()
+  await relay?.close()
   await server.close()
   await broker.close()
   await write(ctx.stdout, 'brook serve: stopped (all data flushed)\n')
@@ -139,20 +167,13 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
 /** The demo built in a clone: demo/dist beside the package's own dist/. */
 const BUILT_DEMO = fileURLToPath(new URL('../demo/dist/', import.meta.url))
 
-async function startDemo(args: ParsedArgs, host: string): Promise<StaticSite> {
+function demoDir(args: ParsedArgs): string {
   const dir = resolve(args.values.get('demo-dir') ?? BUILT_DEMO)
   if (!existsSync(join(dir, 'index.html')))
     throw new CommandError(
       `no built demo in ${dir}: run npm run build:demo in a clone of brook (or give --demo-dir)`,
     )
-  const port = intOption(args, 'http-port', 0) ?? 8080
-  try {
-    return await serveStaticSite({ dir, host, port })
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE')
-      throw new CommandError(`${host}:${port} is already in use (EADDRINUSE): choose another --http-port`)
-    throw e
-  }
+  return dir
 }
 
 function isLoopback(host: string): boolean {

@@ -23,6 +23,8 @@ export interface KafkaServerOptions {
   /** Kafka's `connections.max.idle.ms`. */
   idleTimeoutMs?: number
   auth?: KafkaAuth
+  /** Counts open connections (door `kafka`) beside the relay's. */
+  metrics?: { connection(door: string): () => void }
   log?: (line: string) => void
 }
 
@@ -57,7 +59,11 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
 
   const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
+    const closed = opts.metrics?.connection('kafka')
+    socket.on('close', () => {
+      sockets.delete(socket)
+      closed?.()
+    })
     const clientHost = `/${socket.remoteAddress ?? ''}`
     // Bound to every interface: tell each client the address it reached us on, which it can reach again.
     const local = socket.localAddress?.replace(/^::ffff:/, '')

@@ -1,0 +1,42 @@
+/** @module Reading numbers and names out of URLs and bodies, with errors that say what was wrong. */
+
+import { topicNameProblem } from '../../core/topic-config.ts'
+import { badRequest } from './http-errors.ts'
+
+/** An integer query or path value in [min, max]; `fallback` when absent. */
+export function intParam(
+  raw: string | undefined,
+  name: string,
+  opts: { min?: number; max?: number; fallback?: number } = {},
+): number {
+  if (raw === undefined || raw === '') {
+    if (opts.fallback !== undefined) return opts.fallback
+    throw badRequest(`${name} is required`)
+  }
+  if (!/^-?\d+$/.test(raw)) throw badRequest(`${name} must be an integer, not ${JSON.stringify(raw)}`)
+  const n = Number(raw)
+  const min = opts.min ?? 0
+  const max = opts.max ?? Number.MAX_SAFE_INTEGER
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw badRequest(`${name} must be in [${min}, ${max}]`)
+  return n
+}
+
+/** A topic name from a path, checked as Kafka checks it. */
+export function topicParam(raw: string): string {
+  const problem = topicNameProblem(raw)
+  if (problem) throw badRequest(problem)
+  return raw
+}
+
+/** The JSON body of a request, which must be an object. */
+export async function jsonBody(req: { json(): Promise<unknown> }): Promise<Record<string, unknown>> {
+  let body: unknown
+  try {
+    body = await req.json()
+  } catch {
+    throw badRequest('the body is not JSON')
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw badRequest('the body must be a JSON object')
+  return body as Record<string, unknown>
+}

@@ -1,0 +1,74 @@
+/**
+ * @module The edge app on Node: `@hono/node-server` for HTTP and SSE, `@hono/node-ws` (the `ws`
+ * package) for `/v1/ws`, and optionally a folder served at `/` (the teaching demo). What `brook
+ * serve` runs on port 8080 beside the Kafka listener. Bounded: WebSocket messages by `ws`'s
+ * maxPayload, headers and requests by timeouts.
+ */
+
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createAdaptorServer } from '@hono/node-server'
+import { createNodeWebSocket } from '@hono/node-ws'
+import { Hono } from 'hono'
+import { createEdgeApp, type EdgeAppOptions } from '../app/app.ts'
+import { DEFAULT_LIMITS } from '../app/limits.ts'
+import { staticSite } from './static-site.ts'
+
+export interface RelayOptions extends Omit<EdgeAppOptions, 'upgradeWebSocket'> {
+  host?: string
+  /** 0 picks a free port. Default 8080. */
+  port?: number
+  /** A folder to serve at `/` (read-only), e.g. the built demo. */
+  site?: string
+}
+
+export interface Relay {
+  host: string
+  port: number
+  url: string
+  close(): Promise<void>
+}
+
+export async function startRelay(opts: RelayOptions): Promise<Relay> {
+  const root = new Hono()
+  // The upgrade handler asks the app whether a request may upgrade; it exists only after.
+  const ws = createNodeWebSocket({
+    app: { request: (...a: Parameters<Hono['request']>) => root.request(...a) } as Hono,
+  })
+  // `ws` would accept 100 MiB messages before the app can refuse one: bound it where it reads.
+  ws.wss.options.maxPayload =
+    (opts.limits?.maxWebSocketMessageBytes ?? DEFAULT_LIMITS.maxWebSocketMessageBytes) + 1
+  const app = createEdgeApp({ ...opts, upgradeWebSocket: ws.upgradeWebSocket })
+  root.route('/', app)
+  if (opts.site) {
+    const site = staticSite(opts.site)
+    root.all('*', (c) => (c.req.path.startsWith('/v1/') ? c.notFound() : site(c)))
+  }
+  root.notFound((c) =>
+    c.json({ error: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` }, 404),
+  )
+  const server = createAdaptorServer({ fetch: root.fetch }) as Server
+  server.headersTimeout = 10_000
+  server.requestTimeout = 60_000
+  ws.injectWebSocket(server)
+  const host = opts.host ?? '127.0.0.1'
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail)
+    server.listen(opts.port ?? 8080, host, () => {
+      server.off('error', fail)
+      ok()
+    })
+  })
+  const { port } = server.address() as AddressInfo
+  const shown = host.includes(':') ? `[${host}]` : host
+  return {
+    host,
+    port,
+    url: `http://${shown}:${port}/`,
+    async close() {
+      for (const client of ws.wss.clients) client.terminate()
+      server.closeAllConnections()
+      await new Promise((ok) => server.close(ok))
+    },
+  }
+}
