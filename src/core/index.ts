@@ -36,6 +36,8 @@ export type {
   ProducerConfig,
   ProducerRecord,
   RecordMetadata,
+  RelayBrook,
+  RelayConnectOptions,
   RetryOptions,
   TopicMessages,
   TopicPartitionOffset,
@@ -47,6 +49,7 @@ export {
   CONSUMER_EVENTS,
   ConfigResourceTypes,
   Consumer,
+  connect,
   connectInProcess,
   createBrook,
   PartitionAssigners,
@@ -73,6 +76,8 @@ export { MemoryStore } from './memory-store.ts'
 export type { AppendResult, PartitionLogOptions, RetentionPolicy } from './partition-log.ts'
 export { PartitionLog } from './partition-log.ts'
 export { murmur2, partitionForKey, StickyPartitioner, toPositive } from './partitioner.ts'
+export type { ReconnectOptions, WebSocketConstructor, WebSocketLike } from './protocol/client-websocket.ts'
+export { RelayConnection, relaySocketUrl } from './protocol/client-websocket.ts'
 export type { FrameTransport, KafkaConnection, KafkaProtocolServiceOptions } from './protocol/index.ts'
 export {
   API_KEYS,

@@ -5,6 +5,7 @@
  */
 
 import { Brook } from '../core/client/brook.ts'
+import type { RelayBrook, RelayConnectOptions } from '../core/client/connect-relay.ts'
 import type { BrookConfig } from '../core/client/types.ts'
 import { BrookError } from '../core/errors.ts'
 import type { BrokerOptions, HelloResponse } from './api.ts'
@@ -53,7 +54,21 @@ export interface Connection {
 
 export type WorkerBrook = Brook & Connection
 
-export async function connect(options: ConnectOptions = {}): Promise<WorkerBrook> {
+/**
+ * The broker in a worker of this origin (IndexedDB) — or, given `url`, a brook relay over
+ * WebSocket: the same client API either way. The relay client loads only when asked for.
+ */
+export async function connect(options: RelayConnectOptions): Promise<RelayBrook>
+export async function connect(options?: ConnectOptions): Promise<WorkerBrook>
+export async function connect(
+  options: ConnectOptions | RelayConnectOptions = {},
+): Promise<WorkerBrook | RelayBrook> {
+  if ('url' in options && options.url !== undefined)
+    return (await import('../core/client/connect-relay.ts')).connect(options as RelayConnectOptions)
+  return connectWorker(options as ConnectOptions)
+}
+
+async function connectWorker(options: ConnectOptions): Promise<WorkerBrook> {
   const name = options.name ?? 'brook'
   const tab = await holdTabLock(name)
   let started: StartedWorker

@@ -1,5 +1,6 @@
 /** @module `brook/worker`: the browser broker. Explicit named exports only. */
 
+export type { RelayBrook, RelayConnectOptions } from '../core/client/connect-relay.ts'
 // Every entry exports the error class and codes: an app may import brook/worker alone.
 export type { KafkaErrorName } from '../core/errors.ts'
 export { BrookError, errorCode, errorName, isBrookError, isRetriable, KAFKA_ERRORS } from '../core/errors.ts'

@@ -2,6 +2,8 @@
 export type { AlteredResource, GroupPartitionOffset, PartitionOffsets } from './admin.ts'
 export { Admin, ConfigResourceTypes } from './admin.ts'
 export { Brook, connectInProcess, createBrook } from './brook.ts'
+export type { RelayBrook, RelayConnectOptions } from './connect-relay.ts'
+export { connect } from './connect-relay.ts'
 export { CONSUMER_EVENTS, Consumer } from './consumer.ts'
 export { PartitionAssigners } from './deps.ts'
 export { PRODUCER_EVENTS, Producer } from './producer.ts'
