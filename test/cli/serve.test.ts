@@ -66,6 +66,62 @@ describe('brook serve', () => {
     expect((await again.exited).code).toBe(0)
   }, 30_000)
 
+  it('runs the relay beside the Kafka listener on one broker; --http-token and --sasl-plain guard it', async () => {
+    const dir = await tempDir()
+    const a = await startServe([
+      '--port',
+      '0',
+      '--data-dir',
+      dir,
+      '--http-token',
+      'secret-token=svc',
+      '--sasl-plain',
+      'alice:pw',
+    ])
+    expect(a.stdout()).toMatch(/relay on http:\/\/127\.0\.0\.1:\d+\/v1 \(REST, SSE, WebSocket at ws:/)
+    const relay = `http://127.0.0.1:${a.httpPort}/`
+    expect((await fetch(`${relay}v1/topics`)).status).toBe(401)
+    const asSvc = { authorization: 'Bearer secret-token', 'content-type': 'application/json' }
+    const created = await fetch(`${relay}v1/topics`, {
+      method: 'POST',
+      headers: asSvc,
+      body: '{"name":"both"}',
+    })
+    expect(created.status).toBe(201)
+    const sent = await fetch(`${relay}v1/topics/both/records`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${btoa('alice:pw')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ records: [{ key: 'k', valueText: 'over http' }] }),
+    })
+    expect(await sent.json()).toEqual({ offsets: [{ partition: 0, offset: 0 }] })
+    // What the relay stored, kcat reads over the Kafka listener of the same broker.
+    expect(
+      await kcat([
+        '-b',
+        `127.0.0.1:${a.port}`,
+        '-X',
+        'security.protocol=SASL_PLAINTEXT',
+        '-X',
+        'sasl.mechanisms=PLAIN',
+        '-X',
+        'sasl.username=alice',
+        '-X',
+        'sasl.password=pw',
+        '-t',
+        'both',
+        '-C',
+        '-e',
+        '-f',
+        '%k=%s\\n',
+      ]),
+    ).toBe('k=over http\n')
+    const metrics = await (await fetch(`${relay}metrics`, { headers: asSvc })).text()
+    expect(metrics).toContain('brook_records_in_total{topic="both"} 1')
+    expect(metrics).toMatch(/brook_connections\{door="kafka"\} 0/)
+    a.proc.kill('SIGTERM')
+    expect((await a.exited).code).toBe(0)
+  }, 30_000)
+
   it('refuses a non-loopback host without authentication, and a port in use, with one line', async () => {
     const dir = await tempDir()
     const open = await run(process.execPath, [

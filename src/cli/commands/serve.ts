@@ -5,9 +5,11 @@
  */
 
 import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Broker } from '../../core/broker.ts'
+import type { EdgeAuth, JwtAuth } from '../../edge/app/auth.ts'
 import { Metrics } from '../../edge/app/metrics.ts'
 import { FileStore } from '../../edge/file-store.ts'
 import { startKafkaServer } from '../../edge/kafka/server.ts'
@@ -34,6 +36,24 @@ const command = defineCommand(
       arg: '<user:password>',
       help: 'Require SASL/PLAIN with this user (repeatable; also BROOK_SASL_PLAIN="u1:p1,u2:p2")',
     },
+    'http-token': {
+      type: 'list',
+      arg: '<token=principal>',
+      help: 'Accept this bearer token on the relay (repeatable; also BROOK_HTTP_TOKENS="t1=p1,t2=p2")',
+    },
+    'jwt-secret': {
+      type: 'string',
+      arg: '<secret>',
+      help: 'Accept HS256 JWTs signed with it (also BROOK_JWT_SECRET)',
+    },
+    'jwt-public-key': {
+      type: 'string',
+      arg: '<file.pem>',
+      help: 'Accept RS256 JWTs verified with this SPKI key',
+    },
+    'jwks-url': { type: 'string', arg: '<url>', help: 'Accept JWTs verified with the keys at this JWKS URL' },
+    'jwt-issuer': { type: 'string', arg: '<iss>', help: 'With JWTs: the issuer they must carry' },
+    'jwt-audience': { type: 'string', arg: '<aud>', help: 'With JWTs: the audience they must carry' },
     'num-partitions': { type: 'string', arg: '<n>', help: 'Partitions of auto-created topics', default: '1' },
     'segment-bytes': {
       type: 'string',
@@ -78,6 +98,7 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
     )
   }
   const log = (line: string) => void write(ctx.stderr, `${line}\n`)
+  const httpAuth = await relayAuth(args, ctx.env, users)
   const store = await FileStore.open({
     dir: dataDir,
     segmentBytes: intOption(args, 'segment-bytes', 1024),
@@ -130,7 +151,7 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
         port: httpPort,
         site: args.flags.has('demo') ? demoDir(args) : undefined,
         advertised: { nodeId: 1, host: server.host, port: server.port },
-        auth: users.size > 0 ? { basic: (u, p) => users.get(u) === p } : undefined,
+        auth: httpAuth,
         log: (line) => log(`brook relay: ${line}`),
       })
     } catch (e) {
@@ -174,6 +195,40 @@ function demoDir(args: ParsedArgs): string {
       `no built demo in ${dir}: run npm run build:demo in a clone of brook (or give --demo-dir)`,
     )
   return dir
+}
+
+/** The relay's authentication: tokens, JWTs and Basic with the SASL users; none when none is set. */
+async function relayAuth(
+  args: ParsedArgs,
+  env: Record<string, string | undefined>,
+  users: Map<string, string>,
+): Promise<EdgeAuth | undefined> {
+  const tokens: Record<string, string> = {}
+  for (const spec of [...(args.lists.get('http-token') ?? []), ...splitEnv(env.BROOK_HTTP_TOKENS)]) {
+    const at = spec.lastIndexOf('=')
+    if (at <= 0 || at === spec.length - 1)
+      throw new CommandError(`--http-token wants token=principal, got '${spec}'`)
+    tokens[spec.slice(0, at)] = spec.slice(at + 1)
+  }
+  const secret = args.values.get('jwt-secret') ?? env.BROOK_JWT_SECRET
+  const keyFile = args.values.get('jwt-public-key')
+  const jwks = args.values.get('jwks-url')
+  const jwt: JwtAuth | undefined =
+    secret || keyFile || jwks
+      ? {
+          secret,
+          publicKey: keyFile ? await readFile(keyFile, 'utf8') : undefined,
+          jwks,
+          issuer: args.values.get('jwt-issuer'),
+          audience: args.values.get('jwt-audience'),
+        }
+      : undefined
+  if (Object.keys(tokens).length === 0 && !jwt && users.size === 0) return undefined
+  return {
+    tokens,
+    jwt,
+    basic: users.size > 0 ? (u, p) => users.get(u) === p : undefined,
+  }
 }
 
 function isLoopback(host: string): boolean {
