@@ -3,7 +3,7 @@
  * for every entry, and declarations beside it.
  *
  * - `dist/` — `index.js` (`brook`), `worker.js` + `broker.worker.js` (`brook/worker`), `edge.js`
- *   (`brook/edge`) and `cli.js` (the `brook` command), from one rolldown build so that the entries
+ *   (`brook/edge`), `cloudflare.js` (`brook/cloudflare`) and `cli.js` (the `brook` command), from one rolldown build so that the entries
  *   share their chunks: one `BrookError` class, whichever entry an app imports it from. Flat, so the
  *   worker file always sits beside the module that starts it with
  *   `new URL('./broker.worker.js', import.meta.url)`. comlink and idb (4 kB together) are bundled:
@@ -41,6 +41,7 @@ async function buildJs(): Promise<void> {
       worker: src('worker/index.ts'),
       'broker.worker': src('worker/broker.worker.ts'),
       edge: src('edge/index.ts'),
+      cloudflare: src('edge/cloudflare/index.ts'),
       cli: src('cli/main.ts'),
     },
     platform: 'neutral',
@@ -48,6 +49,8 @@ async function buildJs(): Promise<void> {
     // Node's modules stay imports — even where `ws` (the relay's WebSocket server, CommonJS)
     // require()s them.
     plugins: [esmExternalRequirePlugin({ external: nodeBuiltins })],
+    // workerd's own module: the Durable Object base class.
+    external: ['cloudflare:workers'],
     tsconfig: join(ROOT, 'tsconfig.json'),
     logLevel: 'warn',
     output: {

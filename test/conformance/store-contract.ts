@@ -5,6 +5,7 @@
  */
 
 import { afterEach, describe, expect, it } from 'vitest'
+import { crc32c } from '../../src/core/crc32c.ts'
 import { encodeBatch, readBatchHeader } from '../../src/core/record-batch.ts'
 import type { Store } from '../../src/core/store.ts'
 
@@ -89,6 +90,20 @@ export function describeStoreContract(
       const got = await s.read('t', 0, 0, 1 << 20)
       expect(got).toEqual([...a, ...b])
       expect(await collect(s.scan('t', 0))).toEqual([...a, ...b])
+    })
+
+    it('keeps a batch of several megabytes whole, between small ones', async () => {
+      const s = await fresh()
+      const big = batch(1, 1, 3 << 20, 'big')
+      const all = [batch(0), big, batch(2)]
+      await s.append('t', 0, all)
+      const got = await s.read('t', 0, 1, 1)
+      expect(got).toHaveLength(1)
+      // Compared by length and CRC-32C: toEqual on 3 MB is slow in a page.
+      expect(got[0]!.length).toBe(big.length)
+      expect(crc32c(got[0]!)).toBe(crc32c(big))
+      expect((await collect(s.scan('t', 0))).map((b) => b.length)).toEqual(all.map((b) => b.length))
+      expect(await s.read('t', 0, 2, 1 << 20)).toEqual([all[2]])
     })
 
     it('takes appended bytes as they are and never changes them (append takes ownership)', async () => {

@@ -4,7 +4,7 @@
  * at `/v1/ws`, `/healthz` and `/metrics`. The runtime supplies only how WebSockets are upgraded.
  */
 
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { BrookError } from '../../core/errors.ts'
@@ -22,8 +22,13 @@ import { topicsRoutes } from './topics-routes.ts'
 
 export interface EdgeAppOptions {
   broker: BrokerService
-  /** The runtime's WebSocket upgrade (`@hono/node-ws`, `hono/cloudflare-workers`); no `/v1/ws` without. */
+  /** The runtime's WebSocket upgrade (`@hono/node-ws`); no `/v1/ws` without it or `webSocket`. */
   upgradeWebSocket?: UpgradeWebSocket
+  /**
+   * Serves `/v1/ws` (after authentication) where the runtime hands sockets elsewhere — Cloudflare:
+   * to a Durable Object that keeps them with the Hibernation API.
+   */
+  webSocket?: (c: Context) => Response | Promise<Response>
   /** Who may connect; with none, everyone is ANONYMOUS (bind to loopback only). */
   auth?: EdgeAuth
   limits?: Partial<EdgeLimits>
@@ -95,6 +100,7 @@ export function createEdgeApp(opts: EdgeAppOptions): Hono {
   app.route('/v1/topics', recordsRoutes(ctx))
   app.route('/v1/topics', sseRoutes(ctx))
   app.route('/v1/groups', groupsRoutes(ctx))
-  if (opts.upgradeWebSocket) app.get('/v1/ws', kafkaWebSocket(ctx, opts.upgradeWebSocket))
+  if (opts.webSocket) app.get('/v1/ws', opts.webSocket)
+  else if (opts.upgradeWebSocket) app.get('/v1/ws', kafkaWebSocket(ctx, opts.upgradeWebSocket))
   return app
 }

@@ -1,0 +1,54 @@
+/**
+ * @module The sharded brook of a Cloudflare deployment, seen from a Worker or a Durable Object:
+ * ShardedService over the coordinator object and one object per partition, reached by RPC.
+ */
+
+import type { PartitionApi } from '../../core/cluster/partition-host.ts'
+import { ShardedService } from '../../core/cluster/sharded-service.ts'
+import type { BrokerService } from '../../core/service.ts'
+import { BROKER_METHODS, type CallStub, PARTITION_METHODS, remote } from './rpc.ts'
+import type { DurableObjectNamespace } from './sql-types.ts'
+
+/** The bindings and variables of wrangler.toml. */
+export interface BrookEnv {
+  BROOK_COORDINATOR: DurableObjectNamespace<CallStub>
+  BROOK_PARTITION: DurableObjectNamespace<CallStub>
+  BROOK_GATEWAY: DurableObjectNamespace<CallStub>
+  /** `token=principal,…` bearer tokens. */
+  BROOK_TOKENS?: string
+  BROOK_JWT_SECRET?: string
+  BROOK_JWT_PUBLIC_KEY?: string
+  BROOK_JWKS_URL?: string
+  BROOK_JWT_ISSUER?: string
+  BROOK_JWT_AUDIENCE?: string
+  /** `true` to serve without credentials: a deployed Worker is on the internet, so it is closed by default. */
+  BROOK_INSECURE?: string
+  BROOK_AUTO_CREATE_TOPICS?: string
+  BROOK_NUM_PARTITIONS?: string
+  BROOK_MAX_WS_MESSAGE_BYTES?: string
+}
+
+const services = new WeakMap<object, ShardedService>()
+
+/** One ShardedService per isolate and binding set: its topic cache serves every request. */
+export function clusterService(env: BrookEnv): ShardedService {
+  let s = services.get(env.BROOK_COORDINATOR)
+  if (!s) {
+    const coordinator = remote<BrokerService>(
+      () => env.BROOK_COORDINATOR.get(env.BROOK_COORDINATOR.idFromName('coordinator')),
+      BROKER_METHODS,
+    )
+    const partition = (topicId: string, p: number) =>
+      remote<PartitionApi>(
+        () => env.BROOK_PARTITION.get(env.BROOK_PARTITION.idFromName(`${topicId}/${p}`)),
+        PARTITION_METHODS,
+      )
+    s = new ShardedService({
+      coordinator,
+      partition,
+      autoCreateTopics: env.BROOK_AUTO_CREATE_TOPICS === 'true',
+    })
+    services.set(env.BROOK_COORDINATOR, s)
+  }
+  return s
+}

@@ -1,0 +1,57 @@
+/**
+ * @module The Cloudflare Worker: brook's edge app (REST, SSE, Durable Streams, /metrics) on the
+ * sharded cluster of Durable Objects; `/v1/ws` is handed to a BrookGateway object, which keeps the
+ * socket with the Hibernation API. Closed by default: without credentials configured (tokens,
+ * JWT) every request but /healthz is refused, unless BROOK_INSECURE=true.
+ */
+
+import type { Hono } from 'hono'
+import { createEdgeApp } from '../app/app.ts'
+import type { EdgeAuth } from '../app/auth.ts'
+import { type BrookEnv, clusterService } from './cluster.ts'
+
+function authFrom(env: BrookEnv): EdgeAuth | undefined {
+  const tokens: Record<string, string> = {}
+  for (const spec of (env.BROOK_TOKENS ?? '').split(',').filter(Boolean)) {
+    const at = spec.lastIndexOf('=')
+    if (at > 0) tokens[spec.slice(0, at)] = spec.slice(at + 1)
+  }
+  const jwt =
+    env.BROOK_JWT_SECRET || env.BROOK_JWT_PUBLIC_KEY || env.BROOK_JWKS_URL
+      ? {
+          secret: env.BROOK_JWT_SECRET,
+          publicKey: env.BROOK_JWT_PUBLIC_KEY,
+          jwks: env.BROOK_JWKS_URL,
+          issuer: env.BROOK_JWT_ISSUER,
+          audience: env.BROOK_JWT_AUDIENCE,
+        }
+      : undefined
+  if (Object.keys(tokens).length > 0 || jwt) return { tokens, jwt }
+  if (env.BROOK_INSECURE === 'true') return undefined
+  // Nothing configured and not told otherwise: no credential can match.
+  return { tokens: {} }
+}
+
+const apps = new WeakMap<object, Hono>()
+
+function appFor(env: BrookEnv): Hono {
+  let app = apps.get(env.BROOK_COORDINATOR)
+  if (!app) {
+    app = createEdgeApp({
+      broker: clusterService(env),
+      auth: authFrom(env),
+      webSocket: (c) => {
+        const gateway = env.BROOK_GATEWAY.get(env.BROOK_GATEWAY.newUniqueId())
+        return gateway.fetch(c.req.raw)
+      },
+    })
+    apps.set(env.BROOK_COORDINATOR, app)
+  }
+  return app
+}
+
+export default {
+  fetch(request: Request, env: BrookEnv, ctx: unknown): Response | Promise<Response> {
+    return appFor(env).fetch(request, env, ctx as never)
+  },
+}

@@ -1,0 +1,130 @@
+/**
+ * brook on Cloudflare, in real workerd: the same HTTP suite as on Node (REST, SSE, Kafka over the
+ * gateway object's hibernatable WebSocket, /metrics) against the Worker and its Durable Objects.
+ */
+
+import { mkdtemp, readdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connect } from '../../src/edge/node/connect.ts'
+import { edgeHttpSuite } from '../conformance/edge-http.ts'
+import { startBrookWorker, type Workerd } from './support.ts'
+
+let worker: Workerd
+beforeAll(async () => {
+  worker = await startBrookWorker({ BROOK_INSECURE: 'true' })
+}, 60_000)
+afterAll(async () => {
+  await worker?.close()
+})
+
+edgeHttpSuite({ base: () => worker.url, maxBodyBytes: 8 << 20 })
+
+describe('brook on Cloudflare', () => {
+  it('is closed by default: with no credentials configured only /healthz answers', async () => {
+    const closed = await startBrookWorker({})
+    try {
+      expect((await fetch(`${closed.url}healthz`)).status).toBe(200)
+      const res = await fetch(`${closed.url}v1/topics`)
+      expect(res.status).toBe(401)
+      expect((await res.json()).error).toBe('SASL_AUTHENTICATION_FAILED')
+      expect((await fetch(`${closed.url}v1/topics`, { headers: { authorization: 'Bearer x' } })).status).toBe(
+        401,
+      )
+    } finally {
+      await closed.close()
+    }
+    const guarded = await startBrookWorker({ BROOK_TOKENS: 'edge-token=svc' })
+    try {
+      expect(
+        (await fetch(`${guarded.url}v1/topics`, { headers: { authorization: 'Bearer edge-token' } })).status,
+      ).toBe(200)
+    } finally {
+      await guarded.close()
+    }
+  }, 60_000)
+
+  it('serves connect({ url }) over the gateway: a producer and a consumer group', async () => {
+    const brook = await connect({ url: worker.url })
+    try {
+      await brook.admin().createTopics({ topics: [{ topic: 'cf-orders', numPartitions: 3 }] })
+      const producer = brook.producer()
+      await producer.connect()
+      await producer.send({
+        topic: 'cf-orders',
+        messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+      })
+      const consumer = brook.consumer({ groupId: 'cf-readers' })
+      await consumer.connect()
+      await consumer.subscribe({ topic: 'cf-orders', fromBeginning: true })
+      const got: string[] = []
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          got.push(new TextDecoder().decode(message.value!))
+        },
+      })
+      await expect.poll(() => got.length, { timeout: 20_000 }).toBe(30)
+      expect(new Set(got).size).toBe(30)
+      await consumer.disconnect()
+      await producer.disconnect()
+    } finally {
+      await brook.close()
+    }
+  }, 60_000)
+
+  it('keeps each partition in a Durable Object of its own, and everything across a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'brook-cf-persist-'))
+    const first = await startBrookWorker({ BROOK_INSECURE: 'true' }, { persist: dir })
+    const post = (url: string, path: string, body: unknown) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    try {
+      expect((await post(first.url, 'v1/topics', { name: 'kept', partitions: 4 })).status).toBe(201)
+      const r = await post(first.url, 'v1/topics/kept/records', {
+        records: [0, 1, 2, 3].map((partition) => ({ partition, valueText: `p${partition}` })),
+      })
+      expect(r.status).toBe(200)
+      expect(
+        (
+          await post(first.url, 'v1/groups/keepers/offsets', {
+            offsets: [{ topic: 'kept', partition: 2, offset: 1 }],
+          })
+        ).status,
+      ).toBe(204)
+    } finally {
+      await first.close()
+    }
+    // One SQLite file per object: the coordinator and four partitions.
+    // (miniflare keeps a metadata.sqlite of its own in each class's folder)
+    const files = (await readdir(dir, { recursive: true })).filter(
+      (f) => f.endsWith('.sqlite') && !f.endsWith('metadata.sqlite'),
+    )
+    expect(files.filter((f) => f.includes('BrookPartition'))).toHaveLength(4)
+    expect(files.filter((f) => f.includes('BrookCoordinator'))).toHaveLength(1)
+    const again = await startBrookWorker({ BROOK_INSECURE: 'true' }, { persist: dir })
+    try {
+      for (const p of [0, 1, 2, 3]) {
+        const got = await (await fetch(`${again.url}v1/topics/kept/partitions/${p}/records?offset=0`)).json()
+        expect(got.records.map((x: { valueText: string }) => x.valueText)).toEqual([`p${p}`])
+      }
+      const group = await (await fetch(`${again.url}v1/groups/keepers`)).json()
+      expect(group.offsets).toEqual([
+        {
+          topic: 'kept',
+          partition: 2,
+          committed: 1,
+          logStartOffset: 0,
+          logEndOffset: 1,
+          lag: 0,
+          owner: null,
+        },
+      ])
+    } finally {
+      await again.close()
+    }
+  }, 60_000)
+})
