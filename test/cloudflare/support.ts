@@ -1,32 +1,46 @@
 /**
- * @module brook's Cloudflare entry in real workerd (miniflare): the package build's
- * `dist/cloudflare.js` bundled into one worker module as wrangler would, its three Durable Object
- * classes bound with SQLite storage, served on an ephemeral 127.0.0.1 port.
+ * @module brook's Cloudflare deployment in real workerd (miniflare): cloudflare/worker.ts bundled
+ * by wrangler from the package build, its three Durable Object classes bound with SQLite storage as
+ * cloudflare/wrangler.toml binds them, served on an ephemeral 127.0.0.1 port.
  */
 
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { Miniflare } from 'miniflare'
-import { build } from 'rolldown'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const COMPATIBILITY_DATE = '2026-04-01'
 
-/** Bundles `entry` (source text importing the build) into one module; returns its path. */
-export async function bundleWorker(entry: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'brook-cf-'))
-  await writeFile(join(dir, 'entry.js'), entry)
-  await build({
-    input: join(dir, 'entry.js'),
-    platform: 'neutral',
-    resolve: { mainFields: ['module', 'main'] },
-    external: ['cloudflare:workers'],
-    logLevel: 'warn',
-    output: { file: join(dir, 'worker.js'), format: 'esm', inlineDynamicImports: true },
-  })
-  return join(dir, 'worker.js')
+const run = promisify(execFile)
+let bundled: Promise<string> | undefined
+
+/**
+ * The deployment as `npm run deploy:cf` would upload it: `wrangler deploy --dry-run` bundles
+ * cloudflare/worker.ts (`export … from 'brook/cloudflare'`, the package build) into one module.
+ */
+export function wranglerBundle(): Promise<string> {
+  bundled ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'brook-cf-'))
+    await run(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
+        'deploy',
+        '--dry-run',
+        '--outdir',
+        dir,
+        '-c',
+        join(ROOT, 'cloudflare/wrangler.toml'),
+      ],
+      { cwd: ROOT, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' }, timeout: 120_000 },
+    )
+    return join(dir, 'worker.js')
+  })()
+  return bundled
 }
 
 export interface Workerd {
@@ -40,9 +54,7 @@ export async function startBrookWorker(
   vars: Record<string, string> = { BROOK_INSECURE: 'true' },
   opts: { persist?: string } = {},
 ): Promise<Workerd> {
-  const scriptPath = await bundleWorker(
-    `export { default, BrookCoordinator, BrookPartition, BrookGateway } from ${JSON.stringify(join(ROOT, 'dist/cloudflare.js'))}\n`,
-  )
+  const scriptPath = await wranglerBundle()
   const mf = new Miniflare({
     modules: true,
     scriptPath,

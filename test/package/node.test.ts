@@ -34,7 +34,9 @@ describe('the tarball', () => {
   it('holds the build, the bin, the docs and nothing of the repository around them', () => {
     const paths = files.map((f) => f.path)
     for (const p of paths) {
-      expect(p, p).toMatch(/^(dist\/|bin\/|docs\/|package\.json$|README\.md$|LICENSE$)/)
+      expect(p, p).toMatch(
+        /^(dist\/|bin\/|docs\/|cloudflare\/(wrangler\.toml|worker\.ts)$|package\.json$|README\.md$|LICENSE$)/,
+      )
       expect(p, p).not.toMatch(/(^|\/)(test|tests|fixtures|bench|scripts|\.ci|src)\/|\.test\.|\.tgz$/)
     }
     expect(paths).toContain('dist/cli.js')
@@ -44,7 +46,7 @@ describe('the tarball', () => {
   it('resolves every export to a file it ships, with types for every code entry', () => {
     const paths = new Set(files.map((f) => f.path))
     const exports = pkg.exports as Record<string, string | { types: string; import: string }>
-    expect(Object.keys(exports)).toEqual(expect.arrayContaining(['.', './worker', './edge']))
+    expect(Object.keys(exports)).toEqual(expect.arrayContaining(['.', './worker', './edge', './cloudflare']))
     for (const [name, target] of Object.entries(exports)) {
       const targets = typeof target === 'string' ? [target] : [target.types, target.import]
       if (typeof target !== 'string') expect(target.types, name).toMatch(/\.d\.ts$/)

@@ -1,34 +1,24 @@
 /**
- * @module `createEdgeApp`: brook's HTTP doors as one Hono app, the same on Node and on Cloudflare
- * Workers — REST under `/v1/topics` and `/v1/groups`, SSE tails, the Kafka protocol over WebSocket
- * at `/v1/ws`, `/healthz` and `/metrics`. The runtime supplies only how WebSockets are upgraded.
+ * @module `createEdgeApp`: brook's HTTP doors as one fetch handler, the same on Node and on
+ * Cloudflare Workers — REST under `/v1/topics` and `/v1/groups`, SSE tails, the Kafka protocol over
+ * WebSocket at `/v1/ws`, `/healthz` and `/metrics`. Built with Hono; what it hands out is the
+ * standard `fetch(request)` shape, so it mounts anywhere (`honoApp.mount('/brook', app.fetch)`,
+ * a Worker's default export, Deno.serve) without tying the caller to a Hono version.
  */
 
-import { type Context, Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
-import type { UpgradeWebSocket } from 'hono/ws'
-import { BrookError } from '../../core/errors.ts'
 import type { BrokerInfo, BrokerService } from '../../core/service.ts'
-import { type EdgeAuth, requireAuth } from './auth.ts'
-import { type AppContext, newPartitioner } from './context.ts'
-import { groupLag, groupsRoutes } from './groups-routes.ts'
-import { errorResponse, HttpError } from './http-errors.ts'
-import { kafkaWebSocket } from './kafka-ws.ts'
-import { type EdgeLimits, resolveLimits } from './limits.ts'
-import { type GroupLagSample, Metrics } from './metrics.ts'
-import { recordsRoutes } from './records-routes.ts'
-import { sseRoutes } from './sse-routes.ts'
-import { topicsRoutes } from './topics-routes.ts'
+import type { EdgeAuth } from './auth.ts'
+import { buildEdgeApp } from './build-app.ts'
+import type { EdgeLimits } from './limits.ts'
+import type { Metrics } from './metrics.ts'
 
 export interface EdgeAppOptions {
   broker: BrokerService
-  /** The runtime's WebSocket upgrade (`@hono/node-ws`); no `/v1/ws` without it or `webSocket`. */
-  upgradeWebSocket?: UpgradeWebSocket
   /**
    * Serves `/v1/ws` (after authentication) where the runtime hands sockets elsewhere — Cloudflare:
-   * to a Durable Object that keeps them with the Hibernation API.
+   * to a Durable Object that keeps them with the Hibernation API. On Node, `startRelay` serves it.
    */
-  webSocket?: (c: Context) => Response | Promise<Response>
+  webSocket?: (request: Request) => Response | Promise<Response>
   /** Who may connect; with none, everyone is ANONYMOUS (bind to loopback only). */
   auth?: EdgeAuth
   limits?: Partial<EdgeLimits>
@@ -39,68 +29,12 @@ export interface EdgeAppOptions {
   log?: (line: string) => void
 }
 
-/** Groups whose lag one /metrics scrape reads, at most. */
-const MAX_LAG_GROUPS = 100
+/** A fetch handler: what Workers, Deno, Bun and Hono's `mount()` take. */
+export interface EdgeApp {
+  fetch(request: Request, env?: unknown, executionContext?: unknown): Response | Promise<Response>
+}
 
-export function createEdgeApp(opts: EdgeAppOptions): Hono {
-  const metrics = opts.metrics ?? new Metrics()
-  const ctx: AppContext = {
-    service: metrics.wrap(opts.broker),
-    limits: resolveLimits(opts.limits),
-    metrics,
-    partitioner: newPartitioner(),
-    advertised: opts.advertised ?? { nodeId: 1, host: 'localhost', port: 9092 },
-    log: opts.log ?? (() => {}),
-  }
-  const app = new Hono()
-
-  app.onError((e, c) => {
-    if (!(e instanceof HttpError) && !(e instanceof BrookError))
-      ctx.log(`request failed: ${e instanceof Error ? e.stack : String(e)}`)
-    return errorResponse(c, e)
-  })
-  app.notFound((c) =>
-    c.json({ error: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` }, 404),
-  )
-
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: ctx.limits.maxBodyBytes,
-      // The rest of the body is never read: the connection cannot carry another request.
-      onError: (c) =>
-        c.json(
-          {
-            error: 'MESSAGE_TOO_LARGE',
-            message: `the body is over the ${ctx.limits.maxBodyBytes}-byte limit`,
-          },
-          413,
-          { connection: 'close' },
-        ),
-    }),
-  )
-
-  app.get('/healthz', (c) => c.json({ status: 'ok' }))
-  // Everything but /healthz names topics and groups: it needs a principal.
-  app.use('/v1/*', requireAuth(opts.auth))
-  app.use('/metrics', requireAuth(opts.auth))
-  app.get('/metrics', async (c) => {
-    const lag: GroupLagSample[] = []
-    const groups = await opts.broker.listGroups()
-    for (const g of groups.groups.slice(0, MAX_LAG_GROUPS)) {
-      // The scrape reads through the unmetered broker: it must not count as traffic.
-      const raw = { ...ctx, service: opts.broker }
-      for (const p of await groupLag(raw, g.groupId).catch(() => []))
-        lag.push({ group: g.groupId, topic: p.topic, partition: p.partition, lag: p.lag })
-    }
-    return c.text(metrics.render(lag), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
-  })
-
-  app.route('/v1/topics', topicsRoutes(ctx))
-  app.route('/v1/topics', recordsRoutes(ctx))
-  app.route('/v1/topics', sseRoutes(ctx))
-  app.route('/v1/groups', groupsRoutes(ctx))
-  if (opts.webSocket) app.get('/v1/ws', opts.webSocket)
-  else if (opts.upgradeWebSocket) app.get('/v1/ws', kafkaWebSocket(ctx, opts.upgradeWebSocket))
-  return app
+export function createEdgeApp(opts: EdgeAppOptions): EdgeApp {
+  const app = buildEdgeApp(opts)
+  return { fetch: (request, env, executionContext) => app.fetch(request, env, executionContext as never) }
 }

@@ -4,11 +4,9 @@
  * fits it.
  */
 
-import type { Context } from 'hono'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { BrookError, errorDetail, errorName, type KafkaErrorName } from '../../core/errors.ts'
 
-const STATUS: Partial<Record<KafkaErrorName, ContentfulStatusCode>> = {
+const STATUS: Partial<Record<KafkaErrorName, number>> = {
   UNKNOWN_TOPIC_OR_PARTITION: 404,
   GROUP_ID_NOT_FOUND: 404,
   TOPIC_ALREADY_EXISTS: 409,
@@ -36,7 +34,7 @@ export class HttpError extends Error {
   constructor(
     readonly error: KafkaErrorName,
     message: string,
-    readonly status: ContentfulStatusCode = STATUS[error] ?? 400,
+    readonly status: number = STATUS[error] ?? 400,
     readonly headers: Record<string, string> = {},
   ) {
     super(message)
@@ -59,10 +57,4 @@ export function toHttpError(e: unknown): HttpError {
   if (e instanceof HttpError) return e
   if (e instanceof BrookError) return new HttpError(e.type, errorDetail(e))
   return new HttpError('UNKNOWN_SERVER_ERROR', 'the relay failed to answer', 500)
-}
-
-export function errorResponse(c: Context, e: unknown): Response {
-  const err = toHttpError(e)
-  for (const [k, v] of Object.entries(err.headers)) c.header(k, v)
-  return c.json({ error: err.error, message: err.message }, err.status)
 }

@@ -10,6 +10,9 @@
 import type { Record, RecordHeader, RecordInput } from '../../core/record-batch.ts'
 import { badRequest } from './http-errors.ts'
 
+/** The media type of Kafka RecordBatch v2 bytes, in and out. */
+export const RECORD_BATCH_TYPE = 'application/vnd.kafka.record-batch'
+
 export type ValueFormat = 'json' | 'text' | 'base64'
 export const VALUE_FORMATS: readonly ValueFormat[] = ['json', 'text', 'base64']
 

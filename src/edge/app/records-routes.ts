@@ -18,6 +18,7 @@ import { badRequest, HttpError, throwIfKafkaError } from './http-errors.ts'
 import { intParam, jsonBody, topicParam } from './params.ts'
 import {
   type JsonRecordOut,
+  RECORD_BATCH_TYPE,
   recordFromJson,
   recordToJson,
   VALUE_FORMATS,
@@ -25,7 +26,6 @@ import {
 } from './records-json.ts'
 import { partitionCount } from './topics-routes.ts'
 
-export const RECORD_BATCH_TYPE = 'application/vnd.kafka.record-batch'
 const CONTROL_BATCH = 0x20
 const ACKS_ALL = -1
 const PRODUCE_TIMEOUT_MS = 30_000
@@ -129,7 +129,7 @@ export function recordsRoutes(ctx: AppContext): Hono {
         413,
       )
     const records = list.map(recordFromJson)
-    const n = await partitionCount(ctx, topic)
+    const n = await partitionCount(ctx, topic, true)
     // Kafka's default partitioner: explicit partition, else murmur2(key), else one sticky partition
     // for every unkeyed record of this request.
     const byPartition = new Map<number, { input: RecordInput; index: number }[]>()

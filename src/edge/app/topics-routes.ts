@@ -20,9 +20,12 @@ export interface PartitionDescription {
   highWatermark: number
 }
 
-/** The partition count of `topic`, or UNKNOWN_TOPIC_OR_PARTITION (404). */
-export async function partitionCount(ctx: AppContext, topic: string): Promise<number> {
-  const md = await ctx.service.metadata({ topics: [topic], allowAutoTopicCreation: false })
+/**
+ * The partition count of `topic`, or UNKNOWN_TOPIC_OR_PARTITION (404). `create`: as a Kafka
+ * producer's metadata request, it lets a broker with auto.create.topics.enable make the topic.
+ */
+export async function partitionCount(ctx: AppContext, topic: string, create = false): Promise<number> {
+  const md = await ctx.service.metadata({ topics: [topic], allowAutoTopicCreation: create })
   const t = md.topics.find((x) => x.name === topic)
   if (!t) throwIfKafkaError(3, `topic ${topic} does not exist`)
   throwIfKafkaError(t!.errorCode, t!.errorCode === 3 ? `topic ${topic} does not exist` : undefined)

@@ -5,8 +5,7 @@
  * JWT) every request but /healthz is refused, unless BROOK_INSECURE=true.
  */
 
-import type { Hono } from 'hono'
-import { createEdgeApp } from '../app/app.ts'
+import { createEdgeApp, type EdgeApp } from '../app/app.ts'
 import type { EdgeAuth } from '../app/auth.ts'
 import { type BrookEnv, clusterService } from './cluster.ts'
 
@@ -32,18 +31,15 @@ function authFrom(env: BrookEnv): EdgeAuth | undefined {
   return { tokens: {} }
 }
 
-const apps = new WeakMap<object, Hono>()
+const apps = new WeakMap<object, EdgeApp>()
 
-function appFor(env: BrookEnv): Hono {
+function appFor(env: BrookEnv): EdgeApp {
   let app = apps.get(env.BROOK_COORDINATOR)
   if (!app) {
     app = createEdgeApp({
       broker: clusterService(env),
       auth: authFrom(env),
-      webSocket: (c) => {
-        const gateway = env.BROOK_GATEWAY.get(env.BROOK_GATEWAY.newUniqueId())
-        return gateway.fetch(c.req.raw)
-      },
+      webSocket: (request) => env.BROOK_GATEWAY.get(env.BROOK_GATEWAY.newUniqueId()).fetch(request),
     })
     apps.set(env.BROOK_COORDINATOR, app)
   }
@@ -52,6 +48,6 @@ function appFor(env: BrookEnv): Hono {
 
 export default {
   fetch(request: Request, env: BrookEnv, ctx: unknown): Response | Promise<Response> {
-    return appFor(env).fetch(request, env, ctx as never)
+    return appFor(env).fetch(request, env, ctx)
   },
 }

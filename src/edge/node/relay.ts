@@ -10,11 +10,12 @@ import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { createNodeWebSocket } from '@hono/node-ws'
 import { Hono } from 'hono'
-import { createEdgeApp, type EdgeAppOptions } from '../app/app.ts'
+import type { EdgeAppOptions } from '../app/app.ts'
+import { buildEdgeApp } from '../app/build-app.ts'
 import { DEFAULT_LIMITS } from '../app/limits.ts'
 import { staticSite } from './static-site.ts'
 
-export interface RelayOptions extends Omit<EdgeAppOptions, 'upgradeWebSocket'> {
+export interface RelayOptions extends Omit<EdgeAppOptions, 'webSocket'> {
   host?: string
   /** 0 picks a free port. Default 8080. */
   port?: number
@@ -38,7 +39,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
   // `ws` would accept 100 MiB messages before the app can refuse one: bound it where it reads.
   ws.wss.options.maxPayload =
     (opts.limits?.maxWebSocketMessageBytes ?? DEFAULT_LIMITS.maxWebSocketMessageBytes) + 1
-  const app = createEdgeApp({ ...opts, upgradeWebSocket: ws.upgradeWebSocket })
+  const app = buildEdgeApp({ ...opts, upgradeWebSocket: ws.upgradeWebSocket })
   root.route('/', app)
   if (opts.site) {
     const site = staticSite(opts.site)

@@ -1,0 +1,88 @@
+/**
+ * @module The Hono app behind `createEdgeApp` (app.ts): every route, the limits, authentication
+ * and the error answers. Node's relay also passes its WebSocket upgrade here.
+ */
+
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { UpgradeWebSocket } from 'hono/ws'
+import { BrookError } from '../../core/errors.ts'
+import type { EdgeAppOptions } from './app.ts'
+import { requireAuth } from './auth-middleware.ts'
+import { type AppContext, newPartitioner } from './context.ts'
+import { errorResponse } from './error-response.ts'
+import { groupLag, groupsRoutes } from './groups-routes.ts'
+import { HttpError } from './http-errors.ts'
+import { kafkaWebSocket } from './kafka-ws.ts'
+import { resolveLimits } from './limits.ts'
+import { type GroupLagSample, Metrics } from './metrics.ts'
+import { recordsRoutes } from './records-routes.ts'
+import { sseRoutes } from './sse-routes.ts'
+import { topicsRoutes } from './topics-routes.ts'
+
+/** Groups whose lag one /metrics scrape reads, at most. */
+const MAX_LAG_GROUPS = 100
+
+export function buildEdgeApp(opts: EdgeAppOptions & { upgradeWebSocket?: UpgradeWebSocket }): Hono {
+  const metrics = opts.metrics ?? new Metrics()
+  const ctx: AppContext = {
+    service: metrics.wrap(opts.broker),
+    limits: resolveLimits(opts.limits),
+    metrics,
+    partitioner: newPartitioner(),
+    advertised: opts.advertised ?? { nodeId: 1, host: 'localhost', port: 9092 },
+    log: opts.log ?? (() => {}),
+  }
+  const app = new Hono()
+
+  app.onError((e, c) => {
+    if (!(e instanceof HttpError) && !(e instanceof BrookError))
+      ctx.log(`request failed: ${e instanceof Error ? e.stack : String(e)}`)
+    return errorResponse(c, e)
+  })
+  app.notFound((c) =>
+    c.json({ error: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` }, 404),
+  )
+
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: ctx.limits.maxBodyBytes,
+      // The rest of the body is never read: the connection cannot carry another request.
+      onError: (c) =>
+        c.json(
+          {
+            error: 'MESSAGE_TOO_LARGE',
+            message: `the body is over the ${ctx.limits.maxBodyBytes}-byte limit`,
+          },
+          413,
+          { connection: 'close' },
+        ),
+    }),
+  )
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  // Everything but /healthz names topics and groups: it needs a principal.
+  app.use('/v1/*', requireAuth(opts.auth))
+  app.use('/metrics', requireAuth(opts.auth))
+  app.get('/metrics', async (c) => {
+    const lag: GroupLagSample[] = []
+    const groups = await opts.broker.listGroups()
+    for (const g of groups.groups.slice(0, MAX_LAG_GROUPS)) {
+      // The scrape reads through the unmetered broker: it must not count as traffic.
+      const raw = { ...ctx, service: opts.broker }
+      for (const p of await groupLag(raw, g.groupId).catch(() => []))
+        lag.push({ group: g.groupId, topic: p.topic, partition: p.partition, lag: p.lag })
+    }
+    return c.text(metrics.render(lag), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
+  })
+
+  app.route('/v1/topics', topicsRoutes(ctx))
+  app.route('/v1/topics', recordsRoutes(ctx))
+  app.route('/v1/topics', sseRoutes(ctx))
+  app.route('/v1/groups', groupsRoutes(ctx))
+  const webSocket = opts.webSocket
+  if (webSocket) app.get('/v1/ws', (c) => webSocket(c.req.raw))
+  else if (opts.upgradeWebSocket) app.get('/v1/ws', kafkaWebSocket(ctx, opts.upgradeWebSocket))
+  return app
+}
