@@ -35,6 +35,7 @@ export function kafkaWebSocket(ctx: AppContext, upgrade: UpgradeWebSocket) {
       log: ctx.log,
     })
     let chain: Promise<void> = Promise.resolve()
+    let queued = 0
     let open = true
     let closeMetric: (() => void) | undefined
     const close = (ws: WSContext, code: number, reason: string) => {
@@ -70,22 +71,42 @@ export function kafkaWebSocket(ctx: AppContext, upgrade: UpgradeWebSocket) {
             WS_CLOSE.MESSAGE_TOO_BIG,
             `a message of ${data.byteLength} bytes is over the ${ctx.limits.maxWebSocketMessageBytes}-byte limit`,
           )
+        // A client that pipelines without reading its answers must not queue without bound.
+        if (++queued > ctx.limits.maxQueuedRequests)
+          return close(
+            ws,
+            WS_CLOSE.POLICY_VIOLATION,
+            `more than ${ctx.limits.maxQueuedRequests} requests waiting for answers`,
+          )
         const frame = new Uint8Array(data)
-        chain = chain.then(async () => {
-          if (!open) return
-          if (!(await drained(ws)))
-            return close(
-              ws,
-              WS_CLOSE.POLICY_VIOLATION,
-              `slow consumer: answers unread for ${ctx.limits.slowConsumerMs} ms`,
-            )
-          try {
-            const response = await session.handle(frame)
-            if (response !== null && open) ws.send(response as Uint8Array<ArrayBuffer>)
-          } catch (e) {
-            close(ws, WS_CLOSE.POLICY_VIOLATION, e instanceof Error ? e.message.slice(0, 120) : 'bad request')
-          }
-        })
+        chain = chain
+          .then(async () => {
+            if (!open) return
+            if (!(await drained(ws))) {
+              close(
+                ws,
+                WS_CLOSE.POLICY_VIOLATION,
+                `slow consumer: answers unread for ${ctx.limits.slowConsumerMs} ms`,
+              )
+              // A peer that reads nothing never completes the close handshake: free its buffers.
+              const raw = ws.raw as { terminate?: () => void } | undefined
+              setTimeout(() => raw?.terminate?.(), 1000)
+              return
+            }
+            try {
+              const response = await session.handle(frame)
+              if (response !== null && open) ws.send(response as Uint8Array<ArrayBuffer>)
+            } catch (e) {
+              close(
+                ws,
+                WS_CLOSE.POLICY_VIOLATION,
+                e instanceof Error ? e.message.slice(0, 120) : 'bad request',
+              )
+            }
+          })
+          .finally(() => {
+            queued--
+          })
       },
       onClose() {
         open = false

@@ -17,6 +17,8 @@ export interface EdgeLimits {
   maxBufferedBytes: number
   /** How long a subscriber may stay over `maxBufferedBytes` before it is dropped. Default 30 s. */
   slowConsumerMs: number
+  /** Requests one WebSocket may have waiting for an answer; one more closes it (1008). Default 256. */
+  maxQueuedRequests: number
 }
 
 export const DEFAULT_LIMITS: EdgeLimits = {
@@ -28,6 +30,7 @@ export const DEFAULT_LIMITS: EdgeLimits = {
   maxWebSocketMessageBytes: 8 << 20,
   maxBufferedBytes: 4 << 20,
   slowConsumerMs: 30_000,
+  maxQueuedRequests: 256,
 }
 
 export function resolveLimits(given: Partial<EdgeLimits> = {}): EdgeLimits {
