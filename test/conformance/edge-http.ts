@@ -293,6 +293,16 @@ export function edgeHttpSuite(opts: EdgeHttpSuiteOptions): void {
         expect(err.error, body).toBe('INVALID_REQUEST')
         expect(err.message.length, body).toBeGreaterThan(5)
       }
+      // What a page of another site can send without a CORS preflight changes nothing.
+      for (const type of [
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+      ]) {
+        const res = await post('{"records":[{"value":1}]}', type)
+        expect(res.status, type).toBe(415)
+        expect((await res.json()).error).toBe('INVALID_REQUEST')
+      }
       const big = await post(JSON.stringify({ records: [{ value: 'x'.repeat(opts.maxBodyBytes) }] }))
       expect(big.status).toBe(413)
       expect((await big.json()).error).toBe('MESSAGE_TOO_LARGE')
@@ -441,6 +451,22 @@ export function edgeHttpSuite(opts: EdgeHttpSuiteOptions): void {
       expect(versions.correlationId).toBe(7)
       expect((versions.body as { errorCode: number }).errorCode).toBe(0)
       expect(decodeResponse(API_KEYS.Metadata, 8, answers[1]!).correlationId).toBe(8)
+      // A page of another site may not open one (CORS does not cover WebSockets).
+      const foreign = await new Promise<number>((ok) => {
+        const other = new WebSocket(url('v1/ws').replace(/^http/, 'ws'), { origin: 'https://evil.example' })
+        other.on('unexpected-response', (_req, res) => ok(res.statusCode ?? 0))
+        other.on('open', () => {
+          other.close()
+          ok(101)
+        })
+      })
+      expect(foreign).toBe(403)
+      const own = new WebSocket(url('v1/ws').replace(/^http/, 'ws'), { origin: new URL(opts.base()).origin })
+      await new Promise((ok, fail) => {
+        own.once('open', ok)
+        own.once('error', fail)
+      })
+      own.close()
       const closed = new Promise<number>((ok) => ws.once('close', (code) => ok(code)))
       ws.send('text is not a Kafka frame')
       expect(await closed).toBe(1003)

@@ -178,4 +178,36 @@ describe('relay authentication', () => {
       await brook.close()
     }
   })
+
+  it('answers CORS only for the listed origins, and lets only them open the WebSocket', async () => {
+    const open = await startRelay({ broker, port: 0, origins: ['https://app.example'] })
+    try {
+      const preflight = (origin: string) =>
+        fetch(`${open.url}v1/topics/guarded/records`, {
+          method: 'OPTIONS',
+          headers: {
+            origin,
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'content-type',
+          },
+        })
+      expect((await preflight('https://app.example')).headers.get('access-control-allow-origin')).toBe(
+        'https://app.example',
+      )
+      expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull()
+      const wsFrom = (origin: string) =>
+        new Promise<number>((ok) => {
+          const ws = new WebSocket(`${open.url.replace('http', 'ws')}v1/ws`, { origin })
+          ws.on('unexpected-response', (_req, res) => ok(res.statusCode ?? 0))
+          ws.on('open', () => {
+            ws.close()
+            ok(101)
+          })
+        })
+      expect(await wsFrom('https://app.example')).toBe(101)
+      expect(await wsFrom('https://evil.example')).toBe(403)
+    } finally {
+      await open.close()
+    }
+  })
 })

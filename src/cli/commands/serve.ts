@@ -41,6 +41,11 @@ const command = defineCommand(
       arg: '<token=principal>',
       help: 'Accept this bearer token on the relay (repeatable; also BROOK_HTTP_TOKENS="t1=p1,t2=p2")',
     },
+    'allow-origin': {
+      type: 'list',
+      arg: '<origin>',
+      help: 'Let pages of this origin call the relay (CORS) and open its WebSocket (repeatable)',
+    },
     'jwt-secret': {
       type: 'string',
       arg: '<secret>',
@@ -152,6 +157,7 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
         site: args.flags.has('demo') ? demoDir(args) : undefined,
         advertised: { nodeId: 1, host: server.host, port: server.port },
         auth: httpAuth,
+        origins: args.lists.get('allow-origin') ?? [],
         log: (line) => log(`brook relay: ${line}`),
       })
     } catch (e) {

@@ -21,6 +21,12 @@ export interface EdgeAppOptions {
   webSocket?: (request: Request) => Response | Promise<Response>
   /** Who may connect; with none, everyone is ANONYMOUS (bind to loopback only). */
   auth?: EdgeAuth
+  /**
+   * Origins of pages on other sites allowed to call the relay (CORS) and to open its WebSocket
+   * (checked against the Origin header, which CORS does not cover). Same-origin pages and clients
+   * that send no Origin (curl, Node, Kafka tools) are always allowed. Default: none.
+   */
+  origins?: string[]
   limits?: Partial<EdgeLimits>
   /** Share one with the Kafka listener so that /metrics counts both; one of its own otherwise. */
   metrics?: Metrics

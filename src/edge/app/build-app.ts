@@ -5,6 +5,7 @@
 
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { BrookError } from '../../core/errors.ts'
 import type { EdgeAppOptions } from './app.ts'
@@ -60,6 +61,32 @@ export function buildEdgeApp(opts: EdgeAppOptions & { upgradeWebSocket?: Upgrade
         ),
     }),
   )
+
+  const origins = new Set((opts.origins ?? []).map((o) => new URL(o).origin))
+  if (origins.size > 0)
+    app.use(
+      '*',
+      cors({
+        origin: (origin) => (origins.has(origin) ? origin : null),
+        allowHeaders: ['authorization', 'content-type', 'last-event-id'],
+        exposeHeaders: ['brook-high-watermark', 'brook-log-start-offset', 'retry-after'],
+        maxAge: 600,
+      }),
+    )
+  // CORS does not cover WebSockets: a page on any site may open one to 127.0.0.1. Only this
+  // relay's own pages and the listed origins may.
+  app.use('/v1/ws', async (c, next) => {
+    const origin = c.req.header('origin')
+    // Same origin: the page came from this host (the request URL may not show it behind an upgrade).
+    const same = origin !== undefined && URL.canParse(origin) && new URL(origin).host === c.req.header('host')
+    if (origin !== undefined && !same && !origins.has(origin))
+      throw new HttpError(
+        'CLUSTER_AUTHORIZATION_FAILED',
+        `WebSocket from origin ${origin} is not allowed`,
+        403,
+      )
+    await next()
+  })
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   // Everything but /healthz names topics and groups: it needs a principal.

@@ -1,7 +1,7 @@
 /** @module Reading numbers and names out of URLs and bodies, with errors that say what was wrong. */
 
 import { topicNameProblem } from '../../core/topic-config.ts'
-import { badRequest } from './http-errors.ts'
+import { badRequest, HttpError } from './http-errors.ts'
 
 /** An integer query or path value in [min, max]; `fallback` when absent. */
 export function intParam(
@@ -29,7 +29,19 @@ export function topicParam(raw: string): string {
 }
 
 /** The JSON body of a request, which must be an object. */
-export async function jsonBody(req: { json(): Promise<unknown> }): Promise<Record<string, unknown>> {
+export async function jsonBody(req: {
+  json(): Promise<unknown>
+  header(name: string): string | undefined
+}): Promise<Record<string, unknown>> {
+  // A page on another site can send text/plain or a form without asking first (no CORS
+  // preflight); application/json it cannot. So only JSON sent as JSON changes anything.
+  const type = req.header('content-type') ?? ''
+  if (!/^application\/json\s*(;|$)/i.test(type))
+    throw new HttpError(
+      'INVALID_REQUEST',
+      `send JSON with content-type: application/json (not ${type || 'none'})`,
+      415,
+    )
   let body: unknown
   try {
     body = await req.json()

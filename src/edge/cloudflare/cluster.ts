@@ -21,6 +21,8 @@ export interface BrookEnv {
   BROOK_JWKS_URL?: string
   BROOK_JWT_ISSUER?: string
   BROOK_JWT_AUDIENCE?: string
+  /** Comma-separated origins whose pages may call the relay (CORS) and open its WebSocket. */
+  BROOK_ALLOW_ORIGINS?: string
   /** `true` to serve without credentials: a deployed Worker is on the internet, so it is closed by default. */
   BROOK_INSECURE?: string
   BROOK_AUTO_CREATE_TOPICS?: string

@@ -39,6 +39,7 @@ function appFor(env: BrookEnv): EdgeApp {
     app = createEdgeApp({
       broker: clusterService(env),
       auth: authFrom(env),
+      origins: (env.BROOK_ALLOW_ORIGINS ?? '').split(',').filter(Boolean),
       webSocket: (request) => env.BROOK_GATEWAY.get(env.BROOK_GATEWAY.newUniqueId()).fetch(request),
     })
     apps.set(env.BROOK_COORDINATOR, app)
