@@ -18,6 +18,7 @@ const producer = async () => (await import('./commands/console-producer.ts')).co
 const consumer = async () => (await import('./commands/console-consumer.ts')).consoleConsumerCommand
 const groups = async () => (await import('./commands/consumer-groups.ts')).consumerGroupsCommand
 const configs = async () => (await import('./commands/configs.ts')).configsCommand
+const acls = async () => (await import('./commands/acls.ts')).aclsCommand
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve,
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'consumer-groups': groups,
   groups,
   configs,
+  acls,
 }
 
 export const mainHelp = `Usage: brook <command> [options]
@@ -40,6 +42,7 @@ Commands:
   console-consumer   Print records of a topic               (alias: consume; kafka-console-consumer.sh)
   consumer-groups    List, describe, reset and delete groups (alias: groups; kafka-consumer-groups.sh)
   configs            Describe and alter topic configs                   (kafka-configs.sh)
+  acls               Add, remove and list ACLs                          (kafka-acls.sh)
 
 Every command takes --help. Clients connect with --bootstrap-server host:port (default localhost:9092).
 `

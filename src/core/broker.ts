@@ -5,6 +5,8 @@
  * consumer-group calls to the `GroupCoordinator`.
  */
 
+import type { AclBinding, AclFilter } from './acl.ts'
+import { AclStore } from './acl-store.ts'
 import type { PartitionLookup } from './broker-fetch.ts'
 import { FetchHandler } from './broker-fetch.ts'
 import { deleteRecords, listOffsets } from './broker-offsets.ts'
@@ -17,6 +19,9 @@ import type { PartitionLog } from './partition-log.ts'
 import { checkProduceRecords } from './produce-validation.ts'
 import { code, errorCodeOf, errorMessageOf, isInt, NONE, nameOf, show } from './request-values.ts'
 import type {
+  AclCreateResult,
+  AclDeleteResult,
+  AclDescribeResult,
   AlterConfigsRequest,
   BrokerService,
   CreatePartitionsRequest,
@@ -91,6 +96,7 @@ export class Broker implements BrokerService {
   private readonly clock: Clock
   private readonly options: BrokerOptions
   private readonly registry: TopicRegistry
+  private readonly acls: AclStore
   private readonly waiters: FetchWaiters
   private readonly fetcher: FetchHandler
   private readonly lookup: PartitionLookup = (topic, partition) =>
@@ -115,6 +121,7 @@ export class Broker implements BrokerService {
     this.port = options.port ?? 9092
     this.waiters = new FetchWaiters(this.clock)
     this.fetcher = new FetchHandler(this.lookup, this.waiters, this.clock, () => this.closed)
+    this.acls = new AclStore(this.store)
     this.registry = new TopicRegistry({
       store: this.store,
       defaultPartitions: options.defaultPartitions,
@@ -144,6 +151,7 @@ export class Broker implements BrokerService {
     this.nextProducerId = this.producerIdBlockEnd = typeof block === 'number' ? block : 0
 
     await this.registry.load()
+    await this.acls.load()
 
     this.coordinator = new GroupCoordinator({
       store: this.store,
@@ -528,6 +536,23 @@ export class Broker implements BrokerService {
   async deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]> {
     this.check()
     return this.coordinator.deleteGroups(groupIds)
+  }
+
+  // ---- ACLs ----
+
+  async createAcls(bindings: AclBinding[]): Promise<AclCreateResult[]> {
+    this.check()
+    return this.acls.create(bindings)
+  }
+
+  async describeAcls(filter: AclFilter): Promise<AclDescribeResult> {
+    this.check()
+    return this.acls.describe(filter)
+  }
+
+  async deleteAcls(filters: AclFilter[]): Promise<AclDeleteResult[]> {
+    this.check()
+    return this.acls.delete(filters)
   }
 
   // ---- lifecycle ----

@@ -1,5 +1,7 @@
 /** @module brook's portable core: the public API. Explicit named exports only. */
 
+export type { AclBinding, AclFilter } from './acl.ts'
+export { AclOperations, CLUSTER_NAME, PatternTypes, PermissionTypes, ResourceTypes } from './acl.ts'
 export type { Assignor, AssignorMember, GroupAssignment } from './assignors.ts'
 export {
   computeLag,
@@ -8,9 +10,14 @@ export {
   roundRobinAssignor,
   toTopicPartitions,
 } from './assignors.ts'
+export type { AuthorizerOptions } from './authorizer.ts'
+export { Authorizer } from './authorizer.ts'
 export type { BrokerOptions } from './broker.ts'
 export { Broker } from './broker.ts'
 export type {
+  AclEntry,
+  AclEntryFilter,
+  AclGrant,
   AlteredResource,
   Batch,
   BrookConfig,
@@ -44,6 +51,9 @@ export type {
   TopicPartitionOffsetAndMetadata,
 } from './client/index.ts'
 export {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
   Admin,
   Brook,
   CONSUMER_EVENTS,
@@ -55,6 +65,7 @@ export {
   PartitionAssigners,
   PRODUCER_EVENTS,
   Producer,
+  ResourcePatternTypes,
 } from './client/index.ts'
 export type { Clock } from './clock.ts'
 export { ManualClock, systemClock } from './clock.ts'

@@ -6,9 +6,10 @@
  * back as an `errorCode` beside the partition, as in Kafka.
  */
 
+import type { AclBinding, AclFilter } from './acl.ts'
 import type { AlterConfigOp } from './topic-config.ts'
 
-export type { AlterConfigOp }
+export type { AclBinding, AclFilter, AlterConfigOp }
 
 export type Acks = -1 | 0 | 1
 
@@ -281,6 +282,22 @@ export interface AlterConfigsRequest {
   }[]
 }
 
+// ---- ACLs (CreateAcls / DescribeAcls / DeleteAcls) ----
+export interface AclCreateResult {
+  errorCode: number
+  errorMessage: string | null
+}
+export interface AclDescribeResult {
+  errorCode: number
+  errorMessage: string | null
+  acls: AclBinding[]
+}
+export interface AclDeleteResult {
+  errorCode: number
+  errorMessage: string | null
+  deleted: AclBinding[]
+}
+
 export interface BrokerService {
   metadata(req: MetadataRequest): Promise<MetadataResponse>
   createTopics(req: CreateTopicsRequest): Promise<TopicResult[]>
@@ -306,6 +323,11 @@ export interface BrokerService {
   listGroups(): Promise<ListGroupsResponse>
   describeGroups(groupIds: string[]): Promise<DescribedGroup[]>
   deleteGroups(groupIds: string[]): Promise<{ groupId: string; errorCode: number }[]>
+
+  /** ACLs, where the service keeps them (the broker, and what reaches one); absent: SECURITY_DISABLED. */
+  createAcls?(bindings: AclBinding[]): Promise<AclCreateResult[]>
+  describeAcls?(filter: AclFilter): Promise<AclDescribeResult>
+  deleteAcls?(filters: AclFilter[]): Promise<AclDeleteResult[]>
 
   /**
    * Optional push, where the transport can carry one (in-process, the browser worker; Kafka's

@@ -7,6 +7,9 @@ import { mkdtemp, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { AclOperations, PatternTypes, PermissionTypes, ResourceTypes } from '../../src/core/acl.ts'
+import type { WebSocketConstructor } from '../../src/core/protocol/client-websocket.ts'
 import { connect } from '../../src/edge/node/connect.ts'
 import { edgeHttpSuite } from '../conformance/edge-http.ts'
 import { startBrookWorker, type Workerd } from './support.ts'
@@ -125,6 +128,70 @@ describe('brook on Cloudflare', () => {
       ])
     } finally {
       await again.close()
+    }
+  }, 60_000)
+
+  it('enforces ACLs made over the WebSocket on REST and on the WebSocket alike', async () => {
+    const guarded = await startBrookWorker({
+      BROOK_TOKENS: 'admin-t=admin,alice-t=alice',
+      BROOK_AUTHORIZER: 'true',
+      BROOK_SUPER_USERS: 'User:admin',
+      BROOK_AUTO_CREATE_TOPICS: 'true',
+    })
+    const admin = await connect({ url: guarded.url, token: 'admin-t' })
+    const alice = await connect({ url: guarded.url, token: 'alice-t', retry: { retries: 0 } })
+    try {
+      await admin.admin().createTopics({ topics: [{ topic: 'a-mine' }, { topic: 'b-theirs' }] })
+      await admin.admin().createAcls({
+        acl: [
+          {
+            resourceType: ResourceTypes.TOPIC,
+            resourceName: 'a-',
+            resourcePatternType: PatternTypes.PREFIXED,
+            principal: 'User:alice',
+            host: '*',
+            operation: AclOperations.WRITE,
+            permissionType: PermissionTypes.ALLOW,
+          },
+        ],
+      })
+      const post = (topic: string) =>
+        fetch(`${guarded.url}v1/topics/${topic}/records`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer alice-t', 'content-type': 'application/json' },
+          body: JSON.stringify({ records: [{ valueText: 'x' }] }),
+        })
+      // The worker reads ACLs at most a second old.
+      await expect.poll(async () => (await post('a-mine')).status, { timeout: 5000 }).toBe(200)
+      const refused = await post('b-theirs')
+      expect(refused.status).toBe(403)
+      expect((await refused.json()).error).toBe('TOPIC_AUTHORIZATION_FAILED')
+      const producer = alice.producer()
+      await producer.connect()
+      await producer.send({ topic: 'a-mine', messages: [{ value: 'ws' }] })
+      await expect(producer.send({ topic: 'b-theirs', messages: [{ value: 'ws' }] })).rejects.toMatchObject({
+        type: 'TOPIC_AUTHORIZATION_FAILED',
+      })
+      // A client cannot claim a principal: the worker sets the gateway's.
+      const sneaky = await connect({
+        url: guarded.url,
+        token: 'alice-t',
+        retry: { retries: 0 },
+        WebSocket: class extends WebSocket {
+          constructor(url: string) {
+            super(url, { headers: { 'x-brook-principal': 'User:admin' } })
+          }
+        } as unknown as WebSocketConstructor,
+      })
+      await expect(
+        sneaky.producer().send({ topic: 'b-theirs', messages: [{ value: 'x' }] }),
+      ).rejects.toMatchObject({ type: 'TOPIC_AUTHORIZATION_FAILED' })
+      await sneaky.close()
+      await producer.disconnect()
+    } finally {
+      await alice.close()
+      await admin.close()
+      await guarded.close()
     }
   }, 60_000)
 })

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Authorizer } from '../../core/authorizer.ts'
 import { Broker } from '../../core/broker.ts'
 import type { EdgeAuth, JwtAuth } from '../../edge/app/auth.ts'
 import { Metrics } from '../../edge/app/metrics.ts'
@@ -40,6 +41,15 @@ const command = defineCommand(
       type: 'list',
       arg: '<token=principal>',
       help: 'Accept this bearer token on the relay (repeatable; also BROOK_HTTP_TOKENS="t1=p1,t2=p2")',
+    },
+    authorizer: {
+      type: 'flag',
+      help: 'Enforce ACLs (brook acls) on every door: nothing is allowed that no ACL allows',
+    },
+    'super-user': {
+      type: 'list',
+      arg: '<User:name>',
+      help: 'With --authorizer: a principal allowed everything (repeatable)',
     },
     'allow-origin': {
       type: 'list',
@@ -121,6 +131,10 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
   // One set of numbers for every door: the Kafka listener and the relay share the metered broker.
   const metrics = new Metrics()
   const service = metrics.wrap(broker)
+  // One authorizer for every door, so that one set of ACLs means the same thing on each.
+  const authorizer = args.flags.has('authorizer')
+    ? new Authorizer(service, { superUsers: args.lists.get('super-user') ?? [] })
+    : undefined
   let server: Awaited<ReturnType<typeof startKafkaServer>>
   try {
     server = await startKafkaServer({
@@ -129,6 +143,7 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
       port,
       auth: users.size > 0 ? { plain: (u, p) => users.get(u) === p } : undefined,
       metrics,
+      authorizer,
       log: (line) => log(`brook kafka: ${line}`),
     })
   } catch (e) {
@@ -157,6 +172,7 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
         site: args.flags.has('demo') ? demoDir(args) : undefined,
         advertised: { nodeId: 1, host: server.host, port: server.port },
         auth: httpAuth,
+        authorizer,
         origins: args.lists.get('allow-origin') ?? [],
         log: (line) => log(`brook relay: ${line}`),
       })

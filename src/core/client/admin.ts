@@ -1,14 +1,93 @@
 /**
  * @module The admin client: topics, partitions, offsets (with lag) and groups, as kafkajs's admin.
  */
+
+import {
+  type AclBinding,
+  type AclFilter,
+  AclOperations,
+  PatternTypes,
+  PermissionTypes,
+  ResourceTypes,
+} from '../acl.ts'
 import { BrookError, errorCode } from '../errors.ts'
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../service.ts'
+import { type BrokerService, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../service.ts'
 import type { AlterConfigOp } from '../topic-config.ts'
 import type { Connection } from './connection.ts'
 import { decodeAssignmentTopics, decodeSubscriptionTopics } from './deps.ts'
 import { type MetadataCache, topicError } from './metadata-cache.ts'
 import { toNumber } from './retry.ts'
 import type { GroupDescription, ITopicConfig, TopicMetadataView } from './types.ts'
+
+/** kafkajs' ACL enums (Kafka's wire codes). */
+export const AclResourceTypes = ResourceTypes
+export const AclOperationTypes = AclOperations
+export const AclPermissionTypes = PermissionTypes
+export const ResourcePatternTypes = PatternTypes
+
+/** One ACL as kafkajs' createAcls takes it. */
+export interface AclEntry {
+  resourceType: number
+  resourceName: string
+  resourcePatternType: number
+  principal: string
+  host: string
+  operation: number
+  permissionType: number
+}
+/** A filter as kafkajs' describeAcls/deleteAcls take it: absent names match anything. */
+export interface AclEntryFilter {
+  resourceType: number
+  resourceName?: string | null
+  resourcePatternType: number
+  principal?: string | null
+  host?: string | null
+  operation: number
+  permissionType: number
+}
+export interface AclGrant {
+  principal: string
+  host: string
+  operation: number
+  permissionType: number
+}
+
+const bindingOf = (a: AclEntry): AclBinding => ({
+  resourceType: a.resourceType,
+  resourceName: a.resourceName,
+  patternType: a.resourcePatternType,
+  principal: a.principal,
+  host: a.host,
+  operation: a.operation,
+  permissionType: a.permissionType,
+})
+const entryOf = (b: AclBinding): AclEntry => ({
+  resourceType: b.resourceType,
+  resourceName: b.resourceName,
+  resourcePatternType: b.patternType,
+  principal: b.principal,
+  host: b.host,
+  operation: b.operation,
+  permissionType: b.permissionType,
+})
+const filterOf = (f: AclEntryFilter): AclFilter => ({
+  resourceType: f.resourceType,
+  resourceName: f.resourceName ?? null,
+  patternType: f.resourcePatternType,
+  principal: f.principal ?? null,
+  host: f.host ?? null,
+  operation: f.operation,
+  permissionType: f.permissionType,
+})
+
+function aclCall<K extends 'createAcls' | 'describeAcls' | 'deleteAcls'>(
+  s: BrokerService,
+  name: K,
+): NonNullable<BrokerService[K]> {
+  const f = s[name]
+  if (!f) throw new BrookError('SECURITY_DISABLED', 'this broker keeps no ACLs')
+  return f.bind(s) as NonNullable<BrokerService[K]>
+}
 
 /** Kafka's config resource types, as kafkajs exports them. */
 export const ConfigResourceTypes = { UNKNOWN: 0, TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const
@@ -411,6 +490,71 @@ export class Admin {
   }
 
   /** Deletes records before `offset` per partition (-1 = up to the high watermark). */
+  // ---- ACLs (kafkajs shapes) ----
+
+  /** Adds ACLs; any refused one throws (with the first refusal's Kafka error). */
+  async createAcls(opts: { acl: AclEntry[] }): Promise<boolean> {
+    const res = await this.conn.call('CreateAcls', (s) => aclCall(s, 'createAcls')(opts.acl.map(bindingOf)))
+    const failed = res.find((r) => r.errorCode !== 0)
+    if (failed) throw BrookError.fromCode(failed.errorCode, failed.errorMessage ?? 'createAcls')
+    return true
+  }
+
+  async describeAcls(filter: AclEntryFilter): Promise<{
+    throttleTime: number
+    errorCode: number
+    errorMessage?: string | null
+    resources: { resourceType: number; resourceName: string; resourcePatternType: number; acls: AclGrant[] }[]
+  }> {
+    const res = await this.conn.call('DescribeAcls', (s) => aclCall(s, 'describeAcls')(filterOf(filter)))
+    if (res.errorCode !== 0) throw BrookError.fromCode(res.errorCode, res.errorMessage ?? 'describeAcls')
+    const groups = new Map<
+      string,
+      { resourceType: number; resourceName: string; resourcePatternType: number; acls: AclGrant[] }
+    >()
+    for (const b of res.acls) {
+      const key = JSON.stringify([b.resourceType, b.resourceName, b.patternType])
+      let g = groups.get(key)
+      if (!g) {
+        g = {
+          resourceType: b.resourceType,
+          resourceName: b.resourceName,
+          resourcePatternType: b.patternType,
+          acls: [],
+        }
+        groups.set(key, g)
+      }
+      g.acls.push({
+        principal: b.principal,
+        host: b.host,
+        operation: b.operation,
+        permissionType: b.permissionType,
+      })
+    }
+    return { throttleTime: 0, errorCode: 0, errorMessage: null, resources: [...groups.values()] }
+  }
+
+  async deleteAcls(opts: { filters: AclEntryFilter[] }): Promise<{
+    filterResponses: {
+      errorCode: number
+      errorMessage: string | null
+      matchingAcls: (AclEntry & { errorCode: number; errorMessage: string | null })[]
+    }[]
+  }> {
+    const res = await this.conn.call('DeleteAcls', (s) =>
+      aclCall(s, 'deleteAcls')(opts.filters.map(filterOf)),
+    )
+    const failed = res.find((r) => r.errorCode !== 0)
+    if (failed) throw BrookError.fromCode(failed.errorCode, failed.errorMessage ?? 'deleteAcls')
+    return {
+      filterResponses: res.map((r) => ({
+        errorCode: r.errorCode,
+        errorMessage: r.errorMessage,
+        matchingAcls: r.deleted.map((b) => ({ errorCode: 0, errorMessage: null, ...entryOf(b) })),
+      })),
+    }
+  }
+
   async deleteTopicRecords(opts: {
     topic: string
     partitions: { partition: number; offset: number | string }[]

@@ -1,6 +1,20 @@
 /** @module The client layer's public API: `createBrook` and what it hands out. */
-export type { AlteredResource, GroupPartitionOffset, PartitionOffsets } from './admin.ts'
-export { Admin, ConfigResourceTypes } from './admin.ts'
+export type {
+  AclEntry,
+  AclEntryFilter,
+  AclGrant,
+  AlteredResource,
+  GroupPartitionOffset,
+  PartitionOffsets,
+} from './admin.ts'
+export {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Admin,
+  ConfigResourceTypes,
+  ResourcePatternTypes,
+} from './admin.ts'
 export { Brook, connectInProcess, createBrook } from './brook.ts'
 export type { RelayBrook, RelayConnectOptions } from './connect-relay.ts'
 export { connect } from './connect-relay.ts'

@@ -6,7 +6,8 @@
  * unchanged. It routes; the brokers behind it do all the Kafka work.
  */
 
-import { errorCode } from '../errors.ts'
+import type { AclBinding, AclFilter } from '../acl.ts'
+import { BrookError, errorCode } from '../errors.ts'
 import type {
   AlterConfigsRequest,
   BrokerService,
@@ -142,6 +143,23 @@ export class ShardedService implements BrokerService {
   }
   deleteGroups(groupIds: string[]) {
     return this.coordinator.deleteGroups(groupIds)
+  }
+  createAcls(bindings: AclBinding[]) {
+    return this.need('createAcls')(bindings)
+  }
+  describeAcls(filter: AclFilter) {
+    return this.need('describeAcls')(filter)
+  }
+  deleteAcls(filters: AclFilter[]) {
+    return this.need('deleteAcls')(filters)
+  }
+  /** An ACL call of the coordinator; SECURITY_DISABLED when it keeps none. */
+  private need<K extends 'createAcls' | 'describeAcls' | 'deleteAcls'>(
+    name: K,
+  ): NonNullable<BrokerService[K]> {
+    const f = this.coordinator[name]
+    if (!f) throw new BrookError('SECURITY_DISABLED', 'the coordinator keeps no ACLs')
+    return f.bind(this.coordinator) as NonNullable<BrokerService[K]>
   }
 
   /** Deleted at the coordinator first (clients stop seeing it), then each partition drops its data. */

@@ -6,8 +6,13 @@
  * single broker (brook) everything shares the bootstrap connection. Metadata, topic admin and records are
  * here; the group calls are inherited from client-groups.ts, the routing from client-cluster.ts.
  */
+
+import type { AclBinding, AclFilter } from '../acl.ts'
 import { BrookError } from '../errors.ts'
 import type {
+  AclCreateResult,
+  AclDeleteResult,
+  AclDescribeResult,
   AlterConfigsRequest,
   BrokerService,
   CreatePartitionsRequest,
@@ -303,5 +308,76 @@ export class KafkaProtocolService extends KafkaGroupClient implements BrokerServ
       producerEpoch: req.producerEpoch ?? -1,
     }))
     return { errorCode: res.errorCode, producerId: res.producerId, producerEpoch: res.producerEpoch }
+  }
+
+  // ---- ACLs ----
+
+  async describeAcls(filter: AclFilter): Promise<AclDescribeResult> {
+    const { res } = await this.call(await this.controller(), 29, () => ({
+      resourceTypeFilter: filter.resourceType,
+      resourceNameFilter: filter.resourceName,
+      patternTypeFilter: filter.patternType,
+      principalFilter: filter.principal,
+      hostFilter: filter.host,
+      operation: filter.operation,
+      permissionType: filter.permissionType,
+    }))
+    return {
+      errorCode: res.errorCode,
+      errorMessage: res.errorMessage,
+      acls: res.resources.flatMap((r) =>
+        r.acls.map((a) => ({
+          resourceType: r.resourceType,
+          resourceName: r.resourceName,
+          patternType: r.patternType,
+          principal: a.principal,
+          host: a.host,
+          operation: a.operation,
+          permissionType: a.permissionType,
+        })),
+      ),
+    }
+  }
+
+  async createAcls(bindings: AclBinding[]): Promise<AclCreateResult[]> {
+    const { res } = await this.call(await this.controller(), 30, () => ({
+      creations: bindings.map((b) => ({
+        resourceType: b.resourceType,
+        resourceName: b.resourceName,
+        resourcePatternType: b.patternType,
+        principal: b.principal,
+        host: b.host,
+        operation: b.operation,
+        permissionType: b.permissionType,
+      })),
+    }))
+    return res.results.map((r) => ({ errorCode: r.errorCode, errorMessage: r.errorMessage }))
+  }
+
+  async deleteAcls(filters: AclFilter[]): Promise<AclDeleteResult[]> {
+    const { res } = await this.call(await this.controller(), 31, () => ({
+      filters: filters.map((f) => ({
+        resourceTypeFilter: f.resourceType,
+        resourceNameFilter: f.resourceName,
+        patternTypeFilter: f.patternType,
+        principalFilter: f.principal,
+        hostFilter: f.host,
+        operation: f.operation,
+        permissionType: f.permissionType,
+      })),
+    }))
+    return res.filterResults.map((r) => ({
+      errorCode: r.errorCode,
+      errorMessage: r.errorMessage,
+      deleted: r.matchingAcls.map((a) => ({
+        resourceType: a.resourceType,
+        resourceName: a.resourceName,
+        patternType: a.patternType,
+        principal: a.principal,
+        host: a.host,
+        operation: a.operation,
+        permissionType: a.permissionType,
+      })),
+    }))
   }
 }

@@ -1090,6 +1090,155 @@ export const APIS: readonly ApiDesc[] = [
     },
   },
   {
+    name: 'DescribeAcls',
+    apiKey: 29,
+    request: {
+      name: 'DescribeAclsRequest',
+      versions: [0, 3],
+      flexible: [2, 3],
+      fields: [
+        { name: 'resourceTypeFilter', type: 'int8', versions: [0, 3] },
+        { name: 'resourceNameFilter', type: 'string', versions: [0, 3], nullable: [0, 3] },
+        { name: 'patternTypeFilter', type: 'int8', versions: [1, 3], default: 3 },
+        { name: 'principalFilter', type: 'string', versions: [0, 3], nullable: [0, 3] },
+        { name: 'hostFilter', type: 'string', versions: [0, 3], nullable: [0, 3] },
+        { name: 'operation', type: 'int8', versions: [0, 3] },
+        { name: 'permissionType', type: 'int8', versions: [0, 3] },
+      ],
+    },
+    response: {
+      name: 'DescribeAclsResponse',
+      versions: [0, 3],
+      flexible: [2, 3],
+      fields: [
+        { name: 'throttleTimeMs', type: 'int32', versions: [0, 3] },
+        { name: 'errorCode', type: 'int16', versions: [0, 3] },
+        { name: 'errorMessage', type: 'string', versions: [0, 3], nullable: [0, 3] },
+        {
+          name: 'resources',
+          type: '[]struct',
+          versions: [0, 3],
+          fields: [
+            { name: 'resourceType', type: 'int8', versions: [0, 3] },
+            { name: 'resourceName', type: 'string', versions: [0, 3] },
+            { name: 'patternType', type: 'int8', versions: [1, 3], default: 3 },
+            {
+              name: 'acls',
+              type: '[]struct',
+              versions: [0, 3],
+              fields: [
+                { name: 'principal', type: 'string', versions: [0, 3] },
+                { name: 'host', type: 'string', versions: [0, 3] },
+                { name: 'operation', type: 'int8', versions: [0, 3] },
+                { name: 'permissionType', type: 'int8', versions: [0, 3] },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    name: 'CreateAcls',
+    apiKey: 30,
+    request: {
+      name: 'CreateAclsRequest',
+      versions: [0, 3],
+      flexible: [2, 3],
+      fields: [
+        {
+          name: 'creations',
+          type: '[]struct',
+          versions: [0, 3],
+          fields: [
+            { name: 'resourceType', type: 'int8', versions: [0, 3] },
+            { name: 'resourceName', type: 'string', versions: [0, 3] },
+            { name: 'resourcePatternType', type: 'int8', versions: [1, 3], default: 3 },
+            { name: 'principal', type: 'string', versions: [0, 3] },
+            { name: 'host', type: 'string', versions: [0, 3] },
+            { name: 'operation', type: 'int8', versions: [0, 3] },
+            { name: 'permissionType', type: 'int8', versions: [0, 3] },
+          ],
+        },
+      ],
+    },
+    response: {
+      name: 'CreateAclsResponse',
+      versions: [0, 3],
+      flexible: [2, 3],
+      fields: [
+        { name: 'throttleTimeMs', type: 'int32', versions: [0, 3] },
+        {
+          name: 'results',
+          type: '[]struct',
+          versions: [0, 3],
+          fields: [
+            { name: 'errorCode', type: 'int16', versions: [0, 3] },
+            { name: 'errorMessage', type: 'string', versions: [0, 3], nullable: [0, 3] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    name: 'DeleteAcls',
+    apiKey: 31,
+    request: {
+      name: 'DeleteAclsRequest',
+      versions: [0, 3],
+      flexible: [2, 3],
+      fields: [
+        {
+          name: 'filters',
+          type: '[]struct',
+          versions: [0, 3],
+          fields: [
+            { name: 'resourceTypeFilter', type: 'int8', versions: [0, 3] },
+            { name: 'resourceNameFilter', type: 'string', versions: [0, 3], nullable: [0, 3] },
+            { name: 'patternTypeFilter', type: 'int8', versions: [1, 3], default: 3 },
+            { name: 'principalFilter', type: 'string', versions: [0, 3], nullable: [0, 3] },
+            { name: 'hostFilter', type: 'string', versions: [0, 3], nullable: [0, 3] },
+            { name: 'operation', type: 'int8', versions: [0, 3] },
+            { name: 'permissionType', type: 'int8', versions: [0, 3] },
+          ],
+        },
+      ],
+    },
+    response: {
+      name: 'DeleteAclsResponse',
+      versions: [0, 3],
+      flexible: [2, 3],
+      fields: [
+        { name: 'throttleTimeMs', type: 'int32', versions: [0, 3] },
+        {
+          name: 'filterResults',
+          type: '[]struct',
+          versions: [0, 3],
+          fields: [
+            { name: 'errorCode', type: 'int16', versions: [0, 3] },
+            { name: 'errorMessage', type: 'string', versions: [0, 3], nullable: [0, 3] },
+            {
+              name: 'matchingAcls',
+              type: '[]struct',
+              versions: [0, 3],
+              fields: [
+                { name: 'errorCode', type: 'int16', versions: [0, 3] },
+                { name: 'errorMessage', type: 'string', versions: [0, 3], nullable: [0, 3] },
+                { name: 'resourceType', type: 'int8', versions: [0, 3] },
+                { name: 'resourceName', type: 'string', versions: [0, 3] },
+                { name: 'patternType', type: 'int8', versions: [1, 3], default: 3 },
+                { name: 'principal', type: 'string', versions: [0, 3] },
+                { name: 'host', type: 'string', versions: [0, 3] },
+                { name: 'operation', type: 'int8', versions: [0, 3] },
+                { name: 'permissionType', type: 'int8', versions: [0, 3] },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     name: 'DescribeConfigs',
     apiKey: 32,
     request: {

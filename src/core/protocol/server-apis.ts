@@ -7,6 +7,7 @@ import { errorCode as codeNamed, isBrookError } from '../errors.ts'
 import { errorMessageOf } from '../request-values.ts'
 import type { BrokerInfo, BrokerService, DescribedGroup } from '../service.ts'
 import { CONFIG_OPS, RESOURCE_BROKER, RESOURCE_TOPIC } from './config-resources.ts'
+import { createAcls, deleteAcls, describeAcls } from './server-acls.ts'
 
 export const API = {
   Produce: 0,
@@ -28,6 +29,9 @@ export const API = {
   DeleteTopics: 20,
   DeleteRecords: 21,
   InitProducerId: 22,
+  DescribeAcls: 29,
+  CreateAcls: 30,
+  DeleteAcls: 31,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   SaslAuthenticate: 36,
@@ -62,6 +66,9 @@ export const SUPPORTED_APIS: ReadonlyMap<number, readonly [number, number]> = ne
   [API.DeleteTopics, [0, 4]],
   [API.DeleteRecords, [0, 2]],
   [API.InitProducerId, [0, 4]],
+  [API.DescribeAcls, [0, 3]],
+  [API.CreateAcls, [0, 3]],
+  [API.DeleteAcls, [0, 3]],
   [API.DescribeConfigs, [0, 4]],
   [API.AlterConfigs, [0, 2]],
   [API.SaslAuthenticate, [0, 2]],
@@ -894,4 +901,7 @@ export const API_HANDLERS: ReadonlyMap<number, ApiHandler> = new Map<number, Api
   [API.IncrementalAlterConfigs, alterConfigs(true)],
   [API.CreatePartitions, createPartitions],
   [API.DeleteGroups, deleteGroups],
+  [API.DescribeAcls, describeAcls],
+  [API.CreateAcls, createAcls],
+  [API.DeleteAcls, deleteAcls],
 ])

@@ -23,6 +23,13 @@ export interface KafkaHandlerOptions {
   auth?: KafkaAuth
   /** The peer's address, reported as a group member's client host. */
   clientHost?: string
+  /**
+   * The service as a principal sees it (`User:alice` after SASL, `User:ANONYMOUS` before or
+   * without): where ACLs are enforced. Default: `service` for everyone.
+   */
+  serviceFor?: (principal: string) => BrokerService
+  /** The principal before any SASL (the relay's WebSocket passes the HTTP one). Default `User:ANONYMOUS`. */
+  principal?: string
   log?: (line: string) => void
 }
 
@@ -78,8 +85,10 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
   let sasl: SaslState = plain ? 'handshake' : 'open'
   let chain: Promise<unknown> = Promise.resolve()
   let clientId = ''
+  let principal = opts.principal ?? 'User:ANONYMOUS'
+  let service = opts.serviceFor ? opts.serviceFor(principal) : opts.service
   const ctx = (): ApiContext => ({
-    service: opts.service,
+    service,
     advertised: opts.advertised,
     clientId,
     clientHost: opts.clientHost ?? '',
@@ -90,10 +99,13 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
     const creds = parsePlainToken(token)
     if (!creds || !plain) return false
     try {
-      return (await plain(creds.username, creds.password)) === true
+      if ((await plain(creds.username, creds.password)) !== true) return false
     } catch {
       return false
     }
+    principal = `User:${creds.username}`
+    if (opts.serviceFor) service = opts.serviceFor(principal)
+    return true
   }
 
   const handleOne = async <R>(frame: Uint8Array, out: Out<R>): Promise<R | null> => {

@@ -24,6 +24,9 @@ export type ApiKey =
   | 20
   | 21
   | 22
+  | 29
+  | 30
+  | 31
   | 32
   | 33
   | 36
@@ -543,6 +546,84 @@ export interface InitProducerIdResponseData {
   producerEpoch: number
 }
 
+export interface DescribeAclsRequestData {
+  resourceTypeFilter: number
+  resourceNameFilter: string | null
+  patternTypeFilter: number
+  principalFilter: string | null
+  hostFilter: string | null
+  operation: number
+  permissionType: number
+}
+
+export interface DescribeAclsResponseData {
+  throttleTimeMs: number
+  errorCode: number
+  errorMessage: string | null
+  resources: Array<{
+    resourceType: number
+    resourceName: string
+    patternType: number
+    acls: Array<{
+      principal: string
+      host: string
+      operation: number
+      permissionType: number
+    }>
+  }>
+}
+
+export interface CreateAclsRequestData {
+  creations: Array<{
+    resourceType: number
+    resourceName: string
+    resourcePatternType: number
+    principal: string
+    host: string
+    operation: number
+    permissionType: number
+  }>
+}
+
+export interface CreateAclsResponseData {
+  throttleTimeMs: number
+  results: Array<{
+    errorCode: number
+    errorMessage: string | null
+  }>
+}
+
+export interface DeleteAclsRequestData {
+  filters: Array<{
+    resourceTypeFilter: number
+    resourceNameFilter: string | null
+    patternTypeFilter: number
+    principalFilter: string | null
+    hostFilter: string | null
+    operation: number
+    permissionType: number
+  }>
+}
+
+export interface DeleteAclsResponseData {
+  throttleTimeMs: number
+  filterResults: Array<{
+    errorCode: number
+    errorMessage: string | null
+    matchingAcls: Array<{
+      errorCode: number
+      errorMessage: string | null
+      resourceType: number
+      resourceName: string
+      patternType: number
+      principal: string
+      host: string
+      operation: number
+      permissionType: number
+    }>
+  }>
+}
+
 export interface DescribeConfigsRequestData {
   resources: Array<{
     resourceType: number
@@ -687,6 +768,9 @@ export interface RequestBodies {
   20: DeleteTopicsRequestData
   21: DeleteRecordsRequestData
   22: InitProducerIdRequestData
+  29: DescribeAclsRequestData
+  30: CreateAclsRequestData
+  31: DeleteAclsRequestData
   32: DescribeConfigsRequestData
   33: AlterConfigsRequestData
   36: SaslAuthenticateRequestData
@@ -715,6 +799,9 @@ export interface ResponseBodies {
   20: DeleteTopicsResponseData
   21: DeleteRecordsResponseData
   22: InitProducerIdResponseData
+  29: DescribeAclsResponseData
+  30: CreateAclsResponseData
+  31: DeleteAclsResponseData
   32: DescribeConfigsResponseData
   33: AlterConfigsResponseData
   36: SaslAuthenticateResponseData

@@ -6,6 +6,7 @@
  * a Worker's default export, Deno.serve) without tying the caller to a Hono version.
  */
 
+import type { Authorizer } from '../../core/authorizer.ts'
 import type { BrokerInfo, BrokerService } from '../../core/service.ts'
 import type { EdgeAuth } from './auth.ts'
 import { buildEdgeApp } from './build-app.ts'
@@ -18,9 +19,14 @@ export interface EdgeAppOptions {
    * Serves `/v1/ws` (after authentication) where the runtime hands sockets elsewhere — Cloudflare:
    * to a Durable Object that keeps them with the Hibernation API. On Node, `startRelay` serves it.
    */
-  webSocket?: (request: Request) => Response | Promise<Response>
+  webSocket?: (request: Request, principal: string | undefined) => Response | Promise<Response>
   /** Who may connect; with none, everyone is ANONYMOUS (bind to loopback only). */
   auth?: EdgeAuth
+  /**
+   * Enforces ACLs on every route for the request's principal (`User:<name>`); share one with the
+   * Kafka listener so both doors decide alike. Default: none (every principal may do everything).
+   */
+  authorizer?: Authorizer
   /**
    * Origins of pages on other sites allowed to call the relay (CORS) and to open its WebSocket
    * (checked against the Origin header, which CORS does not cover). Same-origin pages and clients

@@ -7,10 +7,11 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import type { UpgradeWebSocket } from 'hono/ws'
+import { AclOperations } from '../../core/acl.ts'
 import { BrookError } from '../../core/errors.ts'
 import type { EdgeAppOptions } from './app.ts'
 import { requireAuth } from './auth-middleware.ts'
-import { type AppContext, newPartitioner } from './context.ts'
+import { type AppContext, newPartitioner, scope, scoped } from './context.ts'
 import { errorResponse } from './error-response.ts'
 import { groupLag, groupsRoutes } from './groups-routes.ts'
 import { HttpError } from './http-errors.ts'
@@ -33,7 +34,9 @@ export function buildEdgeApp(opts: EdgeAppOptions & { upgradeWebSocket?: Upgrade
     partitioner: newPartitioner(),
     advertised: opts.advertised ?? { nodeId: 1, host: 'localhost', port: 9092 },
     log: opts.log ?? (() => {}),
+    authorizer: opts.authorizer,
   }
+  const scopes = new Map<string, AppContext>()
   const app = new Hono()
 
   app.onError((e, c) => {
@@ -92,6 +95,26 @@ export function buildEdgeApp(opts: EdgeAppOptions & { upgradeWebSocket?: Upgrade
   // Everything but /healthz names topics and groups: it needs a principal.
   app.use('/v1/*', requireAuth(opts.auth))
   app.use('/metrics', requireAuth(opts.auth))
+  // From here on each request sees the broker as its principal may (ACLs, when enforced).
+  app.use('*', async (c, next) => {
+    const who = c.get('principal' as never) as string | undefined
+    if (who !== undefined) scope(c, ctx, `User:${who}`, scopes)
+    await next()
+  })
+  app.use('/metrics', async (c, next) => {
+    // Metrics name every topic and group: with ACLs, only who may describe the cluster reads them.
+    const own = scoped(c, ctx)
+    if (opts.authorizer && own.principal) {
+      const check = await opts.authorizer.check(own.principal, '')
+      if (!check.cluster(AclOperations.DESCRIBE))
+        throw new HttpError(
+          'CLUSTER_AUTHORIZATION_FAILED',
+          `${own.principal} may not describe the cluster`,
+          403,
+        )
+    }
+    await next()
+  })
   app.get('/metrics', async (c) => {
     const lag: GroupLagSample[] = []
     const groups = await opts.broker.listGroups()
@@ -109,7 +132,7 @@ export function buildEdgeApp(opts: EdgeAppOptions & { upgradeWebSocket?: Upgrade
   app.route('/v1/topics', sseRoutes(ctx))
   app.route('/v1/groups', groupsRoutes(ctx))
   const webSocket = opts.webSocket
-  if (webSocket) app.get('/v1/ws', (c) => webSocket(c.req.raw))
+  if (webSocket) app.get('/v1/ws', (c) => webSocket(c.req.raw, scoped(c, ctx).principal))
   else if (opts.upgradeWebSocket) app.get('/v1/ws', kafkaWebSocket(ctx, opts.upgradeWebSocket))
   return app
 }

@@ -7,7 +7,7 @@
 import { Hono } from 'hono'
 import { computeLag } from '../../core/assignors.ts'
 import { decodeAssignment } from '../../core/consumer-protocol.ts'
-import type { AppContext } from './context.ts'
+import { type AppContext, scoped } from './context.ts'
 import { badRequest, HttpError, throwIfKafkaError } from './http-errors.ts'
 import { jsonBody } from './params.ts'
 import { partitionOffsets } from './topics-routes.ts'
@@ -73,10 +73,11 @@ export async function groupLag(ctx: AppContext, groupId: string): Promise<GroupP
   return out
 }
 
-export function groupsRoutes(ctx: AppContext): Hono {
+export function groupsRoutes(base: AppContext): Hono {
   const app = new Hono()
 
   app.get('/', async (c) => {
+    const ctx = scoped(c, base)
     const res = await ctx.service.listGroups()
     throwIfKafkaError(res.errorCode)
     return c.json({
@@ -87,6 +88,7 @@ export function groupsRoutes(ctx: AppContext): Hono {
   })
 
   app.get('/:group', async (c) => {
+    const ctx = scoped(c, base)
     const groupId = groupParam(c.req.param('group'))
     const [g] = await ctx.service.describeGroups([groupId])
     if (!g) throw new HttpError('UNKNOWN_SERVER_ERROR', 'the broker gave no answer', 500)
@@ -117,6 +119,7 @@ export function groupsRoutes(ctx: AppContext): Hono {
 
   // Commit outside group management (as kafka-consumer-groups.sh --reset-offsets does).
   app.post('/:group/offsets', async (c) => {
+    const ctx = scoped(c, base)
     const groupId = groupParam(c.req.param('group'))
     const body = await jsonBody(c.req)
     const list = body.offsets
@@ -152,6 +155,7 @@ export function groupsRoutes(ctx: AppContext): Hono {
   })
 
   app.delete('/:group', async (c) => {
+    const ctx = scoped(c, base)
     const groupId = groupParam(c.req.param('group'))
     const [r] = await ctx.service.deleteGroups([groupId])
     throwIfKafkaError(r?.errorCode ?? 0)

@@ -9,7 +9,7 @@
 
 import type { UpgradeWebSocket, WSContext } from 'hono/ws'
 import { createKafkaHandler } from '../../core/protocol/server.ts'
-import type { AppContext } from './context.ts'
+import { type AppContext, scoped } from './context.ts'
 
 /** Close codes (RFC 6455 §7.4.1). */
 export const WS_CLOSE = {
@@ -28,8 +28,13 @@ function buffered(ws: WSContext): number {
 
 export function kafkaWebSocket(ctx: AppContext, upgrade: UpgradeWebSocket) {
   return upgrade((c) => {
+    const own = scoped(c, ctx)
+    const authorizer = ctx.authorizer
     const session = createKafkaHandler({
-      service: ctx.service,
+      service: own.service,
+      // The HTTP principal carries over; a SASL exchange on the socket may change it, as on TCP.
+      principal: own.principal,
+      serviceFor: authorizer ? (p) => authorizer.forPrincipal(p) : undefined,
       advertised: ctx.advertised,
       clientHost: `/${c.req.header('x-forwarded-for') ?? 'websocket'}`,
       log: ctx.log,

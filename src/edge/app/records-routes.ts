@@ -13,7 +13,7 @@ import {
   splitBatches,
 } from '../../core/record-batch.ts'
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../../core/service.ts'
-import type { AppContext } from './context.ts'
+import { type AppContext, scoped } from './context.ts'
 import { badRequest, HttpError, throwIfKafkaError } from './http-errors.ts'
 import { intParam, jsonBody, topicParam } from './params.ts'
 import {
@@ -109,12 +109,13 @@ export async function readRecords(
   return { records, nextOffset: next, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset }
 }
 
-export function recordsRoutes(ctx: AppContext): Hono {
+export function recordsRoutes(base: AppContext): Hono {
   const app = new Hono()
-  const { limits } = ctx
+  const { limits } = base
 
   // Produce JSON records: { records: [{ key, value, headers, partition }] }.
   app.post('/:topic/records', async (c) => {
+    const ctx = scoped(c, base)
     const topic = topicParam(c.req.param('topic'))
     const type = c.req.header('content-type') ?? ''
     if (type.startsWith(RECORD_BATCH_TYPE)) return produceBatches(c, topic)
@@ -153,6 +154,7 @@ export function recordsRoutes(ctx: AppContext): Hono {
   })
 
   const produceBatches = async (c: Context, topic: string) => {
+    const ctx = scoped(c, base)
     const partition = intParam(c.req.query('partition'), 'partition', { max: 1_000_000 })
     const bytes = new Uint8Array(await c.req.arrayBuffer())
     if (bytes.length === 0) throw badRequest('the body holds no record batch')
@@ -164,6 +166,7 @@ export function recordsRoutes(ctx: AppContext): Hono {
 
   // Fetch: ?offset=N or ?timestamp=T, &maxBytes, &waitMs, &limit, &format=json|text|base64.
   app.get('/:topic/partitions/:partition/records', async (c) => {
+    const ctx = scoped(c, base)
     const topic = topicParam(c.req.param('topic'))
     const partition = intParam(c.req.param('partition'), 'partition', { max: 1_000_000 })
     const maxBytes = intParam(c.req.query('maxBytes'), 'maxBytes', {

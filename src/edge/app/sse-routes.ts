@@ -8,7 +8,7 @@
 
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
-import type { AppContext } from './context.ts'
+import { type AppContext, scoped } from './context.ts'
 import { badRequest, HttpError, toHttpError } from './http-errors.ts'
 import { intParam, topicParam } from './params.ts'
 import { VALUE_FORMATS, type ValueFormat } from './records-json.ts'
@@ -18,9 +18,10 @@ import { partitionCount } from './topics-routes.ts'
 /** How long one long-poll waits before a keep-alive comment goes out. */
 const POLL_MS = 15_000
 
-export function sseRoutes(ctx: AppContext): Hono {
+export function sseRoutes(base: AppContext): Hono {
   const app = new Hono()
   app.get('/:topic/partitions/:partition/events', async (c) => {
+    const ctx = scoped(c, base)
     const topic = topicParam(c.req.param('topic'))
     const partition = intParam(c.req.param('partition'), 'partition', { max: 1_000_000 })
     const format = (c.req.query('format') ?? 'json') as ValueFormat

@@ -5,7 +5,7 @@
 
 import { Hono } from 'hono'
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../../core/service.ts'
-import type { AppContext } from './context.ts'
+import { type AppContext, scoped } from './context.ts'
 import { badRequest, throwIfKafkaError } from './http-errors.ts'
 import { intParam, jsonBody, topicParam } from './params.ts'
 
@@ -54,10 +54,11 @@ export async function partitionOffsets(
   })
 }
 
-export function topicsRoutes(ctx: AppContext): Hono {
+export function topicsRoutes(base: AppContext): Hono {
   const app = new Hono()
 
   app.get('/', async (c) => {
+    const ctx = scoped(c, base)
     const md = await ctx.service.metadata({ topics: null, allowAutoTopicCreation: false })
     const topics: TopicSummary[] = md.topics
       .filter((t) => t.errorCode === 0 && !t.isInternal)
@@ -67,6 +68,7 @@ export function topicsRoutes(ctx: AppContext): Hono {
   })
 
   app.post('/', async (c) => {
+    const ctx = scoped(c, base)
     const body = await jsonBody(c.req)
     for (const k of Object.keys(body))
       if (!['name', 'partitions', 'configs'].includes(k)) throw badRequest(`unknown field "${k}"`)
@@ -87,6 +89,7 @@ export function topicsRoutes(ctx: AppContext): Hono {
   })
 
   app.get('/:topic', async (c) => {
+    const ctx = scoped(c, base)
     const name = topicParam(c.req.param('topic'))
     const n = await partitionCount(ctx, name)
     const [partitions, [configs]] = await Promise.all([
@@ -102,6 +105,7 @@ export function topicsRoutes(ctx: AppContext): Hono {
   })
 
   app.delete('/:topic', async (c) => {
+    const ctx = scoped(c, base)
     const name = topicParam(c.req.param('topic'))
     const [r] = await ctx.service.deleteTopics([name])
     throwIfKafkaError(r!.errorCode, r!.errorMessage)
@@ -109,6 +113,7 @@ export function topicsRoutes(ctx: AppContext): Hono {
   })
 
   app.post('/:topic/partitions', async (c) => {
+    const ctx = scoped(c, base)
     const name = topicParam(c.req.param('topic'))
     const body = await jsonBody(c.req)
     const count = intParam(String(body.count ?? ''), 'count', { min: 1, max: 100_000 })

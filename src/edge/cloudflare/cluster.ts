@@ -3,6 +3,7 @@
  * ShardedService over the coordinator object and one object per partition, reached by RPC.
  */
 
+import { Authorizer } from '../../core/authorizer.ts'
 import type { PartitionApi } from '../../core/cluster/partition-host.ts'
 import { ShardedService } from '../../core/cluster/sharded-service.ts'
 import type { BrokerService } from '../../core/service.ts'
@@ -25,10 +26,17 @@ export interface BrookEnv {
   BROOK_ALLOW_ORIGINS?: string
   /** `true` to serve without credentials: a deployed Worker is on the internet, so it is closed by default. */
   BROOK_INSECURE?: string
+  /** `true`: enforce ACLs (managed with Kafka's ACL APIs over the WebSocket) on every request. */
+  BROOK_AUTHORIZER?: string
+  /** With BROOK_AUTHORIZER: principals allowed everything, comma-separated (`User:admin`). */
+  BROOK_SUPER_USERS?: string
   BROOK_AUTO_CREATE_TOPICS?: string
   BROOK_NUM_PARTITIONS?: string
   BROOK_MAX_WS_MESSAGE_BYTES?: string
 }
+
+/** How the Worker tells a gateway object whose socket it is. */
+export const PRINCIPAL_HEADER = 'x-brook-principal'
 
 const services = new WeakMap<object, ShardedService>()
 
@@ -53,4 +61,19 @@ export function clusterService(env: BrookEnv): ShardedService {
     services.set(env.BROOK_COORDINATOR, s)
   }
   return s
+}
+
+const authorizers = new WeakMap<object, Authorizer>()
+
+/** The deployment's authorizer (per isolate), when BROOK_AUTHORIZER is `true`. */
+export function clusterAuthorizer(env: BrookEnv): Authorizer | undefined {
+  if (env.BROOK_AUTHORIZER !== 'true') return undefined
+  let a = authorizers.get(env.BROOK_COORDINATOR)
+  if (!a) {
+    a = new Authorizer(clusterService(env), {
+      superUsers: (env.BROOK_SUPER_USERS ?? '').split(',').filter(Boolean),
+    })
+    authorizers.set(env.BROOK_COORDINATOR, a)
+  }
+  return a
 }

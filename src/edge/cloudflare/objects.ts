@@ -12,7 +12,7 @@ import { PartitionHost } from '../../core/cluster/partition-host.ts'
 import { createKafkaHandler, type KafkaSession } from '../../core/protocol/server.ts'
 import { WS_CLOSE } from '../app/kafka-ws.ts'
 import { DEFAULT_LIMITS } from '../app/limits.ts'
-import { type BrookEnv, clusterService } from './cluster.ts'
+import { type BrookEnv, clusterAuthorizer, clusterService, PRINCIPAL_HEADER } from './cluster.ts'
 import { DurableObjectStore } from './do-store.ts'
 import { BROKER_METHODS, dispatch, PARTITION_METHODS } from './rpc.ts'
 import type { CfWebSocket } from './sql-types.ts'
@@ -62,12 +62,21 @@ export class BrookGateway extends DurableObject<BrookEnv> {
   private chain: Promise<void> = Promise.resolve()
 
   /** The Kafka session; made again when the object wakes from hibernation (it holds no SASL state: HTTP authenticated the socket). */
-  private kafka(): KafkaSession {
-    this.session ??= createKafkaHandler({
-      service: clusterService(this.env),
-      advertised: { nodeId: 1, host: 'brook.workers.dev', port: 443 },
-      clientHost: '/websocket',
-    })
+  private kafka(ws: CfWebSocket): KafkaSession {
+    if (!this.session) {
+      const authorizer = clusterAuthorizer(this.env)
+      const service = clusterService(this.env)
+      // Kept with the socket: after hibernation the object is new, the attachment is not.
+      const principal =
+        (ws.deserializeAttachment() as { principal?: string } | null)?.principal ?? 'User:ANONYMOUS'
+      this.session = createKafkaHandler({
+        service: authorizer ? authorizer.forPrincipal(principal) : service,
+        principal,
+        serviceFor: authorizer ? (p) => authorizer.forPrincipal(p) : undefined,
+        advertised: { nodeId: 1, host: 'brook.workers.dev', port: 443 },
+        clientHost: '/websocket',
+      })
+    }
     return this.session
   }
 
@@ -78,6 +87,7 @@ export class BrookGateway extends DurableObject<BrookEnv> {
       globalThis as unknown as { WebSocketPair: new () => Record<0 | 1, CfWebSocket> }
     ).WebSocketPair()
     this.ctx.acceptWebSocket(pair[1])
+    pair[1].serializeAttachment({ principal: request.headers.get(PRINCIPAL_HEADER) ?? 'User:ANONYMOUS' })
     return new Response(null, { status: 101, webSocket: pair[0] } as ResponseInit)
   }
 
@@ -93,7 +103,7 @@ export class BrookGateway extends DurableObject<BrookEnv> {
     // Answers leave in request order, as on TCP.
     const next = this.chain.then(async () => {
       try {
-        const response = await this.kafka().handle(frame)
+        const response = await this.kafka(ws).handle(frame)
         if (response) ws.send(response)
       } catch (e) {
         ws.close(WS_CLOSE.POLICY_VIOLATION, e instanceof Error ? e.message.slice(0, 120) : 'bad request')

@@ -69,6 +69,9 @@ export const BROKER_METHODS = [
   'listGroups',
   'describeGroups',
   'deleteGroups',
+  'createAcls',
+  'describeAcls',
+  'deleteAcls',
 ] as const
 
 export const PARTITION_METHODS = ['produce', 'fetch', 'listOffset', 'deleteRecords', 'drop'] as const

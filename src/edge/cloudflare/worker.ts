@@ -7,7 +7,7 @@
 
 import { createEdgeApp, type EdgeApp } from '../app/app.ts'
 import type { EdgeAuth } from '../app/auth.ts'
-import { type BrookEnv, clusterService } from './cluster.ts'
+import { type BrookEnv, clusterAuthorizer, clusterService, PRINCIPAL_HEADER } from './cluster.ts'
 
 function authFrom(env: BrookEnv): EdgeAuth | undefined {
   const tokens: Record<string, string> = {}
@@ -40,7 +40,13 @@ function appFor(env: BrookEnv): EdgeApp {
       broker: clusterService(env),
       auth: authFrom(env),
       origins: (env.BROOK_ALLOW_ORIGINS ?? '').split(',').filter(Boolean),
-      webSocket: (request) => env.BROOK_GATEWAY.get(env.BROOK_GATEWAY.newUniqueId()).fetch(request),
+      authorizer: clusterAuthorizer(env),
+      // The gateway learns the socket's principal from the Worker alone: a client's own header is replaced.
+      webSocket: (request, principal) => {
+        const headers = new Headers(request.headers)
+        headers.set(PRINCIPAL_HEADER, principal ?? 'User:ANONYMOUS')
+        return env.BROOK_GATEWAY.get(env.BROOK_GATEWAY.newUniqueId()).fetch(new Request(request, { headers }))
+      },
     })
     apps.set(env.BROOK_COORDINATOR, app)
   }

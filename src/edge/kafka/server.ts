@@ -4,6 +4,7 @@
  * runtime-neutral handler (`src/core/protocol/server.ts`); this file only moves bytes.
  */
 import net from 'node:net'
+import type { Authorizer } from '../../core/authorizer.ts'
 import { createKafkaHandler, type KafkaAuth, type KafkaSession } from '../../core/protocol/server.ts'
 import type { BrokerService } from '../../core/service.ts'
 
@@ -23,6 +24,8 @@ export interface KafkaServerOptions {
   /** Kafka's `connections.max.idle.ms`. */
   idleTimeoutMs?: number
   auth?: KafkaAuth
+  /** Enforces ACLs for each connection's principal (`User:<SASL user>`, else `User:ANONYMOUS`). */
+  authorizer?: Authorizer
   /** Counts open connections (door `kafka`) beside the relay's. */
   metrics?: { connection(door: string): () => void }
   log?: (line: string) => void
@@ -68,7 +71,16 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
     // Bound to every interface: tell each client the address it reached us on, which it can reach again.
     const local = socket.localAddress?.replace(/^::ffff:/, '')
     const here = wildcard && local ? { ...advertised, host: local } : advertised
-    const session = createKafkaHandler({ service, advertised: here, auth: opts.auth, clientHost, log })
+    const authorizer = opts.authorizer
+    const peerHost = socket.remoteAddress?.replace(/^::ffff:/, '') ?? ''
+    const session = createKafkaHandler({
+      service,
+      advertised: here,
+      auth: opts.auth,
+      clientHost,
+      log,
+      serviceFor: authorizer ? (principal) => authorizer.forPrincipal(principal, peerHost) : undefined,
+    })
     serveConnection(socket, session, {
       maxRequestBytes,
       idleTimeoutMs,

@@ -1,0 +1,119 @@
+/**
+ * @module DescribeAcls (29), CreateAcls (30) and DeleteAcls (31) on the server side: Kafka's bodies
+ * mapped to the service's ACL calls. A service that keeps no ACLs answers SECURITY_DISABLED, as a
+ * Kafka broker without an authorizer does.
+ */
+
+import type { AclBinding, AclFilter } from '../acl.ts'
+import { errorCode } from '../errors.ts'
+import { errorMessageOf } from '../request-values.ts'
+import { type ApiContext, type Body, codeOf } from './server-apis.ts'
+
+const SECURITY_DISABLED = errorCode('SECURITY_DISABLED')
+const DISABLED_MESSAGE = 'this broker keeps no ACLs'
+/** Versions before the pattern type existed mean LITERAL. */
+const LITERAL = 3
+
+const list = (v: unknown): Body[] => (Array.isArray(v) ? v : [])
+
+function filterOf(f: Body): AclFilter {
+  return {
+    resourceType: f.resourceTypeFilter,
+    resourceName: f.resourceNameFilter ?? null,
+    patternType: f.patternTypeFilter ?? LITERAL,
+    principal: f.principalFilter ?? null,
+    host: f.hostFilter ?? null,
+    operation: f.operation,
+    permissionType: f.permissionType,
+  }
+}
+
+export async function describeAcls(ctx: ApiContext, _version: number, body: Body): Promise<Body> {
+  if (!ctx.service.describeAcls)
+    return { throttleTimeMs: 0, errorCode: SECURITY_DISABLED, errorMessage: DISABLED_MESSAGE, resources: [] }
+  try {
+    const res = await ctx.service.describeAcls(filterOf(body))
+    const groups = new Map<string, Body>()
+    for (const b of res.acls) {
+      const key = JSON.stringify([b.resourceType, b.resourceName, b.patternType])
+      let g = groups.get(key)
+      if (!g) {
+        g = {
+          resourceType: b.resourceType,
+          resourceName: b.resourceName,
+          patternType: b.patternType,
+          acls: [],
+        }
+        groups.set(key, g)
+      }
+      g.acls.push({
+        principal: b.principal,
+        host: b.host,
+        operation: b.operation,
+        permissionType: b.permissionType,
+      })
+    }
+    return {
+      throttleTimeMs: 0,
+      errorCode: res.errorCode,
+      errorMessage: res.errorMessage,
+      resources: [...groups.values()],
+    }
+  } catch (e) {
+    return {
+      throttleTimeMs: 0,
+      errorCode: codeOf(e, ctx, 'describeAcls'),
+      errorMessage: errorMessageOf(e),
+      resources: [],
+    }
+  }
+}
+
+export async function createAcls(ctx: ApiContext, _version: number, body: Body): Promise<Body> {
+  const creations = list(body.creations)
+  if (!ctx.service.createAcls)
+    return {
+      throttleTimeMs: 0,
+      results: creations.map(() => ({ errorCode: SECURITY_DISABLED, errorMessage: DISABLED_MESSAGE })),
+    }
+  try {
+    const bindings: AclBinding[] = creations.map((c) => ({
+      resourceType: c.resourceType,
+      resourceName: c.resourceName,
+      patternType: c.resourcePatternType ?? LITERAL,
+      principal: c.principal,
+      host: c.host,
+      operation: c.operation,
+      permissionType: c.permissionType,
+    }))
+    return { throttleTimeMs: 0, results: await ctx.service.createAcls(bindings) }
+  } catch (e) {
+    const code = codeOf(e, ctx, 'createAcls')
+    return {
+      throttleTimeMs: 0,
+      results: creations.map(() => ({ errorCode: code, errorMessage: errorMessageOf(e) })),
+    }
+  }
+}
+
+export async function deleteAcls(ctx: ApiContext, _version: number, body: Body): Promise<Body> {
+  const filters = list(body.filters)
+  const failed = (code: number, message: string | null) => ({
+    throttleTimeMs: 0,
+    filterResults: filters.map(() => ({ errorCode: code, errorMessage: message, matchingAcls: [] })),
+  })
+  if (!ctx.service.deleteAcls) return failed(SECURITY_DISABLED, DISABLED_MESSAGE)
+  try {
+    const res = await ctx.service.deleteAcls(filters.map(filterOf))
+    return {
+      throttleTimeMs: 0,
+      filterResults: res.map((r) => ({
+        errorCode: r.errorCode,
+        errorMessage: r.errorMessage,
+        matchingAcls: r.deleted.map((b) => ({ errorCode: 0, errorMessage: null, ...b })),
+      })),
+    }
+  } catch (e) {
+    return failed(codeOf(e, ctx, 'deleteAcls'), errorMessageOf(e))
+  }
+}
