@@ -155,3 +155,22 @@ describe('kafka-python interop', () => {
     })
   }, 40_000)
 })
+
+describe('kafka-python admin: ACLs', () => {
+  it('creates, describes and deletes ACLs with KafkaAdminClient', async () => {
+    const brook = await startBrook()
+    try {
+      const r = await run(PYTHON, [`${PY_DIR}acls.py`, String(brook.port)], { timeoutMs: 60_000 })
+      expect(r.code, r.stderr).toBe(0)
+      expect(JSON.parse(r.stdout)).toEqual({
+        created: 1,
+        failed: 0,
+        described: [['User:py', 'py-', 'PREFIXED', 'READ']],
+        deleted: 1,
+        after: 0,
+      })
+    } finally {
+      await brook.close()
+    }
+  })
+})
