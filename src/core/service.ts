@@ -100,6 +100,8 @@ export interface ProducePartitionResult {
 }
 export interface ProduceResponse {
   topics: { name: string; partitions: ProducePartitionResult[] }[]
+  /** Set when a quota held the request back: how long the client should wait. */
+  throttleTimeMs?: number
 }
 
 // ---- Fetch ----

@@ -249,6 +249,12 @@ async function produce(ctx: ApiContext, _version: number, raw: Body): Promise<Bo
     return respond(() => code)
   }
   const byTopic = indexPartitions(res.topics)
+  // acks=0 over quota: nothing to answer, so hold the connection back for the throttle time (Kafka
+  // mutes the channel) instead of closing it.
+  if (acks === 0 && res.throttleTimeMs) {
+    await new Promise((r) => setTimeout(r, Math.min(res.throttleTimeMs!, 30_000)))
+    return null
+  }
   if (acks === 0) {
     // Kafka closes an acks=0 connection on error: the only way such a producer can notice.
     for (const t of res.topics)
@@ -273,7 +279,7 @@ async function produce(ctx: ApiContext, _version: number, raw: Body): Promise<Bo
         }
       }),
     })),
-    throttleTimeMs: 0,
+    throttleTimeMs: res.throttleTimeMs ?? 0,
   }
 }
 

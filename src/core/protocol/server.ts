@@ -30,6 +30,11 @@ export interface KafkaHandlerOptions {
   serviceFor?: (principal: string) => BrokerService
   /** The principal before any SASL (the relay's WebSocket passes the HTTP one). Default `User:ANONYMOUS`. */
   principal?: string
+  /**
+   * Caps connections per principal: taken once the principal is known (after SASL, or at the first
+   * request without it); over the cap the connection is closed.
+   */
+  connections?: { acquire(principal: string): (() => void) | undefined }
   log?: (line: string) => void
 }
 
@@ -87,6 +92,12 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
   let clientId = ''
   let principal = opts.principal ?? 'User:ANONYMOUS'
   let service = opts.serviceFor ? opts.serviceFor(principal) : opts.service
+  let release: (() => void) | undefined
+  const holdSlot = () => {
+    if (release || !opts.connections) return
+    release = opts.connections.acquire(principal)
+    if (!release) throw new KafkaConnectionError(`too many connections for ${principal}`)
+  }
   const ctx = (): ApiContext => ({
     service,
     advertised: opts.advertised,
@@ -161,6 +172,8 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
       default: {
         const handler = API_HANDLERS.get(apiKey)
         if (!handler) throw new KafkaConnectionError(`unknown API key ${apiKey}`)
+        // Past authentication: the connection now counts against its principal.
+        holdSlot()
         response = await handler(ctx(), apiVersion, body)
       }
     }
@@ -211,6 +224,9 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
       return result
     },
     authenticated: () => sasl === 'open' || sasl === 'done',
+    close() {
+      release?.()
+    },
   }
 }
 

@@ -7,6 +7,7 @@
  */
 
 import type { Authorizer } from '../../core/authorizer.ts'
+import type { ConnectionLimiter, ProduceQuota } from '../../core/quotas.ts'
 import type { BrokerInfo, BrokerService } from '../../core/service.ts'
 import type { EdgeAuth } from './auth.ts'
 import { buildEdgeApp } from './build-app.ts'
@@ -27,6 +28,10 @@ export interface EdgeAppOptions {
    * Kafka listener so both doors decide alike. Default: none (every principal may do everything).
    */
   authorizer?: Authorizer
+  /** Produce byte rate per principal: over it, 429 with Retry-After (share with the Kafka listener). */
+  produceQuota?: ProduceQuota
+  /** Open WebSockets and SSE streams per principal: one more is 429 (share with the Kafka listener). */
+  connections?: ConnectionLimiter
   /**
    * Origins of pages on other sites allowed to call the relay (CORS) and to open its WebSocket
    * (checked against the Origin header, which CORS does not cover). Same-origin pages and clients

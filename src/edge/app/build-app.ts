@@ -9,9 +9,11 @@ import { cors } from 'hono/cors'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { AclOperations } from '../../core/acl.ts'
 import { BrookError } from '../../core/errors.ts'
+import { principalService } from '../../core/quotas.ts'
 import type { EdgeAppOptions } from './app.ts'
 import { requireAuth } from './auth-middleware.ts'
 import { type AppContext, newPartitioner, scope, scoped } from './context.ts'
+import { durableStreamsRoutes } from './durable-streams/routes.ts'
 import { errorResponse } from './error-response.ts'
 import { groupLag, groupsRoutes } from './groups-routes.ts'
 import { HttpError } from './http-errors.ts'
@@ -35,7 +37,15 @@ export function buildEdgeApp(opts: EdgeAppOptions & { upgradeWebSocket?: Upgrade
     advertised: opts.advertised ?? { nodeId: 1, host: 'localhost', port: 9092 },
     log: opts.log ?? (() => {}),
     authorizer: opts.authorizer,
+    connections: opts.connections,
+    produceQuota: opts.produceQuota,
   }
+  // Per principal: ACLs, then the produce quota, over the metered broker.
+  const perPrincipal = principalService(ctx.service, {
+    authorizer: opts.authorizer,
+    produceQuota: opts.produceQuota,
+  })
+  if (perPrincipal) ctx.serviceFor = (p) => perPrincipal(p)
   const scopes = new Map<string, AppContext>()
   const app = new Hono()
 
@@ -131,6 +141,7 @@ export function buildEdgeApp(opts: EdgeAppOptions & { upgradeWebSocket?: Upgrade
   app.route('/v1/topics', recordsRoutes(ctx))
   app.route('/v1/topics', sseRoutes(ctx))
   app.route('/v1/groups', groupsRoutes(ctx))
+  app.route('/v1/streams', durableStreamsRoutes(ctx))
   const webSocket = opts.webSocket
   if (webSocket) app.get('/v1/ws', (c) => webSocket(c.req.raw, scoped(c, ctx).principal))
   else if (opts.upgradeWebSocket) app.get('/v1/ws', kafkaWebSocket(ctx, opts.upgradeWebSocket))

@@ -6,6 +6,7 @@
 import type { Context } from 'hono'
 import type { Authorizer } from '../../core/authorizer.ts'
 import { StickyPartitioner } from '../../core/partitioner.ts'
+import type { ConnectionLimiter, ProduceQuota } from '../../core/quotas.ts'
 import type { BrokerInfo, BrokerService } from '../../core/service.ts'
 import type { EdgeLimits } from './limits.ts'
 import type { Metrics } from './metrics.ts'
@@ -20,6 +21,12 @@ export interface AppContext {
   log: (line: string) => void
   /** When ACLs are enforced: the broker as each principal may use it. */
   authorizer?: Authorizer
+  /** The broker as a principal may use it (ACLs, produce quota); absent when neither applies. */
+  serviceFor?: (principal: string) => BrokerService
+  /** Open WebSockets and SSE streams per principal. */
+  connections?: ConnectionLimiter
+  /** Produce byte rate per principal, for doors that charge it themselves (Durable Streams). */
+  produceQuota?: ProduceQuota
   /** The principal of this request (`User:alice`), on a request's context. */
   principal?: string
 }

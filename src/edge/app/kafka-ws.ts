@@ -29,12 +29,12 @@ function buffered(ws: WSContext): number {
 export function kafkaWebSocket(ctx: AppContext, upgrade: UpgradeWebSocket) {
   return upgrade((c) => {
     const own = scoped(c, ctx)
-    const authorizer = ctx.authorizer
     const session = createKafkaHandler({
       service: own.service,
       // The HTTP principal carries over; a SASL exchange on the socket may change it, as on TCP.
       principal: own.principal,
-      serviceFor: authorizer ? (p) => authorizer.forPrincipal(p) : undefined,
+      serviceFor: ctx.serviceFor,
+      connections: ctx.connections,
       advertised: ctx.advertised,
       clientHost: `/${c.req.header('x-forwarded-for') ?? 'websocket'}`,
       log: ctx.log,

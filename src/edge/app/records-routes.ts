@@ -5,6 +5,7 @@
  */
 
 import { type Context, Hono } from 'hono'
+import { errorCode } from '../../core/errors.ts'
 import {
   decodeRecordsAsync,
   encodeBatch,
@@ -27,25 +28,37 @@ import {
 import { partitionCount } from './topics-routes.ts'
 
 const CONTROL_BATCH = 0x20
+const THROTTLED = errorCode('THROTTLING_QUOTA_EXCEEDED')
 const ACKS_ALL = -1
 const PRODUCE_TIMEOUT_MS = 30_000
 
-/** Appends one partition's records; returns the base offset. */
+/**
+ * Appends to several partitions of `topic` in one produce request — one quota decision for all of
+ * it — and returns each partition's base offset, in the order given.
+ */
 async function append(
   ctx: AppContext,
   topic: string,
-  partition: number,
-  records: Uint8Array,
-): Promise<number> {
+  parts: { partition: number; records: Uint8Array }[],
+): Promise<number[]> {
   const res = await ctx.service.produce({
     acks: ACKS_ALL,
     timeoutMs: PRODUCE_TIMEOUT_MS,
-    topics: [{ name: topic, partitions: [{ partition, records }] }],
+    topics: [{ name: topic, partitions: parts }],
   })
-  const p = res.topics[0]?.partitions[0]
-  if (!p) throw new HttpError('UNKNOWN_SERVER_ERROR', 'the broker gave no answer', 500)
-  throwIfKafkaError(p.errorCode, p.errorMessage)
-  return p.baseOffset
+  const answers = new Map((res.topics[0]?.partitions ?? []).map((p) => [p.partition, p]))
+  return parts.map(({ partition }) => {
+    const p = answers.get(partition)
+    if (!p) throw new HttpError('UNKNOWN_SERVER_ERROR', 'the broker gave no answer', 500)
+    if (p.errorCode === THROTTLED) {
+      const seconds = Math.max(1, Math.ceil((res.throttleTimeMs ?? 1000) / 1000))
+      throw new HttpError('THROTTLING_QUOTA_EXCEEDED', p.errorMessage ?? 'over the produce quota', 429, {
+        'retry-after': String(seconds),
+      })
+    }
+    throwIfKafkaError(p.errorCode, p.errorMessage)
+    return p.baseOffset
+  })
 }
 
 export interface FetchAnswer {
@@ -142,14 +155,20 @@ export function recordsRoutes(base: AppContext): Hono {
     })
     ctx.partitioner.nextBatch(topic, n)
     const offsets: { partition: number; offset: number }[] = new Array(records.length)
-    await Promise.all(
-      [...byPartition].map(async ([partition, items]) => {
-        const base = await append(ctx, topic, partition, encodeBatch({ records: items.map((i) => i.input) }))
-        items.forEach((item, i) => {
-          offsets[item.index] = { partition, offset: base + i }
-        })
-      }),
+    const groups = [...byPartition]
+    const bases = await append(
+      ctx,
+      topic,
+      groups.map(([partition, items]) => ({
+        partition,
+        records: encodeBatch({ records: items.map((i) => i.input) }),
+      })),
     )
+    groups.forEach(([partition, items], g) => {
+      items.forEach((item, i) => {
+        offsets[item.index] = { partition, offset: bases[g]! + i }
+      })
+    })
     return c.json({ offsets })
   })
 
@@ -160,7 +179,7 @@ export function recordsRoutes(base: AppContext): Hono {
     if (bytes.length === 0) throw badRequest('the body holds no record batch')
     let count = 0
     for (const b of splitBatches(bytes)) count += readBatchHeader(b).recordCount
-    const baseOffset = await append(ctx, topic, partition, bytes)
+    const [baseOffset] = (await append(ctx, topic, [{ partition, records: bytes }])) as [number]
     return c.json({ partition, baseOffset, lastOffset: baseOffset + count - 1 })
   }
 

@@ -37,6 +37,11 @@ export function sseRoutes(base: AppContext): Hono {
       lastId !== undefined && lastId !== ''
         ? intParam(lastId, 'Last-Event-ID') + 1
         : await startOffset(ctx, topic, partition, c.req.query('offset'), c.req.query('timestamp'), 'latest')
+    const slot = ctx.connections && ctx.principal ? ctx.connections.acquire(ctx.principal) : () => {}
+    if (!slot)
+      throw new HttpError('POLICY_VIOLATION', `too many open connections for ${ctx.principal}`, 429, {
+        'retry-after': '5',
+      })
     return streamSSE(c, async (stream) => {
       const closed = ctx.metrics.connection('sse')
       let aborted = false
@@ -88,6 +93,7 @@ export function sseRoutes(base: AppContext): Hono {
           await write({ event: 'error', data: JSON.stringify({ error: err.error, message: err.message }) })
       } finally {
         closed()
+        slot()
       }
     })
   })

@@ -6,6 +6,7 @@
 import net from 'node:net'
 import type { Authorizer } from '../../core/authorizer.ts'
 import { createKafkaHandler, type KafkaAuth, type KafkaSession } from '../../core/protocol/server.ts'
+import { type ConnectionLimiter, type ProduceQuota, principalService } from '../../core/quotas.ts'
 import type { BrokerService } from '../../core/service.ts'
 
 export interface KafkaServerOptions {
@@ -26,6 +27,10 @@ export interface KafkaServerOptions {
   auth?: KafkaAuth
   /** Enforces ACLs for each connection's principal (`User:<SASL user>`, else `User:ANONYMOUS`). */
   authorizer?: Authorizer
+  /** Produce byte rate per principal (shared with the relay: one budget for both doors). */
+  produceQuota?: ProduceQuota
+  /** Open connections per principal (shared with the relay). */
+  connections?: ConnectionLimiter
   /** Counts open connections (door `kafka`) beside the relay's. */
   metrics?: { connection(door: string): () => void }
   log?: (line: string) => void
@@ -60,6 +65,10 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
   }
   const wildcard = !opts.advertisedHost && (host === '0.0.0.0' || host === '::')
 
+  const serviceFor = principalService(service, {
+    authorizer: opts.authorizer,
+    produceQuota: opts.produceQuota,
+  })
   const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket)
     const closed = opts.metrics?.connection('kafka')
@@ -71,7 +80,6 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
     // Bound to every interface: tell each client the address it reached us on, which it can reach again.
     const local = socket.localAddress?.replace(/^::ffff:/, '')
     const here = wildcard && local ? { ...advertised, host: local } : advertised
-    const authorizer = opts.authorizer
     const peerHost = socket.remoteAddress?.replace(/^::ffff:/, '') ?? ''
     const session = createKafkaHandler({
       service,
@@ -79,7 +87,8 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
       auth: opts.auth,
       clientHost,
       log,
-      serviceFor: authorizer ? (principal) => authorizer.forPrincipal(principal, peerHost) : undefined,
+      serviceFor: serviceFor ? (principal) => serviceFor(principal, peerHost) : undefined,
+      connections: opts.connections,
     })
     serveConnection(socket, session, {
       maxRequestBytes,
