@@ -104,6 +104,8 @@ export {
 } from './protocol/index.ts'
 export type { KafkaAuth, KafkaHandlerOptions, KafkaSession } from './protocol/server.ts'
 export { createKafkaHandler, KafkaConnectionError, SUPPORTED_APIS } from './protocol/server.ts'
+export type { PrincipalPolicy, QuotaOptions } from './quotas.ts'
+export { ConnectionLimiter, ProduceQuota, principalService } from './quotas.ts'
 export type { BatchHeader, BatchInput, Record, RecordHeader, RecordInput } from './record-batch.ts'
 export {
   decodeRecords,

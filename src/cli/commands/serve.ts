@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Authorizer } from '../../core/authorizer.ts'
 import { Broker } from '../../core/broker.ts'
+import { ConnectionLimiter, ProduceQuota } from '../../core/quotas.ts'
 import type { EdgeAuth, JwtAuth } from '../../edge/app/auth.ts'
 import { Metrics } from '../../edge/app/metrics.ts'
 import { FileStore } from '../../edge/file-store.ts'
@@ -69,6 +70,16 @@ const command = defineCommand(
     'jwks-url': { type: 'string', arg: '<url>', help: 'Accept JWTs verified with the keys at this JWKS URL' },
     'jwt-issuer': { type: 'string', arg: '<iss>', help: 'With JWTs: the issuer they must carry' },
     'jwt-audience': { type: 'string', arg: '<aud>', help: 'With JWTs: the audience they must carry' },
+    'produce-quota-bytes': {
+      type: 'string',
+      arg: '<bytes/s>',
+      help: "Each principal's produce byte rate (Kafka's producer_byte_rate) on every door",
+    },
+    'max-connections-per-principal': {
+      type: 'string',
+      arg: '<n>',
+      help: 'Open connections per principal: Kafka, WebSocket and SSE together',
+    },
     'num-partitions': { type: 'string', arg: '<n>', help: 'Partitions of auto-created topics', default: '1' },
     'segment-bytes': {
       type: 'string',
@@ -135,6 +146,10 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
   const authorizer = args.flags.has('authorizer')
     ? new Authorizer(service, { superUsers: args.lists.get('super-user') ?? [] })
     : undefined
+  const quotaBytes = intOption(args, 'produce-quota-bytes', 1)
+  const produceQuota = quotaBytes ? new ProduceQuota({ produceBytesPerSecond: quotaBytes }) : undefined
+  const maxConnections = intOption(args, 'max-connections-per-principal', 1)
+  const connections = maxConnections ? new ConnectionLimiter(maxConnections) : undefined
   let server: Awaited<ReturnType<typeof startKafkaServer>>
   try {
     server = await startKafkaServer({
@@ -144,6 +159,8 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
       auth: users.size > 0 ? { plain: (u, p) => users.get(u) === p } : undefined,
       metrics,
       authorizer,
+      produceQuota,
+      connections,
       log: (line) => log(`brook kafka: ${line}`),
     })
   } catch (e) {
@@ -173,6 +190,8 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
         advertised: { nodeId: 1, host: server.host, port: server.port },
         auth: httpAuth,
         authorizer,
+        produceQuota,
+        connections,
         origins: args.lists.get('allow-origin') ?? [],
         log: (line) => log(`brook relay: ${line}`),
       })
