@@ -1,8 +1,12 @@
 /**
  * @module Per-principal quotas, the same on every door: a produce byte rate (a token bucket that
  * may go into debt by one request, as Kafka's quota measures after the fact) and a cap on open
- * connections. A produce over quota stores nothing and answers THROTTLING_QUOTA_EXCEEDED with the
- * time to wait (the relay: 429 and Retry-After).
+ * connections. Two ways to hold a principal to its rate:
+ * - `throttle` (the Kafka protocol, as Kafka does since KIP-219): the produce is stored and answered
+ *   with `throttle_time_ms`, and the connection is muted for that long, so every Kafka client slows
+ *   down without seeing an error;
+ * - `reject` (HTTP): a produce over quota stores nothing and answers THROTTLING_QUOTA_EXCEEDED with
+ *   the time to wait, which the relay turns into 429 and Retry-After.
  */
 
 import { type Clock, systemClock } from './clock.ts'
@@ -12,6 +16,9 @@ import type { BrokerService, ProduceResponse } from './service.ts'
 const THROTTLED = errorCode('THROTTLING_QUOTA_EXCEEDED')
 /** Principals remembered at most; the oldest idle ones are forgotten first. */
 const MAX_PRINCIPALS = 10_000
+
+/** How a door holds a principal to its rate: see the module comment. */
+export type QuotaMode = 'throttle' | 'reject'
 
 export interface QuotaOptions {
   /** Produce bytes per second per principal (record batch bytes). */
@@ -49,8 +56,16 @@ export class ProduceQuota {
     return 0
   }
 
-  /** `service` with `principal`'s produce requests charged. */
-  wrap(service: BrokerService, principal: string): BrokerService {
+  /** Milliseconds until `principal` is back within its rate (0 when it is). */
+  debtMs(principal: string): number {
+    const b = this.buckets.get(principal)
+    if (!b) return 0
+    const tokens = b.tokens + ((this.clock.now() - b.at) * this.rate) / 1000
+    return tokens >= 0 ? 0 : Math.ceil((-tokens * 1000) / this.rate)
+  }
+
+  /** `service` with `principal`'s produce requests charged, throttled or rejected over the rate. */
+  wrap(service: BrokerService, principal: string, mode: QuotaMode = 'reject'): BrokerService {
     const quota = this
     return new Proxy(service, {
       get(target, prop, receiver) {
@@ -59,6 +74,12 @@ export class ProduceQuota {
           let bytes = 0
           for (const t of req.topics ?? [])
             for (const p of t.partitions ?? []) bytes += p.records?.byteLength ?? 0
+          if (mode === 'throttle') {
+            quota.charge(principal, bytes)
+            const res = await target.produce(req)
+            const throttleTimeMs = quota.debtMs(principal)
+            return throttleTimeMs > 0 ? { ...res, throttleTimeMs } : res
+          }
           const waitMs = quota.charge(principal, bytes)
           if (waitMs === 0) return target.produce(req)
           return {
@@ -120,11 +141,12 @@ export interface PrincipalPolicy {
 export function principalService(
   service: BrokerService,
   policy: PrincipalPolicy,
+  mode: QuotaMode = 'reject',
 ): ((principal: string, host?: string) => BrokerService) | undefined {
   const { authorizer, produceQuota } = policy
   if (!authorizer && !produceQuota) return undefined
   return (principal, host) => {
     const allowed = authorizer ? authorizer.forPrincipal(principal, host) : service
-    return produceQuota ? produceQuota.wrap(allowed, principal) : allowed
+    return produceQuota ? produceQuota.wrap(allowed, principal, mode) : allowed
   }
 }

@@ -86,6 +86,8 @@ export interface ApiContext {
   clientId: string
   clientHost: string
   log: (line: string) => void
+  /** Mutes the connection for this long after the response (a quota's throttle time). */
+  throttle?: (ms: number) => void
 }
 
 /** What an API handler returns: a response body, or null when Kafka sends no response (acks=0). */
@@ -249,12 +251,9 @@ async function produce(ctx: ApiContext, _version: number, raw: Body): Promise<Bo
     return respond(() => code)
   }
   const byTopic = indexPartitions(res.topics)
-  // acks=0 over quota: nothing to answer, so hold the connection back for the throttle time (Kafka
-  // mutes the channel) instead of closing it.
-  if (acks === 0 && res.throttleTimeMs) {
-    await new Promise((r) => setTimeout(r, Math.min(res.throttleTimeMs!, 30_000)))
-    return null
-  }
+  // Over quota, Kafka answers at once and then mutes the channel for the throttle time (KIP-219):
+  // an acks=0 producer, which gets no answer, is slowed down all the same.
+  if (res.throttleTimeMs) ctx.throttle?.(res.throttleTimeMs)
   if (acks === 0) {
     // Kafka closes an acks=0 connection on error: the only way such a producer can notice.
     for (const t of res.topics)

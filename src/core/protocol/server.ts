@@ -6,14 +6,37 @@
 import type { BrokerInfo, BrokerService } from '../service.ts'
 import { decodeRequest, encodeResponse, encodeResponseFrameChunks } from './frames.ts'
 import { parsePlainToken } from './sasl-plain.ts'
+import {
+  isScramMechanism,
+  SCRAM_MECHANISMS,
+  type ScramLookup,
+  type ScramMechanism,
+  ScramServer,
+} from './sasl-scram.ts'
 import { API, API_HANDLERS, type ApiContext, type Body, SUPPORTED_APIS } from './server-apis.ts'
 import type { ApiKey } from './types.generated.ts'
 
 export { SUPPORTED_APIS } from './server-apis.ts'
 
+/**
+ * SASL for the Kafka listener. When any mechanism is set, every connection must authenticate before
+ * anything but ApiVersions; SaslHandshake offers exactly the mechanisms set here.
+ */
 export interface KafkaAuth {
-  /** SASL/PLAIN check; when set, every connection must authenticate before anything but ApiVersions. */
+  /** SASL/PLAIN check. */
   plain?: (username: string, password: string) => boolean | Promise<boolean>
+  /** SASL/SCRAM: a user's stored credential for a mechanism (`scramLookup` derives them from passwords). */
+  scram?: ScramLookup
+  /** The SCRAM mechanisms offered when `scram` is set. Default: SCRAM-SHA-256 and SCRAM-SHA-512. */
+  scramMechanisms?: readonly ScramMechanism[]
+}
+
+/** The mechanisms `auth` enables, in the order SaslHandshake lists them. */
+export function saslMechanisms(auth: KafkaAuth | undefined): string[] {
+  const out: string[] = []
+  if (auth?.plain) out.push('PLAIN')
+  if (auth?.scram) out.push(...(auth.scramMechanisms ?? SCRAM_MECHANISMS))
+  return out
 }
 
 export interface KafkaHandlerOptions {
@@ -55,6 +78,11 @@ export interface KafkaSession {
   handleFrame?(frame: Uint8Array): Promise<Uint8Array[] | null>
   /** False until SASL authentication succeeds when it is required: transports bound frames tighter then. */
   authenticated?(): boolean
+  /**
+   * True once authentication failed: the transport closes the connection after writing the response
+   * that says so, as Kafka does, and reads nothing more from it.
+   */
+  failed?(): boolean
   close?(): void
 }
 
@@ -66,33 +94,49 @@ export class KafkaConnectionError extends Error {
   }
 }
 
+/** The longest a quota mutes a connection, as Kafka's `quota.window.size.seconds` bounds it. */
+const MAX_THROTTLE_MS = 30_000
+
 type SaslState = 'open' | 'handshake' | 'rawToken' | 'authenticate' | 'done' | 'failed'
 
 const EMPTY = new Uint8Array(0)
 
 /** How a response leaves: one array without the size prefix, or size-prefixed chunks. */
 type Out<R> = {
-  empty: () => R
+  /** A bare SASL token (after SaslHandshake v0), not a Kafka response. */
+  raw: (token: Uint8Array) => R
   encode: (apiKey: ApiKey, apiVersion: number, correlationId: number, body: Body) => R
 }
 const WHOLE: Out<Uint8Array> = {
-  empty: () => EMPTY,
+  raw: (token) => token,
   encode: (k, v, c, b) => encodeResponse(k, v, c, b as never),
 }
 const CHUNKS: Out<Uint8Array[]> = {
-  empty: () => [new Uint8Array(4)],
+  raw: (token) => {
+    const size = new Uint8Array(4)
+    new DataView(size.buffer).setInt32(0, token.byteLength)
+    return token.byteLength === 0 ? [size] : [size, token]
+  },
   encode: (k, v, c, b) => encodeResponseFrameChunks(k, v, c, b as never),
 }
+
+/** What one client token led to: the server's token and whether the exchange is complete; null on failure. */
+type SaslStep = { token: Uint8Array; done: boolean } | null
 
 export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
   const log = opts.log ?? (() => {})
   const plain = opts.auth?.plain
-  let sasl: SaslState = plain ? 'handshake' : 'open'
+  const mechanisms = saslMechanisms(opts.auth)
+  let sasl: SaslState = mechanisms.length > 0 ? 'handshake' : 'open'
+  /** The mechanism SaslHandshake chose, and its SCRAM exchange when it is SCRAM. */
+  let mechanism = ''
+  let scram: ScramServer | undefined
   let chain: Promise<unknown> = Promise.resolve()
   let clientId = ''
   let principal = opts.principal ?? 'User:ANONYMOUS'
   let service = opts.serviceFor ? opts.serviceFor(principal) : opts.service
   let release: (() => void) | undefined
+  let mutedMs = 0
   const holdSlot = () => {
     if (release || !opts.connections) return
     release = opts.connections.acquire(principal)
@@ -104,9 +148,17 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
     clientId,
     clientHost: opts.clientHost ?? '',
     log,
+    throttle: (ms) => {
+      mutedMs = Math.max(mutedMs, Math.min(ms, MAX_THROTTLE_MS))
+    },
   })
 
-  const authenticate = async (token: Uint8Array): Promise<boolean> => {
+  const setPrincipal = (username: string) => {
+    principal = `User:${username}`
+    if (opts.serviceFor) service = opts.serviceFor(principal)
+  }
+
+  const authenticatePlain = async (token: Uint8Array): Promise<boolean> => {
     const creds = parsePlainToken(token)
     if (!creds || !plain) return false
     try {
@@ -114,20 +166,36 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
     } catch {
       return false
     }
-    principal = `User:${creds.username}`
-    if (opts.serviceFor) service = opts.serviceFor(principal)
+    setPrincipal(creds.username)
     return true
+  }
+
+  /** One client token of the chosen mechanism: PLAIN takes one, SCRAM two (client-first, client-final). */
+  const step = async (token: Uint8Array): Promise<SaslStep> => {
+    if (!scram) return (await authenticatePlain(token)) ? { token: EMPTY, done: true } : null
+    const r = await scram.step(token)
+    if (r.kind === 'fail') {
+      log(`SASL/${mechanism} authentication failed: ${r.reason}`)
+      return null
+    }
+    if (r.kind === 'done') setPrincipal(r.username)
+    return { token: r.response, done: r.kind === 'done' }
   }
 
   const handleOne = async <R>(frame: Uint8Array, out: Out<R>): Promise<R | null> => {
     // Kafka closes a connection whose authentication failed; the failure response went out first.
     if (sasl === 'failed') throw new KafkaConnectionError('request after failed SASL authentication')
-    // SaslHandshake v0 (kafka-python) is followed by the bare PLAIN token, not a Kafka request,
-    // and answered by an empty frame on success (KIP-43).
+    // SaslHandshake v0 (kafka-python) is followed by bare SASL tokens, not Kafka requests (KIP-43):
+    // PLAIN's one token is answered by an empty frame, SCRAM's two by server-first and server-final.
+    // A failure can only be told by closing the connection, which is what Kafka does.
     if (sasl === 'rawToken') {
-      if (!(await authenticate(frame))) throw new KafkaConnectionError('SASL/PLAIN authentication failed')
-      sasl = 'done'
-      return out.empty()
+      const r = await step(frame)
+      if (!r) {
+        sasl = 'failed'
+        throw new KafkaConnectionError(`SASL/${mechanism} authentication failed`)
+      }
+      if (r.done) sasl = 'done'
+      return out.raw(r.token)
     }
     if (frame.byteLength < 8) throw new KafkaConnectionError(`malformed frame of ${frame.byteLength} bytes`)
     const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
@@ -189,10 +257,13 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
   }
 
   const saslHandshake = (version: number, body: Body): Body => {
-    if (!plain || sasl === 'done') return { errorCode: 34, mechanisms: plain ? ['PLAIN'] : [] }
-    if (body.mechanism !== 'PLAIN') return { errorCode: 33, mechanisms: ['PLAIN'] }
+    if (mechanisms.length === 0 || sasl === 'done') return { errorCode: 34, mechanisms }
+    const chosen = String(body.mechanism ?? '')
+    if (!mechanisms.includes(chosen)) return { errorCode: 33, mechanisms }
+    mechanism = chosen
+    scram = isScramMechanism(chosen) ? new ScramServer(chosen, opts.auth?.scram) : undefined
     sasl = version === 0 ? 'rawToken' : 'authenticate'
-    return { errorCode: 0, mechanisms: ['PLAIN'] }
+    return { errorCode: 0, mechanisms }
   }
 
   const saslAuthenticate = async (body: Body): Promise<Body> => {
@@ -203,27 +274,43 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
       sessionLifetimeMs: 0,
     })
     if (sasl !== 'authenticate') return fail(34, 'SaslAuthenticate without a SaslHandshake')
-    if (!(await authenticate(body.authBytes ?? EMPTY))) {
+    const r = await step(body.authBytes ?? EMPTY)
+    if (!r) {
       sasl = 'failed'
-      log('SASL/PLAIN authentication failed')
-      return fail(58, 'Authentication failed: Invalid username or password')
+      if (!scram) {
+        log('SASL/PLAIN authentication failed')
+        return fail(58, 'Authentication failed: Invalid username or password')
+      }
+      // Kafka's words (SaslServerAuthenticator), which say nothing of why: a wrong password and an
+      // unknown user read the same.
+      return fail(
+        58,
+        `Authentication failed during authentication due to invalid credentials with SASL mechanism ${mechanism}`,
+      )
     }
-    sasl = 'done'
-    return { errorCode: 0, errorMessage: null, authBytes: EMPTY, sessionLifetimeMs: 0 }
+    if (r.done) sasl = 'done'
+    return { errorCode: 0, errorMessage: null, authBytes: r.token, sessionLifetimeMs: 0 }
   }
 
+  // A throttled response goes out at once; the requests after it wait out the throttle time.
+  const mute = async () => {
+    const ms = mutedMs
+    mutedMs = 0
+    if (ms > 0) await new Promise((r) => setTimeout(r, ms))
+  }
   return {
     handle(frame) {
       const result = chain.then(() => handleOne(frame, WHOLE))
-      chain = result.catch(() => {})
+      chain = result.catch(() => {}).then(mute)
       return result
     },
     handleFrame(frame) {
       const result = chain.then(() => handleOne(frame, CHUNKS))
-      chain = result.catch(() => {})
+      chain = result.catch(() => {}).then(mute)
       return result
     },
     authenticated: () => sasl === 'open' || sasl === 'done',
+    failed: () => sasl === 'failed',
     close() {
       release?.()
     },

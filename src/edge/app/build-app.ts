@@ -41,11 +41,11 @@ export function buildEdgeApp(opts: EdgeAppOptions & { upgradeWebSocket?: Upgrade
     produceQuota: opts.produceQuota,
   }
   // Per principal: ACLs, then the produce quota, over the metered broker.
-  const perPrincipal = principalService(ctx.service, {
-    authorizer: opts.authorizer,
-    produceQuota: opts.produceQuota,
-  })
+  const policy = { authorizer: opts.authorizer, produceQuota: opts.produceQuota }
+  const perPrincipal = principalService(ctx.service, policy, 'reject')
+  const perKafkaPrincipal = principalService(ctx.service, policy, 'throttle')
   if (perPrincipal) ctx.serviceFor = (p) => perPrincipal(p)
+  if (perKafkaPrincipal) ctx.kafkaServiceFor = (p) => perKafkaPrincipal(p)
   const scopes = new Map<string, AppContext>()
   const app = new Hono()
 

@@ -21,8 +21,13 @@ export interface AppContext {
   log: (line: string) => void
   /** When ACLs are enforced: the broker as each principal may use it. */
   authorizer?: Authorizer
-  /** The broker as a principal may use it (ACLs, produce quota); absent when neither applies. */
+  /**
+   * The broker as a principal may use it over HTTP (ACLs; produce over quota rejected); absent when
+   * neither applies.
+   */
   serviceFor?: (principal: string) => BrokerService
+  /** The same for the Kafka protocol over WebSocket (produce over quota throttled, as Kafka does). */
+  kafkaServiceFor?: (principal: string) => BrokerService
   /** Open WebSockets and SSE streams per principal. */
   connections?: ConnectionLimiter
   /** Produce byte rate per principal, for doors that charge it themselves (Durable Streams). */
@@ -49,7 +54,7 @@ export function scope(c: Context, base: AppContext, principal: string, cache: Ma
     ctx = {
       ...base,
       principal,
-      service: base.authorizer ? base.authorizer.forPrincipal(principal) : base.service,
+      service: base.serviceFor ? base.serviceFor(principal) : base.service,
     }
     if (cache.size > 1000) cache.clear()
     cache.set(principal, ctx)

@@ -33,7 +33,7 @@ export function kafkaWebSocket(ctx: AppContext, upgrade: UpgradeWebSocket) {
       service: own.service,
       // The HTTP principal carries over; a SASL exchange on the socket may change it, as on TCP.
       principal: own.principal,
-      serviceFor: ctx.serviceFor,
+      serviceFor: ctx.kafkaServiceFor,
       connections: ctx.connections,
       advertised: ctx.advertised,
       clientHost: `/${c.req.header('x-forwarded-for') ?? 'websocket'}`,

@@ -1,9 +1,11 @@
 /**
  * @module The Kafka TCP listener (Node): size-prefixed frames in, one protocol session per
  * connection, responses written in request order. Everything Kafka-specific lives in the
- * runtime-neutral handler (`src/core/protocol/server.ts`); this file only moves bytes.
+ * runtime-neutral handler (`src/core/protocol/server.ts`); this file only moves bytes, over TCP or
+ * TLS (Kafka's SSL and SASL_SSL listeners).
  */
 import net from 'node:net'
+import tls from 'node:tls'
 import type { Authorizer } from '../../core/authorizer.ts'
 import { createKafkaHandler, type KafkaAuth, type KafkaSession } from '../../core/protocol/server.ts'
 import { type ConnectionLimiter, type ProduceQuota, principalService } from '../../core/quotas.ts'
@@ -25,6 +27,12 @@ export interface KafkaServerOptions {
   /** Kafka's `connections.max.idle.ms`. */
   idleTimeoutMs?: number
   auth?: KafkaAuth
+  /**
+   * TLS: the listener speaks SSL (with `auth`, SASL_SSL). `cert` and `key` are PEM (a chain may follow
+   * the certificate); any other `tls.createServer` option may be added. TLS alone is encryption, not
+   * authentication: clients still authenticate with SASL when `auth` is set.
+   */
+  tls?: KafkaTlsOptions
   /** Enforces ACLs for each connection's principal (`User:<SASL user>`, else `User:ANONYMOUS`). */
   authorizer?: Authorizer
   /** Produce byte rate per principal (shared with the relay: one budget for both doors). */
@@ -36,9 +44,16 @@ export interface KafkaServerOptions {
   log?: (line: string) => void
 }
 
+export type KafkaTlsOptions = tls.TlsOptions & {
+  cert: string | Uint8Array | (string | Uint8Array)[]
+  key: string | Uint8Array | (string | Uint8Array)[]
+}
+
 export interface KafkaServer {
   port: number
   host: string
+  /** Whether the listener speaks TLS. */
+  tls: boolean
   close(): Promise<void>
 }
 
@@ -49,6 +64,8 @@ const PRE_AUTH_MAX_BYTES = 512 * 1024
 const MAX_QUEUED_REQUESTS = 256
 const MAX_QUEUED_BYTES = 64 * 1024 * 1024
 const MAX_UNSENT_BYTES = 8 * 1024 * 1024
+/** A TLS handshake not finished by then is dropped (Node's own default is two minutes). */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000
 
 export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaServer> {
   const service = opts.broker ?? opts.service
@@ -68,14 +85,10 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
   const serviceFor = principalService(service, {
     authorizer: opts.authorizer,
     produceQuota: opts.produceQuota,
-  })
-  const server = net.createServer({ noDelay: true }, (socket) => {
-    sockets.add(socket)
+  }, 'throttle')
+  const onConnection = (socket: net.Socket) => {
     const closed = opts.metrics?.connection('kafka')
-    socket.on('close', () => {
-      sockets.delete(socket)
-      closed?.()
-    })
+    socket.on('close', () => closed?.())
     const clientHost = `/${socket.remoteAddress ?? ''}`
     // Bound to every interface: tell each client the address it reached us on, which it can reach again.
     const local = socket.localAddress?.replace(/^::ffff:/, '')
@@ -95,7 +108,24 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
       idleTimeoutMs,
       log,
     })
+  }
+  const server = opts.tls
+    ? tls.createServer(
+        { handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS, ...opts.tls, noDelay: true } as tls.TlsOptions,
+        onConnection,
+      )
+    : net.createServer({ noDelay: true }, onConnection)
+  // Every accepted socket, TLS handshake done or not, so that close() ends them all at once.
+  server.on('connection', (socket: net.Socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
   })
+  if (opts.tls) {
+    // A plaintext client on a TLS port (or a bad handshake) ends here: its socket is already closed.
+    server.on('tlsClientError', (e: Error, socket: tls.TLSSocket) =>
+      log(`TLS handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${e.message}`),
+    )
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(opts.port ?? 9092, host, () => {
@@ -109,6 +139,7 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
   return {
     port: address.port,
     host: address.address,
+    tls: opts.tls !== undefined,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())
@@ -189,6 +220,14 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
       // Corked, the chunks leave in one writev: fetched record bytes go out without a copy.
       socket.cork()
       for (const chunk of response) socket.write(chunk)
+      if (session.failed?.()) {
+        // Authentication failed: the response says so, then the connection closes, as in Kafka.
+        failed = true
+        closed = true
+        limits.log(`closing connection from ${peer}: SASL authentication failed`)
+        socket.end()
+        return
+      }
       process.nextTick(() => socket.uncork())
       // A client that stops reading must not make us buffer without bound: hold its next request.
       if (socket.writableLength > MAX_UNSENT_BYTES) {
