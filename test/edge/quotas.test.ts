@@ -11,7 +11,6 @@ import WebSocket from 'ws'
 import { Broker } from '../../src/core/broker.ts'
 import { MemoryStore } from '../../src/core/memory-store.ts'
 import type { WebSocketConstructor } from '../../src/core/protocol/client-websocket.ts'
-import { API_KEYS } from '../../src/core/protocol/index.ts'
 import { ConnectionLimiter, ProduceQuota } from '../../src/core/quotas.ts'
 import { encodeBatch } from '../../src/core/record-batch.ts'
 import { openKafkaConnection } from '../../src/edge/kafka/connection.ts'
@@ -92,7 +91,7 @@ describe('produce quota', () => {
         records: Array.from({ length: 8 }, () => ({ value: new Uint8Array(100_000).fill(7) })),
       })
       // 2.4 MB (0.8 MB to each of 3 partitions) against a 1 MB burst: stored, and 1.4 s of debt.
-      const res = await conn.request(API_KEYS.Produce, 7, {
+      const res = await conn.request(0, 7, {
         transactionalId: null,
         acks: -1,
         timeoutMs: 10_000,
@@ -103,7 +102,7 @@ describe('produce quota', () => {
       expect(await endOf('tcp')).toBe(8)
 
       const asked = Date.now()
-      const metadata = conn.request(API_KEYS.Metadata, 8, {
+      const metadata = conn.request(3, 8, {
         topics: null,
         allowAutoTopicCreation: false,
         includeClusterAuthorizedOperations: false,
@@ -191,7 +190,7 @@ describe('connections per principal', () => {
   it('closes a third Kafka connection of one principal once it asks for anything but ApiVersions', async () => {
     const conns = await Promise.all([0, 1, 2].map(() => openKafkaConnection('127.0.0.1', kafka.port)))
     const metadata = (i: number) =>
-      conns[i]!.request(API_KEYS.Metadata, 8, {
+      conns[i]!.request(3, 8, {
         topics: null,
         allowAutoTopicCreation: false,
         includeClusterAuthorizedOperations: false,
@@ -207,7 +206,7 @@ describe('connections per principal', () => {
           const c = await openKafkaConnection('127.0.0.1', kafka.port)
           try {
             return (
-              await c.request(API_KEYS.Metadata, 8, {
+              await c.request(3, 8, {
                 topics: null,
                 allowAutoTopicCreation: false,
                 includeClusterAuthorizedOperations: false,
