@@ -206,6 +206,27 @@ describe('relay authentication', () => {
         })
       expect(await wsFrom('https://app.example')).toBe(101)
       expect(await wsFrom('https://evil.example')).toBe(403)
+      // Durable Streams clients send and read their own headers: the allowlist covers them too.
+      const ds = await fetch(`${open.url}v1/streams/notes`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://app.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,producer-id,producer-epoch,producer-seq',
+        },
+      })
+      expect(ds.headers.get('access-control-allow-origin')).toBe('https://app.example')
+      const allowed = (ds.headers.get('access-control-allow-headers') ?? '').toLowerCase()
+      for (const h of ['producer-id', 'producer-epoch', 'producer-seq', 'stream-seq'])
+        expect(allowed).toContain(h)
+      const created = await fetch(`${open.url}v1/streams/cors-notes`, {
+        method: 'PUT',
+        headers: { origin: 'https://app.example', 'content-type': 'text/plain' },
+      })
+      expect(created.status).toBe(201)
+      expect((created.headers.get('access-control-expose-headers') ?? '').toLowerCase()).toContain(
+        'stream-next-offset',
+      )
     } finally {
       await open.close()
     }

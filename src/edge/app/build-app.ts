@@ -13,6 +13,7 @@ import { principalService } from '../../core/quotas.ts'
 import type { EdgeAppOptions } from './app.ts'
 import { requireAuth } from './auth-middleware.ts'
 import { type AppContext, newPartitioner, scope, scoped } from './context.ts'
+import { DS_REQUEST_HEADERS, DS_RESPONSE_HEADERS } from './durable-streams/http.ts'
 import { durableStreamsRoutes } from './durable-streams/routes.ts'
 import { errorResponse } from './error-response.ts'
 import { groupLag, groupsRoutes } from './groups-routes.ts'
@@ -81,8 +82,15 @@ export function buildEdgeApp(opts: EdgeAppOptions & { upgradeWebSocket?: Upgrade
       '*',
       cors({
         origin: (origin) => (origins.has(origin) ? origin : null),
-        allowHeaders: ['authorization', 'content-type', 'last-event-id'],
-        exposeHeaders: ['brook-high-watermark', 'brook-log-start-offset', 'retry-after'],
+        allowHeaders: [...new Set(['authorization', 'content-type', 'last-event-id', ...DS_REQUEST_HEADERS])],
+        exposeHeaders: [
+          ...new Set([
+            'brook-high-watermark',
+            'brook-log-start-offset',
+            'retry-after',
+            ...DS_RESPONSE_HEADERS,
+          ]),
+        ],
         maxAge: 600,
       }),
     )
