@@ -27,6 +27,11 @@ const suites: Suite[] = [
     baseline: 'in-process append',
     run: async () => (await import('./kafka-wire.ts')).benchKafkaWire(),
   },
+  {
+    name: 'durable-streams',
+    baseline: 'reference (memory): append, 1 client',
+    run: async () => (await import('./durable-streams.ts')).benchDurableStreams(),
+  },
   { name: 'package', baseline: '', run: async () => (await import('./package.ts')).benchPackage() },
   { name: 'demo', baseline: '', run: async () => (await import('./demo.ts')).benchDemo() },
   {

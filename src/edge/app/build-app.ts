@@ -3,7 +3,7 @@
  * and the error answers. Node's relay also passes its WebSocket upgrade here.
  */
 
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import type { UpgradeWebSocket } from 'hono/ws'
@@ -59,22 +59,24 @@ export function buildEdgeApp(opts: EdgeAppOptions & { upgradeWebSocket?: Upgrade
     c.json({ error: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` }, 404),
   )
 
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: ctx.limits.maxBodyBytes,
-      // The rest of the body is never read: the connection cannot carry another request.
-      onError: (c) =>
-        c.json(
-          {
-            error: 'MESSAGE_TOO_LARGE',
-            message: `the body is over the ${ctx.limits.maxBodyBytes}-byte limit`,
-          },
-          413,
-          { connection: 'close' },
-        ),
-    }),
-  )
+  // The rest of the body is never read: the connection cannot carry another request.
+  const tooLarge = (c: Context) =>
+    c.json(
+      { error: 'MESSAGE_TOO_LARGE', message: `the body is over the ${ctx.limits.maxBodyBytes}-byte limit` },
+      413,
+      { connection: 'close' },
+    )
+  const chunkedLimit = bodyLimit({ maxSize: ctx.limits.maxBodyBytes, onError: tooLarge })
+  app.use('/v1/*', async (c, next) => {
+    // A declared length is checked from the header alone (a longer body is cut off where it is
+    // read); only a chunked body is counted as it streams in.
+    if (c.req.header('transfer-encoding') === undefined) {
+      const length = c.req.header('content-length')
+      if (length === undefined) return next()
+      return Number(length) > ctx.limits.maxBodyBytes ? tooLarge(c) : next()
+    }
+    return chunkedLimit(c, next)
+  })
 
   const origins = new Set((opts.origins ?? []).map((o) => new URL(o).origin))
   if (origins.size > 0)

@@ -121,7 +121,7 @@ export function groupsRoutes(base: AppContext): Hono {
   app.post('/:group/offsets', async (c) => {
     const ctx = scoped(c, base)
     const groupId = groupParam(c.req.param('group'))
-    const body = await jsonBody(c.req)
+    const body = await jsonBody(c)
     const list = body.offsets
     if (!Array.isArray(list) || list.length === 0 || list.length > 10_000)
       throw badRequest('offsets must be an array of 1 to 10,000 { topic, partition, offset }')

@@ -1,7 +1,11 @@
 /** @module Reading numbers and names out of URLs and bodies, with errors that say what was wrong. */
 
+import type { Context } from 'hono'
 import { topicNameProblem } from '../../core/topic-config.ts'
+import { requestBytes } from './body.ts'
 import { badRequest, HttpError } from './http-errors.ts'
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** An integer query or path value in [min, max]; `fallback` when absent. */
 export function intParam(
@@ -29,13 +33,10 @@ export function topicParam(raw: string): string {
 }
 
 /** The JSON body of a request, which must be an object. */
-export async function jsonBody(req: {
-  json(): Promise<unknown>
-  header(name: string): string | undefined
-}): Promise<Record<string, unknown>> {
+export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   // A page on another site can send text/plain or a form without asking first (no CORS
   // preflight); application/json it cannot. So only JSON sent as JSON changes anything.
-  const type = req.header('content-type') ?? ''
+  const type = c.req.header('content-type') ?? ''
   if (!/^application\/json\s*(;|$)/i.test(type))
     throw new HttpError(
       'INVALID_REQUEST',
@@ -44,7 +45,7 @@ export async function jsonBody(req: {
     )
   let body: unknown
   try {
-    body = await req.json()
+    body = JSON.parse(utf8.decode(await requestBytes(c)))
   } catch {
     throw badRequest('the body is not JSON')
   }

@@ -14,6 +14,7 @@ import {
   splitBatches,
 } from '../../core/record-batch.ts'
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../../core/service.ts'
+import { requestBytes } from './body.ts'
 import { type AppContext, scoped } from './context.ts'
 import { badRequest, HttpError, throwIfKafkaError } from './http-errors.ts'
 import { intParam, jsonBody, topicParam } from './params.ts'
@@ -132,7 +133,7 @@ export function recordsRoutes(base: AppContext): Hono {
     const topic = topicParam(c.req.param('topic'))
     const type = c.req.header('content-type') ?? ''
     if (type.startsWith(RECORD_BATCH_TYPE)) return produceBatches(c, topic)
-    const body = await jsonBody(c.req)
+    const body = await jsonBody(c)
     for (const k of Object.keys(body)) if (k !== 'records') throw badRequest(`unknown field "${k}"`)
     const list = body.records
     if (!Array.isArray(list) || list.length === 0) throw badRequest('records must be a non-empty array')
@@ -175,7 +176,7 @@ export function recordsRoutes(base: AppContext): Hono {
   const produceBatches = async (c: Context, topic: string) => {
     const ctx = scoped(c, base)
     const partition = intParam(c.req.query('partition'), 'partition', { max: 1_000_000 })
-    const bytes = new Uint8Array(await c.req.arrayBuffer())
+    const bytes = await requestBytes(c)
     if (bytes.length === 0) throw badRequest('the body holds no record batch')
     let count = 0
     for (const b of splitBatches(bytes)) count += readBatchHeader(b).recordCount

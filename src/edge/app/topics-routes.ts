@@ -69,7 +69,7 @@ export function topicsRoutes(base: AppContext): Hono {
 
   app.post('/', async (c) => {
     const ctx = scoped(c, base)
-    const body = await jsonBody(c.req)
+    const body = await jsonBody(c)
     for (const k of Object.keys(body))
       if (!['name', 'partitions', 'configs'].includes(k)) throw badRequest(`unknown field "${k}"`)
     const name = topicParam(body.name as string)
@@ -115,7 +115,7 @@ export function topicsRoutes(base: AppContext): Hono {
   app.post('/:topic/partitions', async (c) => {
     const ctx = scoped(c, base)
     const name = topicParam(c.req.param('topic'))
-    const body = await jsonBody(c.req)
+    const body = await jsonBody(c)
     const count = intParam(String(body.count ?? ''), 'count', { min: 1, max: 100_000 })
     const [r] = await ctx.service.createPartitions({ topics: [{ name, count }] })
     throwIfKafkaError(r!.errorCode, r!.errorMessage)

@@ -11,8 +11,10 @@ import { createAdaptorServer } from '@hono/node-server'
 import { createNodeWebSocket } from '@hono/node-ws'
 import { Hono } from 'hono'
 import type { EdgeAppOptions } from '../app/app.ts'
+import { BODY_READER, type BodyReader } from '../app/body.ts'
 import { buildEdgeApp } from '../app/build-app.ts'
 import { DEFAULT_LIMITS } from '../app/limits.ts'
+import { readNodeBody } from './request-body.ts'
 import { staticSite } from './static-site.ts'
 
 export interface RelayOptions extends Omit<EdgeAppOptions, 'webSocket'> {
@@ -40,6 +42,12 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
   ws.wss.options.maxPayload =
     (opts.limits?.maxWebSocketMessageBytes ?? DEFAULT_LIMITS.maxWebSocketMessageBytes) + 1
   const app = buildEdgeApp({ ...opts, upgradeWebSocket: ws.upgradeWebSocket })
+  const maxBody = opts.limits?.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes
+  const readBody: BodyReader = (c) => readNodeBody(c, maxBody)
+  root.use('*', async (c, next) => {
+    c.set(BODY_READER as never, readBody as never)
+    await next()
+  })
   root.route('/', app)
   if (opts.site) {
     const site = staticSite(opts.site)

@@ -10,6 +10,7 @@
 
 import { type Context, Hono } from 'hono'
 import { AclOperations } from '../../../core/acl.ts'
+import { requestBytes } from '../body.ts'
 import { type AppContext, scoped } from '../context.ts'
 import { append } from './appends.ts'
 import { badRequest, DsError, errorResponse, notFound, preflight, respond } from './http.ts'
@@ -112,7 +113,7 @@ async function guard(c: Context, base: AppContext, path: string): Promise<void> 
 }
 
 async function body(c: Context): Promise<Uint8Array> {
-  return new Uint8Array(await c.req.arrayBuffer())
+  return requestBytes(c)
 }
 
 /**
