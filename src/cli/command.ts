@@ -1,7 +1,7 @@
 /**
  * @module What the commands share: their option table and help text (`--bootstrap-server` first and
  * `--help` last for the client commands), `--help` handling, the one-action rule of Kafka's admin tools,
- * and a connection to the broker (SASL settings from the client properties) closed whatever happens.
+ * and a connection to the broker (SASL and TLS settings from the client properties) closed whatever happens.
  */
 
 import type { BrokerService } from '../core/service.ts'
@@ -13,7 +13,7 @@ import {
   parseArgs,
   UsageError,
 } from './args.ts'
-import { saslFrom } from './client-config.ts'
+import { saslFrom, sslFrom } from './client-config.ts'
 import { type CliContext, DEFAULT_BOOTSTRAP, write } from './context.ts'
 
 const BOOTSTRAP_OPTION: OptionSpec = {
@@ -69,7 +69,7 @@ export function oneAction<A extends string>(args: ParsedArgs, actions: readonly 
   return given[0]!
 }
 
-/** Connects to `--bootstrap-server` (SASL from `props`), runs `fn` and closes the connection. */
+/** Connects to `--bootstrap-server` (SASL and TLS from `props`), runs `fn` and closes the connection. */
 export async function withBroker<T>(
   args: ParsedArgs,
   ctx: CliContext,
@@ -77,7 +77,12 @@ export async function withBroker<T>(
   fn: (service: BrokerService) => Promise<T>,
 ): Promise<T> {
   const bootstrap = args.values.get('bootstrap-server') ?? DEFAULT_BOOTSTRAP
-  const conn = await ctx.connect({ bootstrap, clientId: client.clientId, sasl: saslFrom(client.props) })
+  const conn = await ctx.connect({
+    bootstrap,
+    clientId: client.clientId,
+    sasl: saslFrom(client.props),
+    ssl: sslFrom(client.props),
+  })
   try {
     return await fn(conn.service)
   } finally {

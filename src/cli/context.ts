@@ -21,8 +21,21 @@ export interface Connection {
 export interface ConnectOptions {
   bootstrap: string
   clientId: string
-  /** SASL/PLAIN credentials from the client config (`--command-config` and friends). */
-  sasl?: { mechanism: 'PLAIN'; username: string; password: string }
+  /** SASL credentials from the client config (`--command-config` and friends). */
+  sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string }
+  /** TLS from the client config (`security.protocol=SSL`/`SASL_SSL`): `true`, or PEM texts and checks. */
+  ssl?:
+    | boolean
+    | {
+        ca?: string
+        cert?: string
+        key?: string
+        passphrase?: string
+        /** False: any certificate is accepted (`enable.ssl.certificate.verification=false`). */
+        rejectUnauthorized?: boolean
+        /** False: the certificate need not name the host (`ssl.endpoint.identification.algorithm=`). */
+        checkHostname?: boolean
+      }
 }
 
 export type Connector = (options: ConnectOptions) => Promise<Connection>
@@ -59,10 +72,10 @@ export function errorLine(e: unknown): string {
   if (e instanceof CommandError) return `Error: ${e.message}`
   if (isBrookError(e)) {
     const err = e as BrookError
-    // A broker that wants SASL closes the connection on the first request of a client without it.
+    // A broker that wants SASL (or TLS) closes the connection on the first request of a client without it.
     const hint =
       err.type === 'NETWORK_EXCEPTION' && /closed the connection/.test(err.message)
-        ? ' (if the broker requires SASL, pass its settings with --command-config / --producer.config / --consumer.config)'
+        ? ' (if the broker requires SASL or TLS, pass its settings with --command-config / --producer.config / --consumer.config)'
         : ''
     return `Error: ${err.message}${hint}`
   }

@@ -1,11 +1,12 @@
 /**
  * @module Connection start for brook's Kafka client: ApiVersions (v3, falling back to what the broker
- * says it speaks, as librdkafka does), the highest version both sides speak per API, then SASL/PLAIN when
- * configured (SaslHandshake v1 + SaslAuthenticate, KIP-152).
+ * says it speaks, as librdkafka does), the highest version both sides speak per API, then SASL when
+ * configured (SaslHandshake v1 + SaslAuthenticate, KIP-152): PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.
  */
 import { BrookError } from '../errors.ts'
 import type { KafkaConnection } from './client-connection.ts'
 import { API_NAMES } from './frames.ts'
+import { isScramMechanism, ScramClient } from './sasl-scram.ts'
 import type { ApiKey } from './types.generated.ts'
 
 /**
@@ -44,16 +45,29 @@ export const CLIENT_VERSIONS: Readonly<Record<ApiKey, readonly [number, number]>
   44: [0, 1],
 }
 
-export interface SaslPlain {
-  mechanism: 'PLAIN'
+/** The SASL mechanisms brook's client speaks, in either case (kafkajs writes `'scram-sha-256'`). */
+export type SaslMechanism =
+  | 'PLAIN'
+  | 'plain'
+  | 'SCRAM-SHA-256'
+  | 'scram-sha-256'
+  | 'SCRAM-SHA-512'
+  | 'scram-sha-512'
+
+/** SASL credentials, in kafkajs's shape: `{ mechanism: 'scram-sha-256', username, password }`. */
+export interface SaslOptions {
+  mechanism: SaslMechanism
   username: string
   password: string
 }
 
+/** @deprecated The PLAIN-only name of `SaslOptions`. */
+export type SaslPlain = SaslOptions
+
 export interface NegotiateOptions {
   clientSoftwareName?: string
   clientSoftwareVersion?: string
-  sasl?: SaslPlain
+  sasl?: SaslOptions
 }
 
 /** API key → the version to use with this broker. */
@@ -94,16 +108,31 @@ export function versionOf(versions: Versions, apiKey: ApiKey): number {
   return v
 }
 
-async function authenticate(conn: KafkaConnection, versions: Versions, sasl: SaslPlain): Promise<void> {
-  const hs = await conn.request(17, versionOf(versions, 17), { mechanism: sasl.mechanism })
+async function authenticate(conn: KafkaConnection, versions: Versions, sasl: SaslOptions): Promise<void> {
+  const mechanism = String(sasl.mechanism).toUpperCase()
+  if (mechanism !== 'PLAIN' && !isScramMechanism(mechanism))
+    throw new BrookError('UNSUPPORTED_SASL_MECHANISM', `brook's client does not speak SASL/${sasl.mechanism}`)
+  const hs = await conn.request(17, versionOf(versions, 17), { mechanism })
   if (hs.errorCode !== 0) {
     throw BrookError.fromCode(
       hs.errorCode,
-      `SASL mechanism ${sasl.mechanism}; broker offers ${hs.mechanisms.join(', ')}`,
+      `SASL mechanism ${mechanism}; broker offers ${hs.mechanisms.join(', ')}`,
     )
   }
-  const token = new TextEncoder().encode(`\u0000${sasl.username}\u0000${sasl.password}`)
-  const auth = await conn.request(36, versionOf(versions, 36), { authBytes: token })
-  if (auth.errorCode !== 0)
-    throw BrookError.fromCode(auth.errorCode, auth.errorMessage ?? 'SASL authentication failed')
+  const round = async (authBytes: Uint8Array): Promise<Uint8Array> => {
+    const auth = await conn.request(36, versionOf(versions, 36), { authBytes })
+    if (auth.errorCode !== 0)
+      throw BrookError.fromCode(auth.errorCode, auth.errorMessage ?? 'SASL authentication failed')
+    return auth.authBytes
+  }
+  if (mechanism === 'PLAIN') {
+    await round(new TextEncoder().encode(`\u0000${sasl.username}\u0000${sasl.password}`))
+    return
+  }
+  // SCRAM (RFC 5802): client-first → server-first, client-final → server-final, whose signature proves
+  // that the broker knows the credential.
+  const scram = new ScramClient(mechanism, sasl.username, sasl.password)
+  const serverFirst = await round(scram.first())
+  const serverFinal = await round(await scram.final(serverFirst))
+  await scram.verify(serverFinal)
 }

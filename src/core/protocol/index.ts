@@ -7,7 +7,7 @@ export type {
   RequestOptions,
 } from './client-connection.ts'
 export { FrameConnection } from './client-connection.ts'
-export type { NegotiateOptions, SaslPlain, Versions } from './client-negotiate.ts'
+export type { NegotiateOptions, SaslMechanism, SaslOptions, SaslPlain, Versions } from './client-negotiate.ts'
 export { CLIENT_VERSIONS, negotiate } from './client-negotiate.ts'
 export type { KafkaProtocolServiceOptions } from './client-service.ts'
 export { KafkaProtocolService } from './client-service.ts'
@@ -37,4 +37,6 @@ export {
 } from './frames.ts'
 export { WireReader, WireWriter } from './io.ts'
 export { APIS, REQUEST_HEADER, RESPONSE_HEADER } from './messages.generated.ts'
+export type { ScramCredential, ScramLookup, ScramMechanism, ScramServerStep } from './sasl-scram.ts'
+export { SCRAM_MECHANISMS, ScramClient, ScramServer, scramCredential, scramLookup } from './sasl-scram.ts'
 export type * from './types.generated.ts'

@@ -1,14 +1,15 @@
 /**
- * @module The Kafka client over TCP (node:net): a socket carrying size-prefixed frames for one
+ * @module The Kafka client over TCP (node:net) or TLS (node:tls): a socket carrying size-prefixed frames for one
  * FrameConnection (correlation ids, pipelining and timeouts live there, in core), and `connectKafka`,
  * which opens the bootstrap broker and returns a KafkaProtocolService — the BrokerService the `brook` CLI
  * uses against brook or any Kafka cluster.
  */
 import net from 'node:net'
+import tls from 'node:tls'
 import type { Clock } from '../../core/clock.ts'
 import { BrookError } from '../../core/errors.ts'
 import { FrameConnection } from '../../core/protocol/client-connection.ts'
-import type { SaslPlain } from '../../core/protocol/client-negotiate.ts'
+import type { SaslOptions } from '../../core/protocol/client-negotiate.ts'
 import { KafkaProtocolService } from '../../core/protocol/client-service.ts'
 
 export interface KafkaConnectionOptions {
@@ -20,12 +21,18 @@ export interface KafkaConnectionOptions {
   /** Largest response frame accepted; a larger size closes the connection. Default 1 GiB. */
   maxFrameBytes?: number
   clock?: Clock
+  /**
+   * TLS, in kafkajs's shape: `true` verifies the broker against the system's CAs, an object is passed to
+   * `tls.connect` (`{ ca }` for a private CA, `{ rejectUnauthorized: false }` to skip verification).
+   */
+  ssl?: boolean | tls.ConnectionOptions
 }
 
 export interface ConnectKafkaOptions extends KafkaConnectionOptions {
   /** `host:port`, a comma-separated list, or an array; the first that answers is used. */
   bootstrap: string | string[]
-  sasl?: SaslPlain
+  /** `{ mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512', username, password }` (kafkajs's shape). */
+  sasl?: SaslOptions
 }
 
 export function parseHostPort(s: string, defaultPort = 9092): { host: string; port: number } {
@@ -106,7 +113,16 @@ export function openKafkaConnection(
   options: KafkaConnectionOptions = {},
 ): Promise<FrameConnection> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port })
+    const ssl = options.ssl
+    const socket = ssl
+      ? tls.connect({
+          host,
+          port,
+          // SNI takes a name, never an address (RFC 6066 §3).
+          servername: net.isIP(host) ? undefined : host,
+          ...(ssl === true ? {} : ssl),
+        })
+      : net.connect({ host, port })
     socket.setNoDelay(true)
     const conn = new FrameConnection(
       {
@@ -125,7 +141,8 @@ export function openKafkaConnection(
       socket.destroy()
       reject(new BrookError('NETWORK_EXCEPTION', `connecting to ${host}:${port} timed out`))
     }, options.connectTimeoutMs ?? 10_000)
-    socket.once('connect', () => {
+    // Over TLS the connection is usable once the handshake (and the certificate check) is done.
+    socket.once(ssl ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer)
       resolve(conn)
     })

@@ -82,10 +82,14 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
   }
   const wildcard = !opts.advertisedHost && (host === '0.0.0.0' || host === '::')
 
-  const serviceFor = principalService(service, {
-    authorizer: opts.authorizer,
-    produceQuota: opts.produceQuota,
-  }, 'throttle')
+  const serviceFor = principalService(
+    service,
+    {
+      authorizer: opts.authorizer,
+      produceQuota: opts.produceQuota,
+    },
+    'throttle',
+  )
   const onConnection = (socket: net.Socket) => {
     const closed = opts.metrics?.connection('kafka')
     socket.on('close', () => closed?.())
@@ -122,9 +126,13 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
   })
   if (opts.tls) {
     // A plaintext client on a TLS port (or a bad handshake) ends here: its socket is already closed.
-    server.on('tlsClientError', (e: Error, socket: tls.TLSSocket) =>
-      log(`TLS handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${e.message}`),
-    )
+    server.on('tlsClientError', (e: Error & { code?: string }, socket: tls.TLSSocket) => {
+      const why =
+        e.code === 'ERR_SSL_WRONG_VERSION_NUMBER'
+          ? 'not TLS (a plaintext client?)'
+          : (e.code ?? e.message.split('\n')[0])
+      log(`TLS handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${why}`)
+    })
   }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
