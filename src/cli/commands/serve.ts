@@ -1,7 +1,7 @@
 /**
  * @module `brook serve`: a broker on disk behind the Kafka TCP listener. Loopback only unless the
- * operator configures SASL/PLAIN users or says `--insecure`. Stops cleanly on SIGINT/SIGTERM:
- * listener closed, logs flushed (fsync), files closed.
+ * operator configures SASL users (PLAIN and SCRAM; TLS too, in serve-security.ts) or says `--insecure`.
+ * Stops cleanly on SIGINT/SIGTERM: listener closed, logs flushed (fsync), files closed.
  */
 
 import { existsSync } from 'node:fs'
@@ -19,6 +19,7 @@ import { type Relay, startRelay } from '../../edge/node/relay.ts'
 import { intOption, type ParsedArgs } from '../args.ts'
 import { defineCommand, parseCommand } from '../command.ts'
 import { type CliContext, CommandError, write } from '../context.ts'
+import { listenerSecurity, SECURITY_OPTIONS } from './serve-security.ts'
 
 const command = defineCommand(
   'brook serve [--host 127.0.0.1] [--port 9092] [--data-dir ./data] [options]',
@@ -36,8 +37,9 @@ const command = defineCommand(
     'sasl-plain': {
       type: 'list',
       arg: '<user:password>',
-      help: 'Require SASL/PLAIN with this user (repeatable; also BROOK_SASL_PLAIN="u1:p1,u2:p2")',
+      help: 'Require SASL with this user (repeatable; also BROOK_SASL_PLAIN="u1:p1,u2:p2")',
     },
+    ...SECURITY_OPTIONS,
     'http-token': {
       type: 'list',
       arg: '<token=principal>',
@@ -125,6 +127,7 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
   }
   const log = (line: string) => void write(ctx.stderr, `${line}\n`)
   const httpAuth = await relayAuth(args, ctx.env, users)
+  const security = await listenerSecurity(args, ctx.env, users)
   const store = await FileStore.open({
     dir: dataDir,
     segmentBytes: intOption(args, 'segment-bytes', 1024),
@@ -156,7 +159,8 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
       broker: service,
       host,
       port,
-      auth: users.size > 0 ? { plain: (u, p) => users.get(u) === p } : undefined,
+      auth: security.auth,
+      tls: security.tls,
       metrics,
       authorizer,
       produceQuota,
@@ -174,7 +178,7 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
   const address = server.host.includes(':') ? `[${server.host}]` : server.host
   await write(
     ctx.stdout,
-    `brook serve: Kafka listener on ${address}:${server.port}${users.size > 0 ? ' (SASL/PLAIN required)' : ''}, ` +
+    `brook serve: Kafka listener on ${address}:${server.port}${security.label}, ` +
       `data in ${dataDir}, auto.create.topics.enable=true num.partitions=${defaultPartitions}\n`,
   )
   let relay: Relay | undefined
