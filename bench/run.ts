@@ -28,9 +28,19 @@ const suites: Suite[] = [
     run: async () => (await import('./kafka-wire.ts')).benchKafkaWire(),
   },
   {
+    name: 'relay',
+    baseline: 'in-process produce',
+    run: async () => (await import('./relay.ts')).benchRelay(),
+  },
+  {
     name: 'durable-streams',
     baseline: 'reference (memory): append, 1 client',
     run: async () => (await import('./durable-streams.ts')).benchDurableStreams(),
+  },
+  {
+    name: 'mirror',
+    baseline: 'raw produce to the upstream',
+    run: async () => (await import('./mirror.ts')).benchMirror(),
   },
   { name: 'package', baseline: '', run: async () => (await import('./package.ts')).benchPackage() },
   { name: 'demo', baseline: '', run: async () => (await import('./demo.ts')).benchDemo() },

@@ -5,7 +5,8 @@ import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
-const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url))
+/** Where `--import tsx` resolves. */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 export interface Spawned {
   /** The words after `ready`. */
@@ -14,9 +15,15 @@ export interface Spawned {
   stop(): Promise<void>
 }
 
+/** BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers. */
+const nodeArgs = () => (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)
+
 export async function spawnServer(script: string, args: string[]): Promise<Spawned> {
   const file = fileURLToPath(new URL(`./${script}`, import.meta.url))
-  const child = spawn(process.execPath, [TSX, file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [...nodeArgs(), '--import', 'tsx', file, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const lines = createInterface({ input: child.stdout! })
   const ready = await new Promise<string[]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start in 30 s`)), 30_000)

@@ -18,7 +18,7 @@ import { durableStreamsRoutes } from './durable-streams/routes.ts'
 import { errorResponse } from './error-response.ts'
 import { groupLag, groupsRoutes } from './groups-routes.ts'
 import { HttpError } from './http-errors.ts'
-import { kafkaWebSocket } from './kafka-ws.ts'
+import { kafkaWebSocket, type SendChunks } from './kafka-ws.ts'
 import { resolveLimits } from './limits.ts'
 import { type GroupLagSample, Metrics } from './metrics.ts'
 import { recordsRoutes } from './records-routes.ts'
@@ -28,7 +28,9 @@ import { topicsRoutes } from './topics-routes.ts'
 /** Groups whose lag one /metrics scrape reads, at most. */
 const MAX_LAG_GROUPS = 100
 
-export function buildEdgeApp(opts: EdgeAppOptions & { upgradeWebSocket?: UpgradeWebSocket }): Hono {
+export function buildEdgeApp(
+  opts: EdgeAppOptions & { upgradeWebSocket?: UpgradeWebSocket; sendChunks?: SendChunks },
+): Hono {
   const metrics = opts.metrics ?? new Metrics()
   const ctx: AppContext = {
     service: metrics.wrap(opts.broker),
@@ -154,6 +156,7 @@ export function buildEdgeApp(opts: EdgeAppOptions & { upgradeWebSocket?: Upgrade
   app.route('/v1/streams', durableStreamsRoutes(ctx))
   const webSocket = opts.webSocket
   if (webSocket) app.get('/v1/ws', (c) => webSocket(c.req.raw, scoped(c, ctx).principal))
-  else if (opts.upgradeWebSocket) app.get('/v1/ws', kafkaWebSocket(ctx, opts.upgradeWebSocket))
+  else if (opts.upgradeWebSocket)
+    app.get('/v1/ws', kafkaWebSocket(ctx, opts.upgradeWebSocket, opts.sendChunks))
   return app
 }

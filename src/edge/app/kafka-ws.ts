@@ -8,6 +8,7 @@
  */
 
 import type { UpgradeWebSocket, WSContext } from 'hono/ws'
+import { concatBytes } from '../../core/bytes.ts'
 import { createKafkaHandler } from '../../core/protocol/server.ts'
 import { type AppContext, scoped } from './context.ts'
 
@@ -26,7 +27,20 @@ function buffered(ws: WSContext): number {
   return typeof raw?.bufferedAmount === 'number' ? raw.bufferedAmount : 0
 }
 
-export function kafkaWebSocket(ctx: AppContext, upgrade: UpgradeWebSocket) {
+/**
+ * Sends one message made of several arrays. A runtime whose WebSocket can send a message in
+ * fragments (Node's `ws`) passes its own, so fetched record bytes go out without being copied into
+ * one array; the default copies.
+ */
+export type SendChunks = (ws: WSContext, chunks: Uint8Array[]) => void
+
+const sendWhole: SendChunks = (ws, chunks) => ws.send(concatBytes(chunks) as Uint8Array<ArrayBuffer>)
+
+export function kafkaWebSocket(
+  ctx: AppContext,
+  upgrade: UpgradeWebSocket,
+  sendChunks: SendChunks = sendWhole,
+) {
   return upgrade((c) => {
     const own = scoped(c, ctx)
     const session = createKafkaHandler({
@@ -99,8 +113,13 @@ export function kafkaWebSocket(ctx: AppContext, upgrade: UpgradeWebSocket) {
               return
             }
             try {
-              const response = await session.handle(frame)
-              if (response !== null && open) ws.send(response as Uint8Array<ArrayBuffer>)
+              const chunks = session.handleFrame
+                ? await session.handleFrame(frame)
+                : await session.handle(frame).then((r) => (r === null ? null : [new Uint8Array(4), r]))
+              if (chunks === null || !open) return
+              // The WebSocket frames the message: Kafka's 4-byte size prefix is left off.
+              const body = [chunks[0]!.subarray(4), ...chunks.slice(1)].filter((c) => c.byteLength > 0)
+              sendChunks(ws, body.length > 0 ? body : [new Uint8Array(0)])
             } catch (e) {
               close(
                 ws,

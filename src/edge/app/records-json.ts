@@ -59,6 +59,13 @@ export function toBase64(b: Uint8Array): string {
   return btoa(s)
 }
 
+/** JSON texts start with one of these (after whitespace): most other text is ruled out without a throw. */
+const JSON_START = /^[\s]*[{["\-0-9tfn]/
+
+function mayBeJson(t: string): boolean {
+  return JSON_START.test(t)
+}
+
 function text(b: Uint8Array): string | undefined {
   try {
     return strictText.decode(b)
@@ -150,6 +157,7 @@ export function recordToJson(partition: number, r: Record, format: ValueFormat):
     const t = text(r.value)
     if (t === undefined) out.valueBase64 = toBase64(r.value)
     else if (format === 'text') out.valueText = t
+    else if (!mayBeJson(t)) out.valueText = t
     else {
       try {
         out.value = JSON.parse(t)

@@ -10,9 +10,12 @@ import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { createNodeWebSocket } from '@hono/node-ws'
 import { Hono } from 'hono'
+import type { WebSocket } from 'ws'
+import { concatBytes } from '../../core/bytes.ts'
 import type { EdgeAppOptions } from '../app/app.ts'
 import { BODY_READER, type BodyReader } from '../app/body.ts'
 import { buildEdgeApp } from '../app/build-app.ts'
+import type { SendChunks } from '../app/kafka-ws.ts'
 import { DEFAULT_LIMITS } from '../app/limits.ts'
 import { readNodeBody } from './request-body.ts'
 import { staticSite } from './static-site.ts'
@@ -32,6 +35,37 @@ export interface Relay {
   close(): Promise<void>
 }
 
+/** One message in fragments (RFC 6455 §5.4): the record bytes of a Fetch answer are not copied. */
+const sendFragments: SendChunks = (ws, chunks) => {
+  const raw = ws.raw as WebSocket | undefined
+  const parts = coalesce(chunks)
+  if (!raw || parts.length === 1) return ws.send(concatBytes(parts) as Uint8Array<ArrayBuffer>)
+  parts.forEach((part, i) => {
+    raw.send(part, { binary: true, fin: i === parts.length - 1 })
+  })
+}
+
+/** Below this, copying is cheaper than a frame and a write of its own. */
+const SMALL = 16 * 1024
+
+/** Joins runs of small arrays, so that only large ones (record bytes) travel as frames of their own. */
+function coalesce(chunks: Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = []
+  let run: Uint8Array[] = []
+  const flush = () => {
+    if (run.length > 0) out.push(concatBytes(run))
+    run = []
+  }
+  for (const c of chunks) {
+    if (c.byteLength >= SMALL) {
+      flush()
+      out.push(c)
+    } else run.push(c)
+  }
+  flush()
+  return out
+}
+
 export async function startRelay(opts: RelayOptions): Promise<Relay> {
   const root = new Hono()
   // The upgrade handler asks the app whether a request may upgrade; it exists only after.
@@ -41,7 +75,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
   // `ws` would accept 100 MiB messages before the app can refuse one: bound it where it reads.
   ws.wss.options.maxPayload =
     (opts.limits?.maxWebSocketMessageBytes ?? DEFAULT_LIMITS.maxWebSocketMessageBytes) + 1
-  const app = buildEdgeApp({ ...opts, upgradeWebSocket: ws.upgradeWebSocket })
+  const app = buildEdgeApp({ ...opts, upgradeWebSocket: ws.upgradeWebSocket, sendChunks: sendFragments })
   const maxBody = opts.limits?.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes
   const readBody: BodyReader = (c) => readNodeBody(c, maxBody)
   root.use('*', async (c, next) => {
