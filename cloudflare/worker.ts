@@ -1,2 +1,2 @@
-// brook on Cloudflare Workers: the Worker and its three Durable Object classes, from the package.
-export { BrookCoordinator, BrookGateway, BrookPartition, default } from 'brook/cloudflare'
+// brook on Cloudflare Workers: the Worker and its four Durable Object classes, from the package.
+export { BrookCoordinator, BrookGateway, BrookPartition, BrookStreams, default } from 'brook/cloudflare'

@@ -65,6 +65,7 @@ export async function startBrookWorker(
       BROOK_COORDINATOR: { className: 'BrookCoordinator', useSQLite: true },
       BROOK_PARTITION: { className: 'BrookPartition', useSQLite: true },
       BROOK_GATEWAY: { className: 'BrookGateway', useSQLite: true },
+      BROOK_STREAMS: { className: 'BrookStreams', useSQLite: true },
     },
     bindings: vars,
     // A folder keeps every object's SQLite file across restarts; in memory otherwise.

@@ -51,6 +51,7 @@ describe('brook/cloudflare from the tarball', () => {
         BROOK_COORDINATOR: { className: 'BrookCoordinator', useSQLite: true },
         BROOK_PARTITION: { className: 'BrookPartition', useSQLite: true },
         BROOK_GATEWAY: { className: 'BrookGateway', useSQLite: true },
+        BROOK_STREAMS: { className: 'BrookStreams', useSQLite: true },
       },
       bindings: { BROOK_TOKENS: 'tok=me', BROOK_AUTO_CREATE_TOPICS: 'true' },
     })

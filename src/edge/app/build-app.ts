@@ -25,6 +25,17 @@ import { recordsRoutes } from './records-routes.ts'
 import { sseRoutes } from './sse-routes.ts'
 import { topicsRoutes } from './topics-routes.ts'
 
+/** An oversized body up to this many times the limit is read (and dropped) before the 413. */
+const DRAIN_FACTOR = 4
+
+async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
+  if (!body) return
+  try {
+    const reader = body.getReader()
+    while (!(await reader.read()).done) {}
+  } catch {}
+}
+
 /** Groups whose lag one /metrics scrape reads, at most. */
 const MAX_LAG_GROUPS = 100
 
@@ -61,13 +72,18 @@ export function buildEdgeApp(
     c.json({ error: 'NOT_FOUND', message: `no route for ${c.req.method} ${c.req.path}` }, 404),
   )
 
-  // The rest of the body is never read: the connection cannot carry another request.
-  const tooLarge = (c: Context) =>
-    c.json(
+  // The connection cannot carry another request. A body of up to a few times the limit is read and
+  // dropped first, so that a client still sending it gets the 413 rather than a reset connection
+  // (workerd resets one whose body is left unread); a larger one is cut off.
+  const tooLarge = async (c: Context) => {
+    const declared = Number(c.req.header('content-length') ?? Number.POSITIVE_INFINITY)
+    if (declared <= DRAIN_FACTOR * ctx.limits.maxBodyBytes) await drain(c.req.raw.body)
+    return c.json(
       { error: 'MESSAGE_TOO_LARGE', message: `the body is over the ${ctx.limits.maxBodyBytes}-byte limit` },
       413,
       { connection: 'close' },
     )
+  }
   const chunkedLimit = bodyLimit({ maxSize: ctx.limits.maxBodyBytes, onError: tooLarge })
   app.use('/v1/*', async (c, next) => {
     // A declared length is checked from the header alone (a longer body is cut off where it is

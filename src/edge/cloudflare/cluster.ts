@@ -15,6 +15,8 @@ export interface BrookEnv {
   BROOK_COORDINATOR: DurableObjectNamespace<CallStub>
   BROOK_PARTITION: DurableObjectNamespace<CallStub>
   BROOK_GATEWAY: DurableObjectNamespace<CallStub>
+  /** Durable Streams (`/v1/streams`): one object for every stream. Without it, the Worker serves them. */
+  BROOK_STREAMS?: DurableObjectNamespace<CallStub>
   /** `token=principal,…` bearer tokens. */
   BROOK_TOKENS?: string
   BROOK_JWT_SECRET?: string
@@ -33,6 +35,8 @@ export interface BrookEnv {
   BROOK_AUTO_CREATE_TOPICS?: string
   BROOK_NUM_PARTITIONS?: string
   BROOK_MAX_WS_MESSAGE_BYTES?: string
+  /** The longest long-poll a client may ask for, ms (default 30,000). */
+  BROOK_MAX_WAIT_MS?: string
 }
 
 /** How the Worker tells a gateway object whose socket it is. */

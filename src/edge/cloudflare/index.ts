@@ -1,7 +1,7 @@
 /**
  * @module `brook/cloudflare`: brook on Cloudflare Workers. A deployment's worker module is
- * `export { default, BrookCoordinator, BrookPartition, BrookGateway } from 'brook/cloudflare'`
- * with wrangler.toml binding the three Durable Object classes (see docs/cloudflare.md).
+ * `export { default, BrookCoordinator, BrookPartition, BrookGateway, BrookStreams } from 'brook/cloudflare'`
+ * with wrangler.toml binding the four Durable Object classes (see docs/cloudflare.md).
  */
 
 export type { KafkaErrorName } from '../../core/errors.ts'
@@ -16,5 +16,5 @@ export {
 export type { BrookEnv } from './cluster.ts'
 export { clusterService } from './cluster.ts'
 export { DurableObjectStore } from './do-store.ts'
-export { BrookCoordinator, BrookGateway, BrookPartition } from './objects.ts'
+export { BrookCoordinator, BrookGateway, BrookPartition, BrookStreams } from './objects.ts'
 export { default } from './worker.ts'

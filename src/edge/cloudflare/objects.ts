@@ -14,6 +14,7 @@ import { WS_CLOSE } from '../app/kafka-ws.ts'
 import { DEFAULT_LIMITS } from '../app/limits.ts'
 import { type BrookEnv, clusterAuthorizer, clusterService, PRINCIPAL_HEADER } from './cluster.ts'
 import { DurableObjectStore } from './do-store.ts'
+import { appFor } from './edge-app.ts'
 import { BROKER_METHODS, dispatch, PARTITION_METHODS } from './rpc.ts'
 import type { CfWebSocket } from './sql-types.ts'
 
@@ -54,6 +55,17 @@ export class BrookPartition extends DurableObject<BrookEnv> {
 
   async call(method: string, args: unknown[]) {
     return dispatch(await this.host, PARTITION_METHODS, method, args)
+  }
+}
+
+/**
+ * Durable Streams for the whole deployment: the protocol keeps per-stream state in memory (the
+ * order of appends, producer sequences, forks), so one object serves every stream, as one process
+ * does on Node; the data itself lives in the partition objects, one per stream.
+ */
+export class BrookStreams extends DurableObject<BrookEnv> {
+  async fetch(request: Request): Promise<Response> {
+    return appFor(this.env).fetch(request, this.env, this.ctx)
   }
 }
 
