@@ -245,6 +245,51 @@ describe('ACLs', () => {
     await bob.close()
   })
 
+  it('on Durable Streams: a stream is the topic ds.<path>.<hash>, and the same ACLs decide', async () => {
+    const admin = kafkajs('admin').admin()
+    await admin.connect()
+    // Alice may do everything to the streams under /alice/, and only read /shared/news.
+    await admin.createAcls({
+      acl: [
+        {
+          resourceType: ResourceTypes.TOPIC,
+          resourceName: 'ds.alice-',
+          resourcePatternType: PatternTypes.PREFIXED,
+          principal: 'User:alice',
+          host: '*',
+          operation: AclOperations.ALL,
+          permissionType: PermissionTypes.ALLOW,
+        },
+      ],
+    })
+    await admin.disconnect()
+    const ds = (path: string, method: string, who: Record<string, string>, init: RequestInit = {}) =>
+      fetch(`${relay.url}v1/streams${path}`, {
+        ...init,
+        method,
+        headers: { ...who, 'content-type': 'text/plain', ...(init.headers as Record<string, string>) },
+      })
+    expect((await ds('/alice/notes', 'PUT', basic('alice'))).status).toBe(201)
+    expect((await ds('/alice/notes', 'POST', basic('alice'), { body: 'mine' })).status).toBe(204)
+    expect(await (await ds('/alice/notes?offset=-1', 'GET', basic('alice'))).text()).toBe('mine')
+
+    // Bob's stream: alice can neither create, write, read nor fork it.
+    expect((await ds('/bob/diary', 'PUT', basic('admin'))).status).toBe(201)
+    expect((await ds('/bob/diary', 'POST', basic('admin'), { body: 'secret' })).status).toBe(204)
+    expect((await ds('/bob/other', 'PUT', basic('alice'))).status).toBe(403)
+    expect((await ds('/bob/diary', 'POST', basic('alice'), { body: 'graffiti' })).status).toBe(403)
+    expect((await ds('/bob/diary?offset=-1', 'GET', basic('alice'))).status).toBe(403)
+    expect((await ds('/bob/diary', 'DELETE', basic('alice'))).status).toBe(403)
+    const fork = await ds('/alice/copy', 'PUT', basic('alice'), {
+      headers: { 'Stream-Forked-From': '/bob/diary' },
+    })
+    expect(fork.status).toBe(403)
+    // Nothing of what was refused exists or changed.
+    expect((await ds('/bob/other', 'HEAD', basic('admin'))).status).toBe(404)
+    expect((await ds('/alice/copy', 'HEAD', basic('admin'))).status).toBe(404)
+    expect(await (await ds('/bob/diary?offset=-1', 'GET', basic('admin'))).text()).toBe('secret')
+  })
+
   it('are managed with `brook acls`, with kafka-acls.sh flags', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'brook-acls-'))
     const props = async (user: string) => {

@@ -49,7 +49,7 @@ export function durableStreamsRoutes(ctx: AppContext): Hono {
     try {
       if (c.req.method === 'OPTIONS') return preflight()
       if (path === '' || path === '/') throw notFound('No stream path')
-      await guard(c, ctx, path)
+      await guard(c, ctx, path, prefix)
       switch (c.req.method) {
         case 'PUT':
           return await create(c, streams, path, prefix)
@@ -92,15 +92,23 @@ const OPERATION: Record<string, number> = {
  * The request's principal against the ACLs (on the stream's topic name, `ds.<slug>.<hash>`) and,
  * for an append, its produce quota — the same rules as every other door.
  */
-async function guard(c: Context, base: AppContext, path: string): Promise<void> {
+async function guard(c: Context, base: AppContext, path: string, prefix: string): Promise<void> {
   const own = scoped(c, base)
   if (!own.principal) return
   const operation = OPERATION[c.req.method]
   if (base.authorizer && operation !== undefined) {
-    const resource = await streamResource(path)
     const check = await base.authorizer.check(own.principal, '')
-    if (!check.topic(operation, resource))
-      throw new DsError(403, `${own.principal} may not do this to ${resource}`)
+    const require = async (op: number, streamPath: string) => {
+      const resource = await streamResource(streamPath)
+      if (!check.topic(op, resource)) throw new DsError(403, `${own.principal} may not do this to ${resource}`)
+    }
+    await require(operation, path)
+    if (c.req.method === 'PUT') {
+      // Creating with data writes it; a fork reads its source's records: each needs its own right.
+      if (Number(c.req.header('content-length') ?? 0) > 0) await require(AclOperations.WRITE, path)
+      const source = c.req.header(H.forkedFrom)
+      if (source !== undefined) await require(AclOperations.READ, sourcePath(source, prefix))
+    }
   }
   if (base.produceQuota && c.req.method === 'POST') {
     const bytes = Number(c.req.header('content-length') ?? 0)
