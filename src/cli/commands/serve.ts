@@ -19,6 +19,7 @@ import { type Relay, startRelay } from '../../edge/node/relay.ts'
 import { intOption, type ParsedArgs } from '../args.ts'
 import { defineCommand, parseCommand } from '../command.ts'
 import { type CliContext, CommandError, write } from '../context.ts'
+import { MIRROR_OPTIONS, mirrorConfig, startMirrors } from './serve-mirror.ts'
 import { listenerSecurity, SECURITY_OPTIONS } from './serve-security.ts'
 
 const command = defineCommand(
@@ -106,6 +107,7 @@ const command = defineCommand(
       help: 'fsync at most this long after a write (acks=all always waits)',
       default: '1000',
     },
+    ...MIRROR_OPTIONS,
   },
   { client: false },
 )
@@ -127,6 +129,7 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
   }
   const log = (line: string) => void write(ctx.stderr, `${line}\n`)
   const httpAuth = await relayAuth(args, ctx.env, users)
+  const mirror = mirrorConfig(args, ctx.env)
   const security = await listenerSecurity(args, ctx.env, users)
   const store = await FileStore.open({
     dir: dataDir,
@@ -219,10 +222,13 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
     await broker.close()
     throw new CommandError('--demo needs the HTTP port (--http-port is -1)')
   }
+  const mirrors = mirror && startMirrors(mirror, service, ctx.connect, (line) => log(`brook mirror: ${line}`))
+  for (const line of mirrors?.lines ?? []) await write(ctx.stdout, `brook serve: ${line}\n`)
   await new Promise<void>((done) => {
     if (ctx.signal.aborted) return done()
     ctx.signal.addEventListener('abort', () => done(), { once: true })
   })
+  await mirrors?.stop()
   await relay?.close()
   await server.close()
   await broker.close()
