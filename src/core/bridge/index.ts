@@ -5,14 +5,14 @@
 
 export type { CopiedBatch } from './convert.ts'
 export { copyRecords } from './convert.ts'
+export { Mirror, startMirror } from './mirror.ts'
 export type {
   MirrorConnection,
   MirrorEndpoint,
   MirrorOptions,
   MirrorPartitionStatus,
   MirrorStatus,
-} from './mirror.ts'
-export { Mirror, startMirror } from './mirror.ts'
+} from './options.ts'
 export type { TopicMatcher } from './pattern.ts'
 export { topicMatcher } from './pattern.ts'
 export type { ResumePoint } from './position.ts'

@@ -29,70 +29,24 @@ import { BrookError, errorDetail } from '../errors.ts'
 import { encodeBatchAsync } from '../record-batch.ts'
 import type { BrokerService, FetchResponse, ProducePartitionResult, ProduceRequest } from '../service.ts'
 import { copyRecords } from './convert.ts'
+import type { MirrorConnection, MirrorOptions, MirrorStatus } from './options.ts'
 import { topicMatcher } from './pattern.ts'
 import { nextSequence, partitionBounds, readResumePoint } from './position.ts'
+import { ensureTopic } from './topics.ts'
 
-export interface MirrorConnection {
-  service: BrokerService
-  close(): Promise<void>
-}
-
-export interface MirrorEndpoint {
-  /** What log lines call it: `local`, `kafka.example:9092`. */
-  name: string
-  /** Opens a connection; called again after a failure (a Kafka TCP connection does not reconnect). */
-  open(): Promise<MirrorConnection>
-}
-
-export interface MirrorOptions {
-  source: MirrorEndpoint
-  destination: MirrorEndpoint
-  /** Regular expressions, each matched against whole topic names (pattern.ts). */
-  topics: readonly (string | RegExp)[]
-  /** Topics never copied even when they match: the other direction's, so that nothing loops. */
-  exclude?: (topic: string) => boolean
-  /** Consumer group on the source for the acknowledged positions (monitoring only); null: none. */
-  group?: string | null
-  clock?: Clock
-  log?: (line: string) => void
-  /** How often the source's topic list is read for new topics and partitions (default 5 s). */
-  refreshMs?: number
-  /** Largest destination batch, estimated uncompressed (default 1,000,000: under Kafka's 1 MiB limit). */
-  batchBytes?: number
-  /** Produce requests in flight at once (default 5). */
-  maxInFlight?: number
-  /** A call to either side failing with REQUEST_TIMED_OUT after this long (default 30 s). */
-  requestTimeoutMs?: number
-  /** Back-off after failures: first and largest wait (default 200 ms and 10 s, doubling). */
-  retryMinMs?: number
-  retryMaxMs?: number
-  /** How long one fetch waits for new source records (default 500 ms). */
-  fetchMaxWaitMs?: number
-}
-
-export interface MirrorPartitionStatus {
-  topic: string
-  partition: number
-  state: 'resuming' | 'copying'
-  /** The next source offset to fetch. */
-  position: number
-  /** The source offset after the last record the destination acknowledged (-1 before the first). */
-  acked: number
-  lastError: string | null
-}
-
-export interface MirrorStatus {
-  /** Records the destination acknowledged since start. */
-  forwarded: number
-  partitions: MirrorPartitionStatus[]
-}
+export type {
+  MirrorConnection,
+  MirrorEndpoint,
+  MirrorOptions,
+  MirrorPartitionStatus,
+  MirrorStatus,
+} from './options.ts'
 
 const DUPLICATE_SEQUENCE = 46
 /** Answers that say our sequence picture is stale: read the position again at once, no back-off. */
 const SEQUENCE_ERRORS = new Set([45, 46, 47, 59])
 const UNKNOWN_TOPIC = 3
 const OFFSET_OUT_OF_RANGE = 1
-const TOPIC_ALREADY_EXISTS = 36
 /** Batches queued or in flight per partition before its fetching pauses. */
 const PER_PARTITION_BATCHES = 3
 /** Bytes queued or in flight in all before fetching pauses. */
@@ -368,7 +322,12 @@ export class Mirror {
       seen.add(t.name)
       const count = t.partitions.length
       if ((this.topicCounts.get(t.name) ?? 0) < count) {
-        await this.ensureTopic(t.name, count)
+        await ensureTopic(
+          (side, fn) => this.call(side, fn),
+          t.name,
+          count,
+          (line) => this.log(`${this.label}: ${line}`),
+        )
         this.topicCounts.set(t.name, count)
       }
       for (let p = 0; p < count; p++) {
@@ -407,47 +366,6 @@ export class Mirror {
     }
     this.order = [...this.parts.values()]
     this.refreshAt = this.clock.now() + this.refreshMs
-  }
-
-  /** Creates the topic on the destination with the source's partition count and explicit configs. */
-  private async ensureTopic(name: string, count: number): Promise<void> {
-    const md = await this.call('destination', (s) =>
-      s.metadata({ topics: [name], allowAutoTopicCreation: false }),
-    )
-    const t = md.topics.find((x) => x.name === name)
-    if (t && t.errorCode === 0) {
-      const have = t.partitions.length
-      if (have < count) {
-        const [r] = await this.call('destination', (s) => s.createPartitions({ topics: [{ name, count }] }))
-        if (r && r.errorCode !== 0) throw BrookError.fromCode(r.errorCode, `adding partitions to ${name}`)
-        this.log(`${this.label}: ${name} now has ${count} partitions on ${this.options.destination.name}`)
-      }
-      return
-    }
-    if (t && t.errorCode !== UNKNOWN_TOPIC) throw BrookError.fromCode(t.errorCode, `topic ${name}`)
-    const configs: Record<string, string> = {}
-    try {
-      const [described] = await this.call('source', (s) => s.describeConfigs([name]))
-      for (const c of described?.errorCode === 0 ? described.configs : [])
-        if (!c.isDefault && !c.readOnly && c.value !== null) configs[c.name] = c.value
-    } catch (e) {
-      if (!(e instanceof BrookError) || e.type === 'NETWORK_EXCEPTION') throw e
-    }
-    const create = (withConfigs: Record<string, string>) =>
-      this.call('destination', (s) =>
-        s.createTopics({ topics: [{ name, numPartitions: count, configs: withConfigs }] }),
-      )
-    let [r] = await create(configs)
-    if (r && r.errorCode !== 0 && r.errorCode !== TOPIC_ALREADY_EXISTS && Object.keys(configs).length > 0) {
-      this.log(
-        `${this.label}: ${name}: the destination refused its configs (${r.errorMessage}); without them`,
-      )
-      ;[r] = await create({})
-    }
-    if (r && r.errorCode !== 0 && r.errorCode !== TOPIC_ALREADY_EXISTS)
-      throw BrookError.fromCode(r.errorCode, r.errorMessage ?? `creating ${name}`)
-    if (r?.errorCode === 0)
-      this.log(`${this.label}: created ${name} (${count} partitions) on ${this.options.destination.name}`)
   }
 
   // ---- positions ----
