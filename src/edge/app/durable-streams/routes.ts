@@ -100,7 +100,8 @@ async function guard(c: Context, base: AppContext, path: string, prefix: string)
     const check = await base.authorizer.check(own.principal, '')
     const require = async (op: number, streamPath: string) => {
       const resource = await streamResource(streamPath)
-      if (!check.topic(op, resource)) throw new DsError(403, `${own.principal} may not do this to ${resource}`)
+      if (!check.topic(op, resource))
+        throw new DsError(403, `${own.principal} may not do this to ${resource}`)
     }
     await require(operation, path)
     if (c.req.method === 'PUT') {
