@@ -48,16 +48,14 @@ export const DS_RESPONSE_HEADERS = [
   'brook-topic',
 ]
 
-const EXPOSE = DS_RESPONSE_HEADERS.join(', ')
-
-/** On every answer, errors and SSE included. */
-export function baseHeaders(): Headers {
-  return new Headers({
-    'access-control-expose-headers': EXPOSE,
-    'x-content-type-options': 'nosniff',
-    // Only no-cors loads (<img>, <script>) are concerned: no other site may embed a stream.
-    'cross-origin-resource-policy': 'same-origin',
-  })
+/**
+ * On every answer, errors and SSE included. (Which headers a cross-origin page may read is the
+ * relay's CORS middleware's to say, and it says so only to the origins it allows.)
+ */
+const BASE: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  // Only no-cors loads (<img>, <script>) are concerned: no other site may embed a stream.
+  'cross-origin-resource-policy': 'same-origin',
 }
 
 /**
@@ -65,20 +63,26 @@ export function baseHeaders(): Headers {
  * headers the protocol uses, and no Access-Control-Allow-Origin, so browsers still refuse.
  */
 export function preflight(): Response {
-  const headers = baseHeaders()
-  headers.set('access-control-allow-methods', 'GET, POST, PUT, DELETE, HEAD, OPTIONS')
-  headers.set('access-control-allow-headers', DS_REQUEST_HEADERS.join(', '))
-  headers.set('access-control-max-age', '86400')
+  const headers = {
+    ...BASE,
+    'access-control-allow-methods': 'GET, POST, PUT, DELETE, HEAD, OPTIONS',
+    'access-control-allow-headers': DS_REQUEST_HEADERS.join(', '),
+    'access-control-max-age': '86400',
+  }
   return new Response(null, { status: 204, headers })
 }
 
+/** An answer; `headers` as a plain record (a `Headers` object per answer costs more than the append). */
 export function respond(
   status: number,
   headers: Record<string, string | undefined> = {},
   body: BodyInit | null = null,
 ): Response {
-  const h = baseHeaders()
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) h.set(k, v)
+  const h: Record<string, string> = { ...BASE }
+  for (const k in headers) {
+    const v = headers[k]
+    if (v !== undefined) h[k.toLowerCase()] = v
+  }
   return new Response(body, { status, headers: h })
 }
 
