@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { BIN, killServes, startServe } from '../support/cli.ts'
+import { selfSignedCert } from '../support/tls.ts'
 
 const run = promisify(execFile)
 const dirs: string[] = []
@@ -139,25 +140,7 @@ describe('brook serve --upstream', () => {
 
   it('reaches an upstream over TLS with SCRAM (--upstream-property, as Kafka client properties)', async () => {
     const dir = await tempDir()
-    const cert = join(dir, 'cert.pem')
-    const key = join(dir, 'key.pem')
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-days',
-      '2',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ])
+    const { cert, key } = await selfSignedCert(dir)
     const upstream = await startServe([
       '--port',
       '0',

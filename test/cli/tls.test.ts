@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN as bin, brookProcess, killServes, startServe } from '../support/cli.ts'
+import { selfSignedCert } from '../support/tls.ts'
 
 const exec = promisify(execFile)
 const PY_SCRAM = fileURLToPath(new URL('../interop/python/sasl_scram.py', import.meta.url))
@@ -22,25 +23,7 @@ let key: string
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'brook-tls-'))
-  cert = join(dir, 'cert.pem')
-  key = join(dir, 'key.pem')
-  await exec('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    '-days',
-    '2',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ])
+  ;({ cert, key } = await selfSignedCert(dir))
 })
 afterAll(async () => {
   killServes()

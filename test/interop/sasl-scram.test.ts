@@ -4,11 +4,9 @@
  * and brook's own client. A wrong password is refused and writes nothing, while a client that
  * authenticated keeps being served.
  */
-import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Broker } from '../../src/core/broker.ts'
@@ -17,6 +15,7 @@ import { MemoryStore } from '../../src/core/memory-store.ts'
 import { scramLookup } from '../../src/core/protocol/sasl-scram.ts'
 import { connectKafka } from '../../src/edge/kafka/connection.ts'
 import { type KafkaServer, startKafkaServer } from '../../src/edge/kafka/server.ts'
+import { selfSignedCert } from '../support/tls.ts'
 import { type Brook, LineProcess, PY_DIR, PYTHON, run, startBrook } from './support.ts'
 
 const USERS = new Map([
@@ -190,24 +189,8 @@ describe('SASL/SCRAM inside TLS (SASL_SSL), in-process listener', () => {
   let server: KafkaServer
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'brook-sasl-ssl-'))
-    await promisify(execFile)('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-days',
-      '2',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ])
-    ca = await readFile(join(dir, 'cert.pem'), 'utf8')
+    const { cert } = await selfSignedCert(dir)
+    ca = await readFile(cert, 'utf8')
     broker = await Broker.open({ store: new MemoryStore(), autoCreateTopics: true })
     server = await startKafkaServer({
       broker,
