@@ -214,7 +214,7 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
     const url = `http://${address}:${relay.port}/`
     await write(
       ctx.stdout,
-      `brook serve: relay on ${url}v1 (REST, SSE, WebSocket at ${url.replace('http', 'ws')}v1/ws), ${url}metrics\n`,
+      `brook serve: relay on ${url}v1 (REST, SSE, WebSocket at ${url.replace('http', 'ws')}v1/ws, Durable Streams at ${url}v1/streams), ${url}metrics\n`,
     )
     if (args.flags.has('demo')) await write(ctx.stdout, `brook serve: the teaching demo at ${url}\n`)
   } else if (args.flags.has('demo')) {

@@ -1,7 +1,7 @@
 /**
  * @module `createEdgeApp`: brook's HTTP doors as one fetch handler, the same on Node and on
  * Cloudflare Workers — REST under `/v1/topics` and `/v1/groups`, SSE tails, the Kafka protocol over
- * WebSocket at `/v1/ws`, `/healthz` and `/metrics`. Built with Hono; what it hands out is the
+ * WebSocket at `/v1/ws`, Durable Streams under `/v1/streams`, `/healthz` and `/metrics`. Built with Hono; what it hands out is the
  * standard `fetch(request)` shape, so it mounts anywhere (`honoApp.mount('/brook', app.fetch)`,
  * a Worker's default export, Deno.serve) without tying the caller to a Hono version.
  */
