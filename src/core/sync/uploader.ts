@@ -1,0 +1,229 @@
+/**
+ * @module Exactly-once upload of local topics to a remote broker (issue 11, first step): the
+ * outbox is the local partition itself, the upload position is the committed offset of an internal
+ * group on the local broker, and the remote broker deduplicates with its idempotent-producer
+ * check. What makes a retry after any crash exact is that a batch's producer sequence is a
+ * function of its local offsets (`baseSequence = localBaseOffset − base`) and that each local batch
+ * goes up whole, as one remote batch: a batch sent again after a crash carries the same first and
+ * last sequence, which the remote broker recognises as a duplicate and does not store twice.
+ *
+ * Persisted beside the position (in the caller's state store): the producer id and epoch, and per
+ * partition the local offset where sequence 0 lies (`base`). Runtime-neutral: it reaches both
+ * brokers through `BrokerService`, so the local side is a Broker on any Store and the remote side a
+ * relay connection, a Kafka TCP connection or an in-process broker.
+ */
+
+import { BrookError, errorCode, errorName } from '../errors.ts'
+import { decodeRecordsAsync, encodeBatch, readBatchHeader, splitBatches } from '../record-batch.ts'
+import type { BrokerService } from '../service.ts'
+import type { Json } from '../store.ts'
+
+const DUPLICATE = errorCode('DUPLICATE_SEQUENCE_NUMBER')
+const UNKNOWN_PRODUCER = errorCode('UNKNOWN_PRODUCER_ID')
+const TOPIC_EXISTS = errorCode('TOPIC_ALREADY_EXISTS')
+/** A local fetch reads at most this much per partition per round. */
+const FETCH_BYTES = 1 << 20
+
+/** Where the uploader keeps its producer state: e.g. a Store's getMeta/setMeta. */
+export interface UploadStateStore {
+  get(key: string): Promise<Json | undefined>
+  set(key: string, value: Json): Promise<void>
+}
+
+export interface UploaderOptions {
+  local: BrokerService
+  remote: BrokerService
+  state: UploadStateStore
+  /** Local topics to upload; each goes to the remote topic of the same name and partition. */
+  topics: string[]
+  /** Names the position group (`__brook-sync-<name>`) and the state key. Default `upload`. */
+  name?: string
+  timeoutMs?: number
+  /** Called after the remote broker acknowledged a batch and before the position moves (tests crash here). */
+  afterRemoteAck?: (topic: string, partition: number, nextOffset: number) => void | Promise<void>
+}
+
+interface ProducerState {
+  producerId: number
+  epoch: number
+  /** `topic/partition` → the local offset whose sequence is 0. */
+  bases: Record<string, number>
+}
+
+export interface UploadRound {
+  /** Records the remote broker acknowledged in this round (duplicates of an earlier crash included). */
+  uploaded: number
+}
+
+export class Uploader {
+  private readonly group: string
+  private readonly stateKey: string
+  private readonly timeoutMs: number
+  private producer: ProducerState | undefined
+
+  constructor(private readonly opts: UploaderOptions) {
+    const name = opts.name ?? 'upload'
+    this.group = `__brook-sync-${name}`
+    this.stateKey = `sync/${name}`
+    this.timeoutMs = opts.timeoutMs ?? 30_000
+  }
+
+  /** Records not yet uploaded, per `topic/partition`: log end − position, exact after any crash. */
+  async pending(): Promise<Map<string, number>> {
+    const out = new Map<string, number>()
+    for (const topic of this.opts.topics) {
+      const partitions = await this.partitionsOf(this.opts.local, topic)
+      const ends = await this.opts.local.listOffsets({
+        topics: [{ name: topic, partitions: partitions.map((partition) => ({ partition, timestamp: -1 })) }],
+      })
+      for (const p of ends.topics[0]?.partitions ?? []) {
+        const position = await this.position(topic, p.partition)
+        out.set(`${topic}/${p.partition}`, Math.max(0, p.offset - position))
+      }
+    }
+    return out
+  }
+
+  /** Uploads everything pending, batch by batch, in order per partition. Throws on a lasting error. */
+  async syncOnce(): Promise<UploadRound> {
+    let uploaded = 0
+    for (const topic of this.opts.topics) {
+      const partitions = await this.partitionsOf(this.opts.local, topic)
+      await this.ensureRemoteTopic(topic, partitions.length)
+      for (const partition of partitions) uploaded += await this.uploadPartition(topic, partition)
+    }
+    return { uploaded }
+  }
+
+  private async uploadPartition(topic: string, partition: number): Promise<number> {
+    let uploaded = 0
+    let position = await this.position(topic, partition)
+    for (;;) {
+      const res = await this.opts.local.fetch({
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: FETCH_BYTES,
+        topics: [
+          { name: topic, partitions: [{ partition, fetchOffset: position, partitionMaxBytes: FETCH_BYTES }] },
+        ],
+      })
+      const p = res.topics[0]?.partitions[0]
+      if (!p) return uploaded
+      if (p.errorCode !== 0)
+        throw BrookError.fromCode(p.errorCode, `reading ${topic}[${partition}] at ${position}`)
+      const batches = splitBatches(p.records)
+      if (batches.length === 0) return uploaded
+      for (const batch of batches) {
+        const h = readBatchHeader(batch)
+        const last = h.baseOffset + h.lastOffsetDelta
+        if (last < position) continue
+        const records = (await decodeRecordsAsync(batch)).filter((r) => r.offset >= position)
+        if (records.length === 0) {
+          position = last + 1
+          continue
+        }
+        await this.send(topic, partition, records, records[0]!.offset)
+        position = records[records.length - 1]!.offset + 1
+        await this.opts.afterRemoteAck?.(topic, partition, position)
+        await this.commit(topic, partition, position)
+        uploaded += records.length
+      }
+    }
+  }
+
+  /** One local batch up, as one remote batch whose sequence its local offsets fix. */
+  private async send(
+    topic: string,
+    partition: number,
+    records: Awaited<ReturnType<typeof decodeRecordsAsync>>,
+    firstOffset: number,
+    retried = false,
+  ): Promise<void> {
+    const state = await this.producerState()
+    const key = `${topic}/${partition}`
+    if (state.bases[key] === undefined) {
+      state.bases[key] = firstOffset
+      await this.opts.state.set(this.stateKey, state as unknown as Json)
+    }
+    const bytes = encodeBatch({
+      records: records.map((r) => ({
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        timestamp: r.timestamp,
+      })),
+      producerId: state.producerId,
+      producerEpoch: state.epoch,
+      baseSequence: firstOffset - state.bases[key]!,
+    })
+    const res = await this.opts.remote.produce({
+      acks: -1,
+      timeoutMs: this.timeoutMs,
+      topics: [{ name: topic, partitions: [{ partition, records: bytes }] }],
+    })
+    const code = res.topics[0]?.partitions[0]?.errorCode ?? errorCode('UNKNOWN_SERVER_ERROR')
+    if (code === 0 || code === DUPLICATE) return
+    if (code === UNKNOWN_PRODUCER && !retried) {
+      // The remote broker forgot this producer (expired): a new id, sequence 0 from here on.
+      // Only a batch sent before the expiry and not yet recorded here could then be stored twice.
+      this.producer = undefined
+      await this.opts.state.set(this.stateKey, null)
+      return this.send(topic, partition, records, firstOffset, true)
+    }
+    throw BrookError.fromCode(
+      code,
+      `uploading ${topic}[${partition}] from ${firstOffset} (${errorName(code)})`,
+    )
+  }
+
+  private async producerState(): Promise<ProducerState> {
+    if (this.producer) return this.producer
+    const saved = (await this.opts.state.get(this.stateKey)) as unknown as ProducerState | null | undefined
+    if (saved && typeof saved.producerId === 'number') {
+      this.producer = saved
+      return saved
+    }
+    const res = await this.opts.remote.initProducerId({ transactionalId: null, transactionTimeoutMs: 60_000 })
+    if (res.errorCode !== 0) throw BrookError.fromCode(res.errorCode, 'getting a producer id for the upload')
+    this.producer = { producerId: res.producerId, epoch: res.producerEpoch, bases: {} }
+    await this.opts.state.set(this.stateKey, this.producer as unknown as Json)
+    return this.producer
+  }
+
+  private async position(topic: string, partition: number): Promise<number> {
+    const res = await this.opts.local.offsetFetch({
+      groupId: this.group,
+      topics: [{ name: topic, partitions: [partition] }],
+    })
+    const offset = res.topics[0]?.partitions[0]?.offset ?? -1
+    return Math.max(0, offset)
+  }
+
+  private async commit(topic: string, partition: number, offset: number): Promise<void> {
+    const res = await this.opts.local.offsetCommit({
+      groupId: this.group,
+      generationId: -1,
+      memberId: '',
+      topics: [{ name: topic, partitions: [{ partition, offset }] }],
+    })
+    const code = res.topics[0]?.partitions[0]?.errorCode ?? 0
+    if (code !== 0) throw BrookError.fromCode(code, `recording the upload position of ${topic}[${partition}]`)
+  }
+
+  private async partitionsOf(service: BrokerService, topic: string): Promise<number[]> {
+    const md = await service.metadata({ topics: [topic], allowAutoTopicCreation: false })
+    const t = md.topics.find((x) => x.name === topic)
+    if (t?.errorCode !== 0) return []
+    return t.partitions.map((p) => p.partition).sort((a, b) => a - b)
+  }
+
+  private async ensureRemoteTopic(topic: string, partitions: number): Promise<void> {
+    if (partitions === 0) return
+    const res = await this.opts.remote.createTopics({
+      topics: [{ name: topic, numPartitions: partitions }],
+    })
+    const code = res[0]?.errorCode ?? 0
+    if (code !== 0 && code !== TOPIC_EXISTS)
+      throw BrookError.fromCode(code, `creating ${topic} on the remote broker`)
+  }
+}

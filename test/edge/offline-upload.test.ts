@@ -1,0 +1,110 @@
+/**
+ * The first piece of offline sync (issue 11) against the real relay: a local broker's outbox goes
+ * up over the relay's WebSocket with the Uploader, through crashes of the uploader after the relay
+ * acknowledged a batch and a restart of the relay on its data directory mid-upload — and the relay holds
+ * every record once, in order per partition.
+ */
+
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { Broker } from '../../src/core/broker.ts'
+import { consume, produce, records } from '../../src/core/broker-test-helpers.ts'
+import { connect, type RelayBrook } from '../../src/core/client/connect-relay.ts'
+import { MemoryStore } from '../../src/core/memory-store.ts'
+import type { WebSocketConstructor } from '../../src/core/protocol/client-websocket.ts'
+import { Uploader } from '../../src/core/sync/uploader.ts'
+import { FileStore } from '../../src/edge/file-store.ts'
+import { type Relay, startRelay } from '../../src/edge/node/relay.ts'
+
+class Crash extends Error {}
+
+const PARTITIONS = 3
+const PER_PARTITION = 3_000
+
+let relay: Relay | undefined
+let relayBroker: Broker | undefined
+let client: RelayBrook | undefined
+afterAll(async () => {
+  await client?.close()
+  await relay?.close()
+  await relayBroker?.close()
+})
+
+describe('offline upload over the relay', () => {
+  it('is exactly once across uploader crashes and a relay restart', async () => {
+    const localStore = new MemoryStore()
+    const local = await Broker.open({ store: localStore })
+    await local.createTopics({ topics: [{ name: 'notes', numPartitions: PARTITIONS }] })
+    const written: string[][] = []
+    for (let p = 0; p < PARTITIONS; p++) {
+      written[p] = []
+      for (let i = 0; i < PER_PARTITION; i += 100) {
+        const values = Array.from({ length: 100 }, (_, k) => `p${p}=${i + k}`)
+        await produce(local, 'notes', p, records(values))
+        written[p]!.push(...values)
+      }
+    }
+    const state = {
+      get: (k: string) => localStore.getMeta(k),
+      set: (k: string, v: never) => localStore.setMeta(k, v),
+    }
+
+    const relayDir = await mkdtemp(join(tmpdir(), 'brook-offline-upload-'))
+    const startRemote = async () => {
+      const store = await FileStore.open({ dir: relayDir })
+      relayBroker = await Broker.open({ store, autoCreateTopics: true })
+      relay = await startRelay({ broker: relayBroker, port: 0 })
+      client = await connect({
+        url: relay.url,
+        WebSocket: WebSocket as unknown as WebSocketConstructor,
+        reconnect: false,
+      })
+    }
+    const stopRemote = async () => {
+      await client?.close()
+      await relay?.close()
+      await relayBroker?.close()
+    }
+    await startRemote()
+
+    // Round 1: the uploader dies after the relay acknowledged its 20th batch.
+    // Round 2: the relay restarts (on its store) after the 15th batch of a new uploader.
+    // Round 3: a new uploader on a new connection finishes.
+    const rounds: ((acks: number) => Promise<void>)[] = [
+      async (acks) => {
+        if (acks === 20) throw new Crash()
+      },
+      async (acks) => {
+        if (acks === 15) {
+          await stopRemote()
+          throw new Crash()
+        }
+      },
+      async () => {},
+    ]
+    for (const [i, hook] of rounds.entries()) {
+      if (i === 2) await startRemote()
+      let acks = 0
+      const up = new Uploader({
+        local,
+        remote: client!.service,
+        state,
+        topics: ['notes'],
+        afterRemoteAck: () => hook(++acks),
+      })
+      try {
+        await up.syncOnce()
+      } catch (e) {
+        if (!(e instanceof Crash)) throw e
+      }
+    }
+
+    const check = new Uploader({ local, remote: client!.service, state, topics: ['notes'] })
+    expect([...(await check.pending()).values()]).toEqual([0, 0, 0])
+    for (let p = 0; p < PARTITIONS; p++)
+      expect((await consume(relayBroker!, 'notes', p)).map(([, v]) => v)).toEqual(written[p])
+  })
+})
