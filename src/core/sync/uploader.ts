@@ -17,10 +17,10 @@ import { BrookError, errorCode, errorName } from '../errors.ts'
 import { decodeRecordsAsync, encodeBatch, readBatchHeader, splitBatches } from '../record-batch.ts'
 import type { BrokerService } from '../service.ts'
 import type { Json } from '../store.ts'
+import { ensureTopic, partitionsOf } from './topics.ts'
 
 const DUPLICATE = errorCode('DUPLICATE_SEQUENCE_NUMBER')
 const UNKNOWN_PRODUCER = errorCode('UNKNOWN_PRODUCER_ID')
-const TOPIC_EXISTS = errorCode('TOPIC_ALREADY_EXISTS')
 /** A local fetch reads at most this much per partition per round. */
 const FETCH_BYTES = 1 << 20
 
@@ -72,7 +72,7 @@ export class Uploader {
   async pending(): Promise<Map<string, number>> {
     const out = new Map<string, number>()
     for (const topic of this.opts.topics) {
-      const partitions = await this.partitionsOf(this.opts.local, topic)
+      const partitions = await partitionsOf(this.opts.local, topic)
       const ends = await this.opts.local.listOffsets({
         topics: [{ name: topic, partitions: partitions.map((partition) => ({ partition, timestamp: -1 })) }],
       })
@@ -88,8 +88,8 @@ export class Uploader {
   async syncOnce(): Promise<UploadRound> {
     let uploaded = 0
     for (const topic of this.opts.topics) {
-      const partitions = await this.partitionsOf(this.opts.local, topic)
-      await this.ensureRemoteTopic(topic, partitions.length)
+      const partitions = await partitionsOf(this.opts.local, topic)
+      await ensureTopic(this.opts.remote, topic, partitions.length, 'on the remote broker')
       for (const partition of partitions) uploaded += await this.uploadPartition(topic, partition)
     }
     return { uploaded }
@@ -208,22 +208,5 @@ export class Uploader {
     })
     const code = res.topics[0]?.partitions[0]?.errorCode ?? 0
     if (code !== 0) throw BrookError.fromCode(code, `recording the upload position of ${topic}[${partition}]`)
-  }
-
-  private async partitionsOf(service: BrokerService, topic: string): Promise<number[]> {
-    const md = await service.metadata({ topics: [topic], allowAutoTopicCreation: false })
-    const t = md.topics.find((x) => x.name === topic)
-    if (t?.errorCode !== 0) return []
-    return t.partitions.map((p) => p.partition).sort((a, b) => a - b)
-  }
-
-  private async ensureRemoteTopic(topic: string, partitions: number): Promise<void> {
-    if (partitions === 0) return
-    const res = await this.opts.remote.createTopics({
-      topics: [{ name: topic, numPartitions: partitions }],
-    })
-    const code = res[0]?.errorCode ?? 0
-    if (code !== 0 && code !== TOPIC_EXISTS)
-      throw BrookError.fromCode(code, `creating ${topic} on the remote broker`)
   }
 }

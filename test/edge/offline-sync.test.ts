@@ -1,8 +1,8 @@
 /**
- * The first piece of offline sync (issue 11) against the real relay: a local broker's outbox goes
- * up over the relay's WebSocket with the Uploader, through crashes of the uploader after the relay
- * acknowledged a batch and a restart of the relay on its data directory mid-upload — and the relay holds
- * every record once, in order per partition.
+ * The first pieces of offline sync (issue 11) against the real relay, over its WebSocket: a local
+ * broker's outbox goes up with the Uploader, and the relay's topics come down with the Downloader,
+ * through crashes after the other side acknowledged a batch and a restart of the relay on its data
+ * directory — every record once, in order per partition, on both sides.
  */
 
 import { mkdtemp } from 'node:fs/promises'
@@ -15,6 +15,7 @@ import { consume, produce, records } from '../../src/core/broker-test-helpers.ts
 import { connect, type RelayBrook } from '../../src/core/client/connect-relay.ts'
 import { MemoryStore } from '../../src/core/memory-store.ts'
 import type { WebSocketConstructor } from '../../src/core/protocol/client-websocket.ts'
+import { Downloader } from '../../src/core/sync/downloader.ts'
 import { Uploader } from '../../src/core/sync/uploader.ts'
 import { FileStore } from '../../src/edge/file-store.ts'
 import { type Relay, startRelay } from '../../src/edge/node/relay.ts'
@@ -33,7 +34,27 @@ afterAll(async () => {
   await relayBroker?.close()
 })
 
-describe('offline upload over the relay', () => {
+/** A relay on a data directory, started and stopped (to restart it) at will; `client` reaches it. */
+function relayOn(dir: string) {
+  return {
+    async startRemote() {
+      relayBroker = await Broker.open({ store: await FileStore.open({ dir }), autoCreateTopics: true })
+      relay = await startRelay({ broker: relayBroker, port: 0 })
+      client = await connect({
+        url: relay.url,
+        WebSocket: WebSocket as unknown as WebSocketConstructor,
+        reconnect: false,
+      })
+    },
+    async stopRemote() {
+      await client?.close()
+      await relay?.close()
+      await relayBroker?.close()
+    },
+  }
+}
+
+describe('offline sync over the relay', () => {
   it('is exactly once across uploader crashes and a relay restart', async () => {
     const localStore = new MemoryStore()
     const local = await Broker.open({ store: localStore })
@@ -52,22 +73,7 @@ describe('offline upload over the relay', () => {
       set: (k: string, v: never) => localStore.setMeta(k, v),
     }
 
-    const relayDir = await mkdtemp(join(tmpdir(), 'brook-offline-upload-'))
-    const startRemote = async () => {
-      const store = await FileStore.open({ dir: relayDir })
-      relayBroker = await Broker.open({ store, autoCreateTopics: true })
-      relay = await startRelay({ broker: relayBroker, port: 0 })
-      client = await connect({
-        url: relay.url,
-        WebSocket: WebSocket as unknown as WebSocketConstructor,
-        reconnect: false,
-      })
-    }
-    const stopRemote = async () => {
-      await client?.close()
-      await relay?.close()
-      await relayBroker?.close()
-    }
+    const { startRemote, stopRemote } = relayOn(await mkdtemp(join(tmpdir(), 'brook-offline-upload-')))
     await startRemote()
 
     // Round 1: the uploader dies after the relay acknowledged its 20th batch.
@@ -106,5 +112,56 @@ describe('offline upload over the relay', () => {
     expect([...(await check.pending()).values()]).toEqual([0, 0, 0])
     for (let p = 0; p < PARTITIONS; p++)
       expect((await consume(relayBroker!, 'notes', p)).map(([, v]) => v)).toEqual(written[p])
+  })
+
+  it('downloads exactly once across downloader crashes and a relay restart', async () => {
+    const { startRemote, stopRemote } = relayOn(await mkdtemp(join(tmpdir(), 'brook-offline-download-')))
+    const written: string[][] = [[], [], []]
+    /** What others write at the relay while the page is away. */
+    const publish = async (n: number) => {
+      for (let p = 0; p < PARTITIONS; p++)
+        for (let i = 0; i < n; i += 50) {
+          const values = Array.from({ length: 50 }, (_, k) => `news${p}=${written[p]!.length + k}`)
+          await produce(relayBroker!, 'news', p, records(values))
+          written[p]!.push(...values)
+        }
+    }
+    await startRemote()
+    await relayBroker!.createTopics({ topics: [{ name: 'news', numPartitions: PARTITIONS }] })
+    await publish(1_000)
+
+    const local = await Broker.open({ store: new MemoryStore() })
+    const rounds: ((n: number) => Promise<void>)[] = [
+      async (n) => {
+        if (n === 7) throw new Crash()
+      },
+      async (n) => {
+        if (n === 5) {
+          await stopRemote()
+          throw new Crash()
+        }
+      },
+      async () => {},
+    ]
+    for (const [i, hook] of rounds.entries()) {
+      if (i === 2) {
+        await startRemote()
+        await publish(500)
+      }
+      let appends = 0
+      const down = new Downloader({
+        local,
+        remote: client!.service,
+        topics: ['news'],
+        afterLocalAppend: () => hook(++appends),
+      })
+      try {
+        await down.syncOnce()
+      } catch (e) {
+        if (!(e instanceof Crash)) throw e
+      }
+    }
+    for (let p = 0; p < PARTITIONS; p++)
+      expect((await consume(local, 'news', p)).map(([, v]) => v)).toEqual(written[p])
   })
 })

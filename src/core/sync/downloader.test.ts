@@ -1,0 +1,90 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { Broker } from '../broker.ts'
+import { consume, produce, records } from '../broker-test-helpers.ts'
+import { MemoryStore } from '../memory-store.ts'
+import { Downloader } from './downloader.ts'
+
+class Crash extends Error {}
+
+/** A remote broker with `counts[p]` records on each partition of `feed`, in batches of 1–5. */
+async function remoteWith(counts: number[]) {
+  const remote = await Broker.open({ store: new MemoryStore() })
+  await remote.createTopics({ topics: [{ name: 'feed', numPartitions: counts.length }] })
+  const written: string[][] = counts.map(() => [])
+  const add = async (p: number, n: number) => {
+    let i = 0
+    while (i < n) {
+      const k = Math.min(n - i, 1 + ((written[p]!.length * 3 + p) % 5))
+      const values = Array.from({ length: k }, (_, j) => `p${p}=${written[p]!.length + j}`)
+      expect((await produce(remote, 'feed', p, records(values))).errorCode).toBe(0)
+      written[p]!.push(...values)
+      i += k
+    }
+  }
+  for (let p = 0; p < counts.length; p++) await add(p, counts[p]!)
+  return { remote, written, add }
+}
+
+const valuesOf = async (b: Broker, p: number) => (await consume(b, 'feed', p)).map(([, v]) => v)
+
+describe('Downloader', () => {
+  it('brings every remote partition down in order, resumes where it stopped, and keeps offsets', async () => {
+    const { remote, written, add } = await remoteWith([12, 0, 30])
+    const local = await Broker.open({ store: new MemoryStore() })
+    expect((await new Downloader({ local, remote, topics: ['feed'] }).syncOnce()).downloaded).toBe(42)
+    for (let p = 0; p < 3; p++) expect(await valuesOf(local, p)).toEqual(written[p])
+    // The remote log is whole from 0, so local offsets are the remote ones.
+    expect(await consume(local, 'feed', 2)).toEqual(await consume(remote, 'feed', 2))
+    await add(1, 4)
+    expect((await new Downloader({ local, remote, topics: ['feed'] }).syncOnce()).downloaded).toBe(4)
+    expect(await valuesOf(local, 1)).toEqual(written[1])
+  })
+
+  it('appends every record once, whatever appends a crash leaves without their position', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 25 }), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 6 }),
+        fc.integer({ min: 0, max: 10 }),
+        async (counts, crashGaps, more) => {
+          const { remote, written, add } = await remoteWith(counts)
+          const local = await Broker.open({ store: new MemoryStore() })
+          for (const [round, gap] of [...crashGaps, Number.POSITIVE_INFINITY].entries()) {
+            // New remote records keep arriving between rounds.
+            if (round === 1) await add(0, more)
+            let appends = 0
+            const down = new Downloader({
+              local,
+              remote,
+              topics: ['feed'],
+              afterLocalAppend: () => {
+                if (++appends === gap) throw new Crash()
+              },
+            })
+            try {
+              await down.syncOnce()
+            } catch (e) {
+              if (!(e instanceof Crash)) throw e
+            }
+          }
+          if (crashGaps.length === 0) await add(0, more)
+          await new Downloader({ local, remote, topics: ['feed'] }).syncOnce()
+          for (let p = 0; p < counts.length; p++) expect(await valuesOf(local, p)).toEqual(written[p])
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
+  it('starts at the remote log start when the head was deleted, and skips what retention removed', async () => {
+    const { remote, written } = await remoteWith([20])
+    await remote.deleteRecords({ topics: [{ name: 'feed', partitions: [{ partition: 0, offset: 8 }] }] })
+    const local = await Broker.open({ store: new MemoryStore() })
+    await new Downloader({ local, remote, topics: ['feed'] }).syncOnce()
+    const start = (
+      await remote.listOffsets({ topics: [{ name: 'feed', partitions: [{ partition: 0, timestamp: -2 }] }] })
+    ).topics[0]!.partitions[0]!.offset
+    expect(await valuesOf(local, 0)).toEqual(written[0]!.slice(start))
+  })
+})

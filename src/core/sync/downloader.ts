@@ -1,0 +1,205 @@
+/**
+ * @module Exactly-once, resumable download of remote topics into a local broker (issue 11, second
+ * step), the Uploader's mirror image. The position is the committed offset of an internal group on
+ * the local broker, and its commit metadata carries the local producer id, epoch and next sequence
+ * in the same write — so one atomic commit says both "read up to here" and "the next local batch
+ * is sequence n". Each remote batch is appended locally as one batch with that sequence: after a
+ * crash between the append and the commit, the same remote batch is appended again with the same
+ * sequences, and the local broker's idempotent-producer check drops it.
+ *
+ * Local offsets equal the remote ones while the remote log is whole from its start; where the
+ * remote log has gaps (retention, compaction) the local one is dense, and the position (a remote
+ * offset) is what to resume from.
+ */
+
+import { BrookError, errorCode, errorName } from '../errors.ts'
+import { decodeRecordsAsync, encodeBatch, readBatchHeader, splitBatches } from '../record-batch.ts'
+import { type BrokerService, EARLIEST_TIMESTAMP } from '../service.ts'
+import { ensureTopic, partitionsOf } from './topics.ts'
+
+const UNKNOWN_PRODUCER = errorCode('UNKNOWN_PRODUCER_ID')
+const OUT_OF_ORDER = errorCode('OUT_OF_ORDER_SEQUENCE_NUMBER')
+const FETCH_BYTES = 1 << 20
+
+export interface DownloaderOptions {
+  local: BrokerService
+  remote: BrokerService
+  /** Remote topics to download; each lands in the local topic of the same name and partition. */
+  topics: string[]
+  /** Names the position group (`__brook-sync-<name>`). Default `download`. */
+  name?: string
+  timeoutMs?: number
+  /** Called after a batch was appended locally and before the position moves (tests crash here). */
+  afterLocalAppend?: (topic: string, partition: number, nextOffset: number) => void | Promise<void>
+}
+
+/** What a partition's commit metadata holds beside the position. */
+interface Cursor {
+  producerId: number
+  epoch: number
+  /** The sequence of the next local batch's first record. */
+  seq: number
+}
+
+class ProducerLost extends Error {}
+
+export interface DownloadRound {
+  /** Records appended locally in this round (a duplicate of an earlier crash included). */
+  downloaded: number
+}
+
+export class Downloader {
+  private readonly group: string
+  private readonly timeoutMs: number
+
+  constructor(private readonly opts: DownloaderOptions) {
+    this.group = `__brook-sync-${opts.name ?? 'download'}`
+    this.timeoutMs = opts.timeoutMs ?? 30_000
+  }
+
+  /** Fetches everything the remote partitions hold past the position and appends it locally. */
+  async syncOnce(): Promise<DownloadRound> {
+    let downloaded = 0
+    for (const topic of this.opts.topics) {
+      const partitions = await partitionsOf(this.opts.remote, topic)
+      if (partitions.length === 0) continue
+      await ensureTopic(this.opts.local, topic, partitions.length, 'locally')
+      for (const partition of partitions) downloaded += await this.downloadPartition(topic, partition)
+    }
+    return { downloaded }
+  }
+
+  private async downloadPartition(topic: string, partition: number): Promise<number> {
+    let { position, cursor } = await this.committed(topic, partition)
+    if (position < 0) position = await this.remoteStart(topic, partition)
+    if (!cursor) {
+      // The producer and where its sequence starts are written down before its first append: a
+      // crash right after that append must find them to resend it as the same batch.
+      cursor = await this.newProducer()
+      await this.commit(topic, partition, position, cursor)
+    }
+    let downloaded = 0
+    for (;;) {
+      const res = await this.opts.remote.fetch({
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: FETCH_BYTES,
+        topics: [
+          { name: topic, partitions: [{ partition, fetchOffset: position, partitionMaxBytes: FETCH_BYTES }] },
+        ],
+      })
+      const p = res.topics[0]?.partitions[0]
+      if (!p) return downloaded
+      if (p.errorCode !== 0)
+        throw BrookError.fromCode(p.errorCode, `reading remote ${topic}[${partition}] at ${position}`)
+      const batches = splitBatches(p.records)
+      if (batches.length === 0) return downloaded
+      for (const batch of batches) {
+        const h = readBatchHeader(batch)
+        // Control batches (transaction markers) carry no records for readers.
+        if (h.baseOffset + h.lastOffsetDelta < position || (h.attributes & 0x20) !== 0) {
+          position = Math.max(position, h.baseOffset + h.lastOffsetDelta + 1)
+          continue
+        }
+        const records = (await decodeRecordsAsync(batch)).filter((r) => r.offset >= position)
+        if (records.length === 0) {
+          position = h.baseOffset + h.lastOffsetDelta + 1
+          continue
+        }
+        try {
+          cursor = await this.append(topic, partition, records, cursor)
+        } catch (e) {
+          if (!(e instanceof ProducerLost)) throw e
+          // The local broker no longer knows this producer (its state expired, or the store was
+          // replaced): a new one from sequence 0, written down before its first append.
+          cursor = await this.newProducer()
+          await this.commit(topic, partition, position, cursor)
+          cursor = await this.append(topic, partition, records, cursor)
+        }
+        position = h.baseOffset + h.lastOffsetDelta + 1
+        await this.opts.afterLocalAppend?.(topic, partition, position)
+        await this.commit(topic, partition, position, cursor)
+        downloaded += records.length
+      }
+    }
+  }
+
+  /** One remote batch as one local batch; the cursor after it. */
+  private async append(
+    topic: string,
+    partition: number,
+    records: Awaited<ReturnType<typeof decodeRecordsAsync>>,
+    c: Cursor,
+  ): Promise<Cursor> {
+    const res = await this.opts.local.produce({
+      acks: -1,
+      timeoutMs: this.timeoutMs,
+      topics: [
+        {
+          name: topic,
+          partitions: [
+            {
+              partition,
+              records: encodeBatch({
+                records: records.map((r) => ({
+                  key: r.key,
+                  value: r.value,
+                  headers: r.headers,
+                  timestamp: r.timestamp,
+                })),
+                producerId: c.producerId,
+                producerEpoch: c.epoch,
+                baseSequence: c.seq,
+              }),
+            },
+          ],
+        },
+      ],
+    })
+    const code = res.topics[0]?.partitions[0]?.errorCode ?? errorCode('UNKNOWN_SERVER_ERROR')
+    if (code === 0) return { ...c, seq: c.seq + records.length }
+    if (code === UNKNOWN_PRODUCER || code === OUT_OF_ORDER) throw new ProducerLost()
+    throw BrookError.fromCode(code, `appending ${topic}[${partition}] locally (${errorName(code)})`)
+  }
+
+  private async newProducer(): Promise<Cursor> {
+    const res = await this.opts.local.initProducerId({ transactionalId: null, transactionTimeoutMs: 60_000 })
+    if (res.errorCode !== 0) throw BrookError.fromCode(res.errorCode, 'getting a local producer id')
+    return { producerId: res.producerId, epoch: res.producerEpoch, seq: 0 }
+  }
+
+  private async committed(topic: string, partition: number): Promise<{ position: number; cursor?: Cursor }> {
+    const res = await this.opts.local.offsetFetch({
+      groupId: this.group,
+      topics: [{ name: topic, partitions: [partition] }],
+    })
+    const p = res.topics[0]?.partitions[0]
+    if (!p || p.offset < 0) return { position: -1 }
+    let cursor: Cursor | undefined
+    try {
+      const m = JSON.parse(p.metadata ?? '') as Partial<Cursor>
+      if (typeof m.producerId === 'number' && typeof m.epoch === 'number' && typeof m.seq === 'number')
+        cursor = { producerId: m.producerId, epoch: m.epoch, seq: m.seq }
+    } catch {}
+    return { position: p.offset, cursor }
+  }
+
+  private async commit(topic: string, partition: number, offset: number, cursor: Cursor): Promise<void> {
+    const res = await this.opts.local.offsetCommit({
+      groupId: this.group,
+      generationId: -1,
+      memberId: '',
+      topics: [{ name: topic, partitions: [{ partition, offset, metadata: JSON.stringify(cursor) }] }],
+    })
+    const code = res.topics[0]?.partitions[0]?.errorCode ?? 0
+    if (code !== 0)
+      throw BrookError.fromCode(code, `recording the download position of ${topic}[${partition}]`)
+  }
+
+  private async remoteStart(topic: string, partition: number): Promise<number> {
+    const res = await this.opts.remote.listOffsets({
+      topics: [{ name: topic, partitions: [{ partition, timestamp: EARLIEST_TIMESTAMP }] }],
+    })
+    return Math.max(0, res.topics[0]?.partitions[0]?.offset ?? 0)
+  }
+}
