@@ -16,6 +16,7 @@ import { connect, type RelayBrook } from '../../src/core/client/connect-relay.ts
 import { MemoryStore } from '../../src/core/memory-store.ts'
 import type { WebSocketConstructor } from '../../src/core/protocol/client-websocket.ts'
 import { Downloader } from '../../src/core/sync/downloader.ts'
+import { SyncEngine } from '../../src/core/sync/sync-engine.ts'
 import { Uploader } from '../../src/core/sync/uploader.ts'
 import { FileStore } from '../../src/edge/file-store.ts'
 import { type Relay, startRelay } from '../../src/edge/node/relay.ts'
@@ -35,11 +36,11 @@ afterAll(async () => {
 })
 
 /** A relay on a data directory, started and stopped (to restart it) at will; `client` reaches it. */
-function relayOn(dir: string) {
+function relayOn(dir: string, port = 0) {
   return {
     async startRemote() {
       relayBroker = await Broker.open({ store: await FileStore.open({ dir }), autoCreateTopics: true })
-      relay = await startRelay({ broker: relayBroker, port: 0 })
+      relay = await startRelay({ broker: relayBroker, port })
       client = await connect({
         url: relay.url,
         WebSocket: WebSocket as unknown as WebSocketConstructor,
@@ -163,5 +164,69 @@ describe('offline sync over the relay', () => {
     }
     for (let p = 0; p < PARTITIONS; p++)
       expect((await consume(local, 'news', p)).map(([, v]) => v)).toEqual(written[p])
+  })
+
+  it('runs as a loop: offline with the error while the relay is down, then syncs both ways and says so', async () => {
+    // A port that was just free: the relay comes up on it later.
+    const probeBroker = await Broker.open({ store: new MemoryStore() })
+    const probe = await startRelay({ broker: probeBroker, port: 0 })
+    const port = probe.port
+    await probe.close()
+    await probeBroker.close()
+    const { startRemote } = relayOn(await mkdtemp(join(tmpdir(), 'brook-offline-loop-')), port)
+
+    const localStore = new MemoryStore()
+    const local = await Broker.open({ store: localStore, autoCreateTopics: true })
+    await local.createTopics({ topics: [{ name: 'notes', numPartitions: 2 }] })
+    const engine = new SyncEngine({
+      local,
+      state: { get: (k) => localStore.getMeta(k), set: (k, v) => localStore.setMeta(k, v) },
+      connect: async () => {
+        const brook = await connect({
+          url: `http://127.0.0.1:${port}/`,
+          WebSocket: WebSocket as unknown as WebSocketConstructor,
+          reconnect: false,
+        })
+        return { service: brook.service, close: () => brook.close() }
+      },
+      upload: ['notes'],
+      download: [/news-.*/],
+      intervalMs: 50,
+      backoff: { initialDelayMs: 20, maxDelayMs: 200 },
+    })
+    const states: string[] = []
+    engine.onStatus((s) => {
+      if (states.at(-1) !== s.state) states.push(s.state)
+    })
+    engine.start()
+    try {
+      for (let p = 0; p < 2; p++) await produce(local, 'notes', p, records(['a=1', 'b=2', 'c=3']))
+      await expect.poll(() => engine.status().backlog, { timeout: 10_000 }).toEqual({ notes: 6 })
+      const down = engine.status()
+      expect(down.state).toBe('offline')
+      expect(down.lastError?.type).toBe('NETWORK_EXCEPTION')
+      expect(down.failures).toBeGreaterThan(0)
+
+      await startRemote()
+      await relayBroker!.createTopics({ topics: [{ name: 'news-eu', numPartitions: 1 }] })
+      await produce(relayBroker!, 'news-eu', 0, records(['x=1', 'y=2']))
+      engine.syncNow()
+      await expect
+        .poll(() => engine.status(), { timeout: 10_000 })
+        .toMatchObject({ state: 'online', backlog: { notes: 0 }, failures: 0 })
+      expect(engine.status().lastError).toBeUndefined()
+      for (let p = 0; p < 2; p++)
+        expect((await consume(relayBroker!, 'notes', p)).map(([, v]) => v)).toEqual(['a=1', 'b=2', 'c=3'])
+      await expect
+        .poll(async () => (await consume(local, 'news-eu', 0).catch(() => [])).map(([, v]) => v), {
+          timeout: 10_000,
+        })
+        .toEqual(['x=1', 'y=2'])
+    } finally {
+      await engine.stop()
+    }
+    expect(engine.status().state).toBe('stopped')
+    expect(states.slice(0, 2)).toEqual(['offline', 'syncing'])
+    expect(states).toContain('online')
   })
 })

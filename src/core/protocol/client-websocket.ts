@@ -7,6 +7,7 @@
  * jitter, so a thousand pages that lost the relay together do not all come back in one instant.
  */
 
+import { fullJitterDelay } from '../backoff.ts'
 import { type Clock, systemClock } from '../clock.ts'
 import { BrookError } from '../errors.ts'
 import { FrameConnection, type KafkaConnection } from './client-connection.ts'
@@ -194,11 +195,7 @@ export class RelayConnection implements KafkaConnection {
     const r = this.opts.reconnect
     if (r === false) return -1
     if (r?.maxAttempts !== undefined && this.failures >= r.maxAttempts) return -1
-    const base = r?.initialDelayMs ?? 100
-    const cap = r?.maxDelayMs ?? 10_000
-    // Full jitter (AWS architecture blog): anywhere in [0, min(cap, base·2^n)].
-    const ceiling = Math.min(cap, base * 2 ** Math.min(this.failures, 30))
-    return Math.max(1, Math.floor((this.opts.random ?? Math.random)() * ceiling))
+    return fullJitterDelay(this.failures, r || {}, this.opts.random)
   }
 
   private socket(): Promise<FrameConnection> {
