@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { Broker } from '../broker.ts'
 import { consume, produce, records } from '../broker-test-helpers.ts'
 import { MemoryStore } from '../memory-store.ts'
-import { Uploader } from './uploader.ts'
+import { decodeRecords, splitBatches } from '../record-batch.ts'
+import { DEAD_LETTER_TOPIC, Uploader } from './uploader.ts'
 
 class Crash extends Error {}
 
@@ -83,10 +84,12 @@ describe('Uploader', () => {
     const remoteStore = new MemoryStore()
     let remote = await Broker.open({ store: remoteStore })
     await new Uploader({ local, remote, state, topics: ['outbox'] }).syncOnce()
-    const first = (await state.get('sync/upload')) as { producerId: number }
+    const first = (await state.get('sync/upload/outbox/0')) as { producerId: number }
     await produce(local, 'outbox', 0, records(['p0=5', 'p0=6']))
     await new Uploader({ local, remote, state, topics: ['outbox'] }).syncOnce()
-    expect(((await state.get('sync/upload')) as { producerId: number }).producerId).toBe(first.producerId)
+    expect(((await state.get('sync/upload/outbox/0')) as { producerId: number }).producerId).toBe(
+      first.producerId,
+    )
 
     // A remote broker that lost its producer state (a new broker on the same data would keep it;
     // an empty one stands for an expired producer id): the upload carries on with a new id.
@@ -98,5 +101,55 @@ describe('Uploader', () => {
     await new Uploader({ local, remote, state, topics: ['outbox'] }).syncOnce()
     expect((await consume(remote, 'outbox', 0)).map(([, v]) => v)).toEqual(['someone=else', 'p0=7'])
     expect(written[0]).toHaveLength(5)
+  })
+
+  it('sets a batch the remote refuses for good aside, with the reason, and keeps the rest flowing', async () => {
+    const { local, state } = await localWith([0])
+    const remote = await Broker.open({ store: new MemoryStore() })
+    // The remote takes batches of at most 300 bytes.
+    await remote.createTopics({
+      topics: [{ name: 'outbox', numPartitions: 1, configs: { 'max.message.bytes': '300' } }],
+    })
+    await produce(local, 'outbox', 0, records(['a=small']))
+    await produce(local, 'outbox', 0, records([`big=${'x'.repeat(1000)}`]))
+    await produce(local, 'outbox', 0, records(['b=small']))
+    let acks = 0
+    // A crash right after the refused batch was set aside must not set it aside twice or block.
+    const crashing = new Uploader({
+      local,
+      remote,
+      state,
+      topics: ['outbox'],
+      afterRemoteAck: () => {
+        if (++acks === 2) throw new Crash()
+      },
+    })
+    await expect(crashing.syncOnce()).rejects.toBeInstanceOf(Crash)
+    await new Uploader({ local, remote, state, topics: ['outbox'] }).syncOnce()
+    await produce(local, 'outbox', 0, records(['c=small']))
+    const up = new Uploader({ local, remote, state, topics: ['outbox'] })
+    await up.syncOnce()
+    expect((await consume(remote, 'outbox', 0)).map(([, v]) => v)).toEqual(['a=small', 'b=small', 'c=small'])
+    expect(Object.fromEntries(await up.pending())).toEqual({ 'outbox/0': 0 })
+    const dead = await local.fetch({
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1 << 20,
+      topics: [
+        {
+          name: DEAD_LETTER_TOPIC,
+          partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }],
+        },
+      ],
+    })
+    const set = splitBatches(dead.topics[0]!.partitions[0]!.records).flatMap((b) => decodeRecords(b))
+    expect(set).toHaveLength(1)
+    const h = Object.fromEntries(set[0]!.headers.map((x) => [x.key, new TextDecoder().decode(x.value!)]))
+    expect(h).toMatchObject({
+      'brook.dlq.topic': 'outbox',
+      'brook.dlq.partition': '0',
+      'brook.dlq.offset': '1',
+      'brook.dlq.error': 'MESSAGE_TOO_LARGE',
+    })
   })
 })

@@ -7,8 +7,11 @@
  * goes up whole, as one remote batch: a batch sent again after a crash carries the same first and
  * last sequence, which the remote broker recognises as a duplicate and does not store twice.
  *
- * Persisted beside the position (in the caller's state store): the producer id and epoch, and per
- * partition the local offset where sequence 0 lies (`base`). Runtime-neutral: it reaches both
+ * Persisted beside the position (in the caller's state store), per partition: the remote producer
+ * id and epoch, and the local offset where its sequence 0 lies (`base`), written down before the
+ * producer's first batch. A batch the remote broker refuses for good (too large, not authorized)
+ * goes to the local topic `brook-dead-letters` with the reason, and the partition goes on with a
+ * new producer from the next batch, so one poison batch never blocks the ones behind it. Runtime-neutral: it reaches both
  * brokers through `BrokerService`, so the local side is a Broker on any Store and the remote side a
  * relay connection, a Kafka TCP connection or an in-process broker.
  */
@@ -43,11 +46,38 @@ export interface UploaderOptions {
   afterRemoteAck?: (topic: string, partition: number, nextOffset: number) => void | Promise<void>
 }
 
-interface ProducerState {
+/** A partition's remote producer: its id and epoch, and the local offset whose sequence is 0. */
+interface PartitionProducer {
   producerId: number
   epoch: number
-  /** `topic/partition` → the local offset whose sequence is 0. */
-  bases: Record<string, number>
+  base: number
+}
+
+/**
+ * Refusals that sending again cannot change: the batch goes to the dead-letter topic and the
+ * rest keeps flowing.
+ */
+const POISON = new Set(
+  [
+    'MESSAGE_TOO_LARGE',
+    'RECORD_LIST_TOO_LARGE',
+    'INVALID_RECORD',
+    'CORRUPT_MESSAGE',
+    'INVALID_TIMESTAMP',
+    'TOPIC_AUTHORIZATION_FAILED',
+    'POLICY_VIOLATION',
+    'UNSUPPORTED_COMPRESSION_TYPE',
+    'INVALID_TOPIC_EXCEPTION',
+  ].map((n) => errorCode(n as never)),
+)
+
+/** Where refused records go, with headers naming their topic, partition, offset and the error. */
+export const DEAD_LETTER_TOPIC = 'brook-dead-letters'
+
+class Poison extends Error {
+  constructor(readonly code: number) {
+    super(errorName(code))
+  }
 }
 
 export interface UploadRound {
@@ -59,7 +89,6 @@ export class Uploader {
   private readonly group: string
   private readonly stateKey: string
   private readonly timeoutMs: number
-  private producer: ProducerState | undefined
 
   constructor(private readonly opts: UploaderOptions) {
     const name = opts.name ?? 'upload'
@@ -122,8 +151,26 @@ export class Uploader {
           position = last + 1
           continue
         }
-        await this.send(topic, partition, records, records[0]!.offset)
-        position = records[records.length - 1]!.offset + 1
+        const first = records[0]!.offset
+        const next = records[records.length - 1]!.offset + 1
+        const producer = await this.producerFor(topic, partition, first)
+        if (first < producer.base) {
+          // Before this producer's start: a batch already dead-lettered when a crash kept the
+          // position from moving past it.
+          position = producer.base
+          await this.commit(topic, partition, position)
+          continue
+        }
+        try {
+          await this.send(topic, partition, records, first, producer)
+        } catch (e) {
+          if (!(e instanceof Poison)) throw e
+          await this.deadLetter(topic, partition, records, e.code)
+          // The remote never stored it, so its sequences are not taken: a new producer starts at
+          // the next batch (sequence 0), written down before the position moves.
+          await this.newProducer(topic, partition, next)
+        }
+        position = next
         await this.opts.afterRemoteAck?.(topic, partition, position)
         await this.commit(topic, partition, position)
         uploaded += records.length
@@ -137,14 +184,9 @@ export class Uploader {
     partition: number,
     records: Awaited<ReturnType<typeof decodeRecordsAsync>>,
     firstOffset: number,
+    producer: PartitionProducer,
     retried = false,
   ): Promise<void> {
-    const state = await this.producerState()
-    const key = `${topic}/${partition}`
-    if (state.bases[key] === undefined) {
-      state.bases[key] = firstOffset
-      await this.opts.state.set(this.stateKey, state as unknown as Json)
-    }
     const bytes = encodeBatch({
       records: records.map((r) => ({
         key: r.key,
@@ -152,9 +194,9 @@ export class Uploader {
         headers: r.headers,
         timestamp: r.timestamp,
       })),
-      producerId: state.producerId,
-      producerEpoch: state.epoch,
-      baseSequence: firstOffset - state.bases[key]!,
+      producerId: producer.producerId,
+      producerEpoch: producer.epoch,
+      baseSequence: firstOffset - producer.base,
     })
     const res = await this.opts.remote.produce({
       acks: -1,
@@ -163,12 +205,12 @@ export class Uploader {
     })
     const code = res.topics[0]?.partitions[0]?.errorCode ?? errorCode('UNKNOWN_SERVER_ERROR')
     if (code === 0 || code === DUPLICATE) return
+    if (POISON.has(code)) throw new Poison(code)
     if (code === UNKNOWN_PRODUCER && !retried) {
-      // The remote broker forgot this producer (expired): a new id, sequence 0 from here on.
+      // The remote broker forgot this producer (expired): a new id, sequence 0 from this batch.
       // Only a batch sent before the expiry and not yet recorded here could then be stored twice.
-      this.producer = undefined
-      await this.opts.state.set(this.stateKey, null)
-      return this.send(topic, partition, records, firstOffset, true)
+      const fresh = await this.newProducer(topic, partition, firstOffset)
+      return this.send(topic, partition, records, firstOffset, fresh, true)
     }
     throw BrookError.fromCode(
       code,
@@ -176,18 +218,69 @@ export class Uploader {
     )
   }
 
-  private async producerState(): Promise<ProducerState> {
-    if (this.producer) return this.producer
-    const saved = (await this.opts.state.get(this.stateKey)) as unknown as ProducerState | null | undefined
-    if (saved && typeof saved.producerId === 'number') {
-      this.producer = saved
-      return saved
-    }
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    records: Awaited<ReturnType<typeof decodeRecordsAsync>>,
+    code: number,
+  ): Promise<void> {
+    const text = new TextEncoder()
+    await ensureTopic(this.opts.local, DEAD_LETTER_TOPIC, 1, 'locally')
+    const res = await this.opts.local.produce({
+      acks: -1,
+      timeoutMs: this.timeoutMs,
+      topics: [
+        {
+          name: DEAD_LETTER_TOPIC,
+          partitions: [
+            {
+              partition: 0,
+              records: encodeBatch({
+                records: records.map((r) => ({
+                  key: r.key,
+                  value: r.value,
+                  timestamp: r.timestamp,
+                  headers: [
+                    ...r.headers,
+                    { key: 'brook.dlq.topic', value: text.encode(topic) },
+                    { key: 'brook.dlq.partition', value: text.encode(String(partition)) },
+                    { key: 'brook.dlq.offset', value: text.encode(String(r.offset)) },
+                    { key: 'brook.dlq.error', value: text.encode(errorName(code)) },
+                  ],
+                })),
+              }),
+            },
+          ],
+        },
+      ],
+    })
+    const c = res.topics[0]?.partitions[0]?.errorCode ?? 0
+    if (c !== 0) throw BrookError.fromCode(c, `writing refused records of ${topic}[${partition}] aside`)
+  }
+
+  private stateKeyOf(topic: string, partition: number): string {
+    return `${this.stateKey}/${topic}/${partition}`
+  }
+
+  private async producerFor(
+    topic: string,
+    partition: number,
+    firstOffset: number,
+  ): Promise<PartitionProducer> {
+    const saved = (await this.opts.state.get(this.stateKeyOf(topic, partition))) as unknown as
+      | PartitionProducer
+      | undefined
+    if (saved && typeof saved.producerId === 'number') return saved
+    return this.newProducer(topic, partition, firstOffset)
+  }
+
+  /** A new remote producer whose sequence 0 is the local offset `base`, written down first. */
+  private async newProducer(topic: string, partition: number, base: number): Promise<PartitionProducer> {
     const res = await this.opts.remote.initProducerId({ transactionalId: null, transactionTimeoutMs: 60_000 })
     if (res.errorCode !== 0) throw BrookError.fromCode(res.errorCode, 'getting a producer id for the upload')
-    this.producer = { producerId: res.producerId, epoch: res.producerEpoch, bases: {} }
-    await this.opts.state.set(this.stateKey, this.producer as unknown as Json)
-    return this.producer
+    const producer = { producerId: res.producerId, epoch: res.producerEpoch, base }
+    await this.opts.state.set(this.stateKeyOf(topic, partition), producer as unknown as Json)
+    return producer
   }
 
   private async position(topic: string, partition: number): Promise<number> {
