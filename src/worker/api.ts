@@ -20,6 +20,23 @@ export interface BrokerOptions {
   topicDefaults?: Record<string, string>
   /** How often retention runs, in ms (default 60 s in the browser). */
   retentionCheckIntervalMs?: number
+  /** Sync with a relay: run by the broker's worker, so one syncer per origin. */
+  sync?: SyncConfig
+}
+
+/** What `connect({ sync })` takes (issue 11; the first cut: upload and download, exactly once). */
+export interface SyncConfig {
+  /** The relay, e.g. `https://relay.example`. */
+  url: string
+  token?: string
+  /** Local topics (names or patterns) whose records go up to the relay. */
+  upload?: (string | RegExp)[]
+  /** Relay topics (names or patterns) whose records come down. */
+  download?: (string | RegExp)[]
+  /** Pause between rounds while online, ms. Default 1,000. */
+  intervalMs?: number
+  /** Reconnect backoff: the first ceiling and the largest, ms (defaults 100 and 10,000). */
+  backoff?: { initialDelayMs?: number; maxDelayMs?: number }
 }
 
 export interface HelloResponse {

@@ -8,7 +8,7 @@ import { Brook } from '../core/client/brook.ts'
 import type { RelayBrook, RelayConnectOptions } from '../core/client/connect-relay.ts'
 import type { BrookConfig } from '../core/client/types.ts'
 import { BrookError } from '../core/errors.ts'
-import type { BrokerOptions, HelloResponse } from './api.ts'
+import type { BrokerOptions, HelloResponse, SyncConfig } from './api.ts'
 import type { Durability } from './idb-store.ts'
 import { tabLockName } from './tab-members.ts'
 import type { WorkerService } from './transport.ts'
@@ -31,6 +31,11 @@ export interface ConnectOptions extends Omit<BrookConfig, 'service'> {
   numPartitions?: number
   topicDefaults?: Record<string, string>
   retentionCheckIntervalMs?: number
+  /**
+   * Keeps topics in sync with a relay, exactly once, while online (see SyncConfig). The broker's
+   * worker runs it, so however many tabs are open, one syncer per origin uploads.
+   */
+  sync?: SyncConfig
   /** Asks the browser not to evict this origin's data under storage pressure. */
   persist?: boolean
   /**
@@ -111,6 +116,7 @@ async function connectWorker(options: ConnectOptions): Promise<WorkerBrook> {
     numPartitions: options.numPartitions,
     topicDefaults: options.topicDefaults,
     retentionCheckIntervalMs: options.retentionCheckIntervalMs,
+    sync: options.sync,
   }
   let hello: HelloResponse
   let persisted: boolean | undefined
@@ -141,6 +147,7 @@ async function connectWorker(options: ConnectOptions): Promise<WorkerBrook> {
     topicDefaults: _t,
     retentionCheckIntervalMs: _r,
     startTimeoutMs: _s,
+    sync: _sync,
     ...clientConfig
   } = options
   const brook = new Brook({ ...clientConfig, service }) as WorkerBrook

@@ -4,7 +4,7 @@ export type { RelayBrook, RelayConnectOptions } from '../core/client/connect-rel
 // Every entry exports the error class and codes: an app may import brook/worker alone.
 export type { KafkaErrorName } from '../core/errors.ts'
 export { BrookError, errorCode, errorName, isBrookError, isRetriable, KAFKA_ERRORS } from '../core/errors.ts'
-export type { BrokerApi, BrokerOptions, HelloResponse } from './api.ts'
+export type { BrokerApi, BrokerOptions, HelloResponse, SyncConfig } from './api.ts'
 export type { Connection, ConnectOptions, WorkerBrook } from './connect.ts'
 export { connect } from './connect.ts'
 export type { Durability, IdbStoreOptions } from './idb-store.ts'
