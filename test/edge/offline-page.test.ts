@@ -92,7 +92,7 @@ describe('a page that syncs with the relay', () => {
     const onRelay = async () => {
       const md = await service.metadata({ topics: ['notes'], allowAutoTopicCreation: false })
       const t = md.topics.find((x) => x.name === 'notes')
-      if (!t || t.errorCode !== 0) return 0
+      if (t?.errorCode !== 0) return 0
       const ends = await service.listOffsets({
         topics: [
           { name: 'notes', partitions: t.partitions.map((p) => ({ partition: p.partition, timestamp: -1 })) },
