@@ -108,7 +108,7 @@ async function connectWorker(options: ConnectOptions): Promise<WorkerBrook> {
     )
   })
 
-  const service = workerService(port, { requestTimeoutMs: options.requestTimeoutMs, name })
+  const service = workerService(port, { requestTimeoutMs: options.requestTimeoutMs, startTimeoutMs, name })
   const brokerOptions: BrokerOptions = {
     name,
     durability: options.durability,

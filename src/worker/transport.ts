@@ -25,6 +25,8 @@ import { fromWireError, installErrorHandlers } from './wire-errors.ts'
 export interface WorkerServiceOptions {
   /** A call not answered within this (plus what the broker may hold it for) fails. Default 30 s. */
   requestTimeoutMs?: number
+  /** How long `hello` (the broker opening its storage) may take. Default 20 s. */
+  startTimeoutMs?: number
   /**
    * The broker's name: with it the service hears the broker's group events (`onGroupRebalance`),
    * so consumers rejoin as soon as another tab's member comes or goes.
@@ -61,6 +63,7 @@ export function workerService(port: MessageEndpoint, options: WorkerServiceOptio
   installErrorHandlers()
   const remote: Remote<BrokerApi> = wrap<BrokerApi>(port)
   const timeoutMs = options.requestTimeoutMs ?? 30_000
+  const startTimeoutMs = options.startTimeoutMs ?? 20_000
   const pending = new Set<(e: unknown) => void>()
   let closed = false
 
@@ -71,7 +74,9 @@ export function workerService(port: MessageEndpoint, options: WorkerServiceOptio
     extra: unknown[] = [],
   ): Promise<T> {
     if (closed) return Promise.reject(new BrookError('NETWORK_EXCEPTION', 'the brook connection is closed'))
-    const limit = timeoutMs + (method === 'hello' ? 0 : intendedWaitMs(method, arg))
+    // hello opens the broker (IndexedDB, recovery): it is bounded by the start timeout, not a request's.
+    const limit =
+      method === 'hello' ? Math.max(timeoutMs, startTimeoutMs) : timeoutMs + intendedWaitMs(method, arg)
     if (method !== 'hello' && BATCHED.has(method)) {
       return new Promise<T>((resolve, reject) => {
         queue.push({
