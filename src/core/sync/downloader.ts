@@ -13,13 +13,18 @@
  */
 
 import { BrookError, errorCode, errorName } from '../errors.ts'
-import { decodeRecordsAsync, encodeBatch, readBatchHeader, splitBatches } from '../record-batch.ts'
+import {
+  decodeRecordsAsync,
+  encodeBatch,
+  isControlBatch,
+  lastOffsetOf,
+  readBatchHeader,
+} from '../record-batch.ts'
 import { type BrokerService, EARLIEST_TIMESTAMP } from '../service.ts'
-import { ensureTopic, partitionsOf } from './topics.ts'
+import { ensureTopic, inputsOf, partitionsOf, readBatches } from './partitions.ts'
 
 const UNKNOWN_PRODUCER = errorCode('UNKNOWN_PRODUCER_ID')
 const OUT_OF_ORDER = errorCode('OUT_OF_ORDER_SEQUENCE_NUMBER')
-const FETCH_BYTES = 1 << 20
 
 export interface DownloaderOptions {
   local: BrokerService
@@ -80,30 +85,19 @@ export class Downloader {
     }
     let downloaded = 0
     for (;;) {
-      const res = await this.opts.remote.fetch({
-        maxWaitMs: 0,
-        minBytes: 0,
-        maxBytes: FETCH_BYTES,
-        topics: [
-          { name: topic, partitions: [{ partition, fetchOffset: position, partitionMaxBytes: FETCH_BYTES }] },
-        ],
-      })
-      const p = res.topics[0]?.partitions[0]
-      if (!p) return downloaded
-      if (p.errorCode !== 0)
-        throw BrookError.fromCode(p.errorCode, `reading remote ${topic}[${partition}] at ${position}`)
-      const batches = splitBatches(p.records)
+      const batches = await readBatches(this.opts.remote, topic, partition, position, 'remote')
       if (batches.length === 0) return downloaded
       for (const batch of batches) {
         const h = readBatchHeader(batch)
+        const last = lastOffsetOf(h)
         // Control batches (transaction markers) carry no records for readers.
-        if (h.baseOffset + h.lastOffsetDelta < position || (h.attributes & 0x20) !== 0) {
-          position = Math.max(position, h.baseOffset + h.lastOffsetDelta + 1)
+        if (last < position || isControlBatch(h)) {
+          position = Math.max(position, last + 1)
           continue
         }
         const records = (await decodeRecordsAsync(batch)).filter((r) => r.offset >= position)
         if (records.length === 0) {
-          position = h.baseOffset + h.lastOffsetDelta + 1
+          position = last + 1
           continue
         }
         try {
@@ -116,7 +110,7 @@ export class Downloader {
           await this.commit(topic, partition, position, cursor)
           cursor = await this.append(topic, partition, records, cursor)
         }
-        position = h.baseOffset + h.lastOffsetDelta + 1
+        position = last + 1
         await this.opts.afterLocalAppend?.(topic, partition, position)
         await this.commit(topic, partition, position, cursor)
         downloaded += records.length
@@ -141,12 +135,7 @@ export class Downloader {
             {
               partition,
               records: encodeBatch({
-                records: records.map((r) => ({
-                  key: r.key,
-                  value: r.value,
-                  headers: r.headers,
-                  timestamp: r.timestamp,
-                })),
+                records: inputsOf(records),
                 producerId: c.producerId,
                 producerEpoch: c.epoch,
                 baseSequence: c.seq,

@@ -17,15 +17,14 @@
  */
 
 import { BrookError, errorCode, errorName } from '../errors.ts'
-import { decodeRecordsAsync, encodeBatch, readBatchHeader, splitBatches } from '../record-batch.ts'
+import { decodeRecordsAsync, encodeBatch, lastOffsetOf, readBatchHeader } from '../record-batch.ts'
 import type { BrokerService } from '../service.ts'
 import type { Json } from '../store.ts'
-import { ensureTopic, partitionsOf } from './topics.ts'
+import { ensureTopic, inputsOf, partitionsOf, readBatches } from './partitions.ts'
 
 const DUPLICATE = errorCode('DUPLICATE_SEQUENCE_NUMBER')
 const UNKNOWN_PRODUCER = errorCode('UNKNOWN_PRODUCER_ID')
 /** A local fetch reads at most this much per partition per round. */
-const FETCH_BYTES = 1 << 20
 
 /** Where the uploader keeps its producer state: e.g. a Store's getMeta/setMeta. */
 export interface UploadStateStore {
@@ -128,23 +127,10 @@ export class Uploader {
     let uploaded = 0
     let position = await this.position(topic, partition)
     for (;;) {
-      const res = await this.opts.local.fetch({
-        maxWaitMs: 0,
-        minBytes: 0,
-        maxBytes: FETCH_BYTES,
-        topics: [
-          { name: topic, partitions: [{ partition, fetchOffset: position, partitionMaxBytes: FETCH_BYTES }] },
-        ],
-      })
-      const p = res.topics[0]?.partitions[0]
-      if (!p) return uploaded
-      if (p.errorCode !== 0)
-        throw BrookError.fromCode(p.errorCode, `reading ${topic}[${partition}] at ${position}`)
-      const batches = splitBatches(p.records)
+      const batches = await readBatches(this.opts.local, topic, partition, position, 'local')
       if (batches.length === 0) return uploaded
       for (const batch of batches) {
-        const h = readBatchHeader(batch)
-        const last = h.baseOffset + h.lastOffsetDelta
+        const last = lastOffsetOf(readBatchHeader(batch))
         if (last < position) continue
         const records = (await decodeRecordsAsync(batch)).filter((r) => r.offset >= position)
         if (records.length === 0) {
@@ -188,12 +174,7 @@ export class Uploader {
     retried = false,
   ): Promise<void> {
     const bytes = encodeBatch({
-      records: records.map((r) => ({
-        key: r.key,
-        value: r.value,
-        headers: r.headers,
-        timestamp: r.timestamp,
-      })),
+      records: inputsOf(records),
       producerId: producer.producerId,
       producerEpoch: producer.epoch,
       baseSequence: firstOffset - producer.base,
