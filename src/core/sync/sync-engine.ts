@@ -7,11 +7,12 @@
  */
 
 import { type BackoffOptions, fullJitterDelay } from '../backoff.ts'
+import { type TopicMatcher, topicMatcher } from '../bridge/pattern.ts'
 import { type Clock, systemClock } from '../clock.ts'
 import { BrookError } from '../errors.ts'
 import type { BrokerService } from '../service.ts'
 import { Downloader } from './downloader.ts'
-import { Uploader, type UploadStateStore } from './uploader.ts'
+import { Uploader, type UploadStateStore, uploadBacklog } from './uploader.ts'
 
 export type TopicSelector = string | RegExp
 
@@ -43,6 +44,20 @@ export interface SyncStatus {
   failures: number
 }
 
+/** Topic names taken as they are, and patterns compiled once (whole names, as the mirror's). */
+interface Selection {
+  names: string[]
+  matches?: TopicMatcher
+}
+
+function selection(selectors: readonly TopicSelector[] = []): Selection {
+  const patterns = selectors.filter((s): s is RegExp => s instanceof RegExp)
+  return {
+    names: selectors.filter((s): s is string => typeof s === 'string'),
+    matches: patterns.length > 0 ? topicMatcher(patterns) : undefined,
+  }
+}
+
 export class SyncEngine {
   private current: SyncStatus = { state: 'offline', backlog: {}, failures: 0 }
   private readonly listeners = new Set<(s: SyncStatus) => void>()
@@ -52,8 +67,13 @@ export class SyncEngine {
   private wake: (() => void) | undefined
   private conn: { service: BrokerService; close(): Promise<void> } | undefined
 
+  private readonly upload: Selection
+  private readonly download: Selection
+
   constructor(private readonly opts: SyncEngineOptions) {
     this.clock = opts.clock ?? systemClock
+    this.upload = selection(opts.upload)
+    this.download = selection(opts.download)
   }
 
   status(): SyncStatus {
@@ -116,8 +136,8 @@ export class SyncEngine {
   }
 
   private async round(remote: BrokerService): Promise<void> {
-    const upload = await this.resolve(this.opts.local, this.opts.upload ?? [])
-    const download = await this.resolve(remote, this.opts.download ?? [])
+    const upload = await this.resolve(this.opts.local, this.upload)
+    const download = await this.resolve(remote, this.download)
     const { local, state } = this.opts
     if (upload.length > 0) await new Uploader({ local, remote, state, topics: upload }).syncOnce()
     if (download.length > 0) await new Downloader({ local, remote, topics: download }).syncOnce()
@@ -125,13 +145,8 @@ export class SyncEngine {
   }
 
   private async refreshBacklog(topics?: string[]): Promise<void> {
-    const upload = topics ?? (await this.resolve(this.opts.local, this.opts.upload ?? []))
-    const pending = await new Uploader({
-      local: this.opts.local,
-      remote: this.opts.local,
-      state: this.opts.state,
-      topics: upload,
-    }).pending()
+    const upload = topics ?? (await this.resolve(this.opts.local, this.upload))
+    const pending = await uploadBacklog(this.opts.local, upload)
     const backlog: Record<string, number> = {}
     for (const [key, n] of pending) {
       const topic = key.slice(0, key.lastIndexOf('/'))
@@ -141,17 +156,11 @@ export class SyncEngine {
   }
 
   /** Names as given; patterns against the topics `service` has now (internal `__` ones never). */
-  private async resolve(service: BrokerService, selectors: TopicSelector[]): Promise<string[]> {
-    const names = new Set(selectors.filter((s): s is string => typeof s === 'string'))
-    const patterns = selectors.filter((s): s is RegExp => s instanceof RegExp)
-    if (patterns.length > 0) {
+  private async resolve(service: BrokerService, selection: Selection): Promise<string[]> {
+    const names = new Set(selection.names)
+    if (selection.matches) {
       const md = await service.metadata({ topics: null, allowAutoTopicCreation: false })
-      for (const t of md.topics)
-        if (
-          !t.name.startsWith('__') &&
-          patterns.some((p) => new RegExp(`^(?:${p.source})$`, p.flags).test(t.name))
-        )
-          names.add(t.name)
+      for (const t of md.topics) if (selection.matches(t.name)) names.add(t.name)
     }
     return [...names].sort()
   }

@@ -88,28 +88,19 @@ export class Uploader {
   private readonly group: string
   private readonly stateKey: string
   private readonly timeoutMs: number
+  /** Each partition's producer as written down: read once, then kept. */
+  private readonly producers = new Map<string, PartitionProducer>()
 
   constructor(private readonly opts: UploaderOptions) {
     const name = opts.name ?? 'upload'
-    this.group = `__brook-sync-${name}`
+    this.group = uploadGroup(name)
     this.stateKey = `sync/${name}`
     this.timeoutMs = opts.timeoutMs ?? 30_000
   }
 
   /** Records not yet uploaded, per `topic/partition`: log end − position, exact after any crash. */
-  async pending(): Promise<Map<string, number>> {
-    const out = new Map<string, number>()
-    for (const topic of this.opts.topics) {
-      const partitions = await partitionsOf(this.opts.local, topic)
-      const ends = await this.opts.local.listOffsets({
-        topics: [{ name: topic, partitions: partitions.map((partition) => ({ partition, timestamp: -1 })) }],
-      })
-      for (const p of ends.topics[0]?.partitions ?? []) {
-        const position = await this.position(topic, p.partition)
-        out.set(`${topic}/${p.partition}`, Math.max(0, p.offset - position))
-      }
-    }
-    return out
+  pending(): Promise<Map<string, number>> {
+    return uploadBacklog(this.opts.local, this.opts.topics, this.opts.name)
   }
 
   /** Uploads everything pending, batch by batch, in order per partition. Throws on a lasting error. */
@@ -248,11 +239,13 @@ export class Uploader {
     partition: number,
     firstOffset: number,
   ): Promise<PartitionProducer> {
-    const saved = (await this.opts.state.get(this.stateKeyOf(topic, partition))) as unknown as
-      | PartitionProducer
-      | undefined
-    if (saved && typeof saved.producerId === 'number') return saved
-    return this.newProducer(topic, partition, firstOffset)
+    const key = this.stateKeyOf(topic, partition)
+    const known = this.producers.get(key)
+    if (known) return known
+    const saved = (await this.opts.state.get(key)) as unknown as PartitionProducer | undefined
+    if (!saved || typeof saved.producerId !== 'number') return this.newProducer(topic, partition, firstOffset)
+    this.producers.set(key, saved)
+    return saved
   }
 
   /** A new remote producer whose sequence 0 is the local offset `base`, written down first. */
@@ -260,17 +253,14 @@ export class Uploader {
     const res = await this.opts.remote.initProducerId({ transactionalId: null, transactionTimeoutMs: 60_000 })
     if (res.errorCode !== 0) throw BrookError.fromCode(res.errorCode, 'getting a producer id for the upload')
     const producer = { producerId: res.producerId, epoch: res.producerEpoch, base }
-    await this.opts.state.set(this.stateKeyOf(topic, partition), producer as unknown as Json)
+    const key = this.stateKeyOf(topic, partition)
+    await this.opts.state.set(key, producer as unknown as Json)
+    this.producers.set(key, producer)
     return producer
   }
 
-  private async position(topic: string, partition: number): Promise<number> {
-    const res = await this.opts.local.offsetFetch({
-      groupId: this.group,
-      topics: [{ name: topic, partitions: [partition] }],
-    })
-    const offset = res.topics[0]?.partitions[0]?.offset ?? -1
-    return Math.max(0, offset)
+  private position(topic: string, partition: number): Promise<number> {
+    return uploadPosition(this.opts.local, this.group, topic, partition)
   }
 
   private async commit(topic: string, partition: number, offset: number): Promise<void> {
@@ -283,4 +273,44 @@ export class Uploader {
     const code = res.topics[0]?.partitions[0]?.errorCode ?? 0
     if (code !== 0) throw BrookError.fromCode(code, `recording the upload position of ${topic}[${partition}]`)
   }
+}
+
+/** The group whose committed offsets are the upload positions. */
+function uploadGroup(name = 'upload'): string {
+  return `__brook-sync-${name}`
+}
+
+async function uploadPosition(
+  local: BrokerService,
+  group: string,
+  topic: string,
+  partition: number,
+): Promise<number> {
+  const res = await local.offsetFetch({ groupId: group, topics: [{ name: topic, partitions: [partition] }] })
+  return Math.max(0, res.topics[0]?.partitions[0]?.offset ?? -1)
+}
+
+/**
+ * Records of `topics` not yet uploaded by the uploader `name`, per `topic/partition`: log end −
+ * position, read from the local broker alone (no connection needed), exact after any crash.
+ */
+export async function uploadBacklog(
+  local: BrokerService,
+  topics: readonly string[],
+  name?: string,
+): Promise<Map<string, number>> {
+  const group = uploadGroup(name)
+  const out = new Map<string, number>()
+  for (const topic of topics) {
+    const partitions = await partitionsOf(local, topic)
+    const ends = await local.listOffsets({
+      topics: [{ name: topic, partitions: partitions.map((partition) => ({ partition, timestamp: -1 })) }],
+    })
+    for (const p of ends.topics[0]?.partitions ?? [])
+      out.set(
+        `${topic}/${p.partition}`,
+        Math.max(0, p.offset - (await uploadPosition(local, group, topic, p.partition))),
+      )
+  }
+  return out
 }
