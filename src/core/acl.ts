@@ -166,3 +166,31 @@ export function bindingKey(b: AclBinding): string {
     b.permissionType,
   ])
 }
+
+/** A resource pattern with the ACLs on it: how DescribeAcls answers (Kafka's DescribeAclsResource). */
+export interface AclResource {
+  resourceType: number
+  resourceName: string
+  patternType: number
+  acls: { principal: string; host: string; operation: number; permissionType: number }[]
+}
+
+/** Bindings grouped by resource pattern, in the order each pattern first appears. */
+export function groupByResource(bindings: readonly AclBinding[]): AclResource[] {
+  const groups = new Map<string, AclResource>()
+  for (const b of bindings) {
+    const key = JSON.stringify([b.resourceType, b.resourceName, b.patternType])
+    let g = groups.get(key)
+    if (!g) {
+      g = { resourceType: b.resourceType, resourceName: b.resourceName, patternType: b.patternType, acls: [] }
+      groups.set(key, g)
+    }
+    g.acls.push({
+      principal: b.principal,
+      host: b.host,
+      operation: b.operation,
+      permissionType: b.permissionType,
+    })
+  }
+  return [...groups.values()]
+}

@@ -6,6 +6,7 @@ import {
   type AclBinding,
   type AclFilter,
   AclOperations,
+  groupByResource,
   PatternTypes,
   PermissionTypes,
   ResourceTypes,
@@ -508,30 +509,13 @@ export class Admin {
   }> {
     const res = await this.conn.call('DescribeAcls', (s) => aclCall(s, 'describeAcls')(filterOf(filter)))
     if (res.errorCode !== 0) throw BrookError.fromCode(res.errorCode, res.errorMessage ?? 'describeAcls')
-    const groups = new Map<
-      string,
-      { resourceType: number; resourceName: string; resourcePatternType: number; acls: AclGrant[] }
-    >()
-    for (const b of res.acls) {
-      const key = JSON.stringify([b.resourceType, b.resourceName, b.patternType])
-      let g = groups.get(key)
-      if (!g) {
-        g = {
-          resourceType: b.resourceType,
-          resourceName: b.resourceName,
-          resourcePatternType: b.patternType,
-          acls: [],
-        }
-        groups.set(key, g)
-      }
-      g.acls.push({
-        principal: b.principal,
-        host: b.host,
-        operation: b.operation,
-        permissionType: b.permissionType,
-      })
-    }
-    return { throttleTime: 0, errorCode: 0, errorMessage: null, resources: [...groups.values()] }
+    const resources = groupByResource(res.acls).map((r) => ({
+      resourceType: r.resourceType,
+      resourceName: r.resourceName,
+      resourcePatternType: r.patternType,
+      acls: r.acls,
+    }))
+    return { throttleTime: 0, errorCode: 0, errorMessage: null, resources }
   }
 
   async deleteAcls(opts: { filters: AclEntryFilter[] }): Promise<{

@@ -4,7 +4,7 @@
  * Kafka broker without an authorizer does.
  */
 
-import type { AclBinding, AclFilter } from '../acl.ts'
+import { type AclBinding, type AclFilter, groupByResource } from '../acl.ts'
 import { errorCode } from '../errors.ts'
 import { errorMessageOf } from '../request-values.ts'
 import { type ApiContext, type Body, codeOf } from './server-apis.ts'
@@ -33,31 +33,11 @@ export async function describeAcls(ctx: ApiContext, _version: number, body: Body
     return { throttleTimeMs: 0, errorCode: SECURITY_DISABLED, errorMessage: DISABLED_MESSAGE, resources: [] }
   try {
     const res = await ctx.service.describeAcls(filterOf(body))
-    const groups = new Map<string, Body>()
-    for (const b of res.acls) {
-      const key = JSON.stringify([b.resourceType, b.resourceName, b.patternType])
-      let g = groups.get(key)
-      if (!g) {
-        g = {
-          resourceType: b.resourceType,
-          resourceName: b.resourceName,
-          patternType: b.patternType,
-          acls: [],
-        }
-        groups.set(key, g)
-      }
-      g.acls.push({
-        principal: b.principal,
-        host: b.host,
-        operation: b.operation,
-        permissionType: b.permissionType,
-      })
-    }
     return {
       throttleTimeMs: 0,
       errorCode: res.errorCode,
       errorMessage: res.errorMessage,
-      resources: [...groups.values()],
+      resources: groupByResource(res.acls),
     }
   } catch (e) {
     return {
