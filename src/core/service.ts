@@ -339,3 +339,35 @@ export interface BrokerService {
    */
   onGroupRebalance?(listener: (groupId: string | null) => void): () => void
 }
+
+/** The methods of `BrokerService` every broker has, for transports that forward calls by name. */
+export const SERVICE_METHODS = [
+  'metadata',
+  'createTopics',
+  'deleteTopics',
+  'createPartitions',
+  'describeConfigs',
+  'alterConfigs',
+  'produce',
+  'fetch',
+  'listOffsets',
+  'deleteRecords',
+  'initProducerId',
+  'findCoordinator',
+  'joinGroup',
+  'syncGroup',
+  'heartbeat',
+  'leaveGroup',
+  'offsetCommit',
+  'offsetFetch',
+  'listGroups',
+  'describeGroups',
+  'deleteGroups',
+] as const satisfies readonly (keyof BrokerService)[]
+
+/** The ACL methods, which a broker may leave out. */
+export const ACL_METHODS = [
+  'createAcls',
+  'describeAcls',
+  'deleteAcls',
+] as const satisfies readonly (keyof BrokerService)[]

@@ -71,29 +71,8 @@ export const JSON_ANSWERS: ReadonlySet<ServiceMethod> = new Set<ServiceMethod>([
 
 export type ServiceMethod = keyof BrokerService
 
-export const SERVICE_METHODS = [
-  'metadata',
-  'createTopics',
-  'deleteTopics',
-  'createPartitions',
-  'describeConfigs',
-  'alterConfigs',
-  'produce',
-  'fetch',
-  'listOffsets',
-  'deleteRecords',
-  'initProducerId',
-  'findCoordinator',
-  'joinGroup',
-  'syncGroup',
-  'heartbeat',
-  'leaveGroup',
-  'offsetCommit',
-  'offsetFetch',
-  'listGroups',
-  'describeGroups',
-  'deleteGroups',
-] as const satisfies readonly ServiceMethod[]
+/** What a worker serves of `BrokerService`: all but the ACL methods (one browser, one principal). */
+export { SERVICE_METHODS } from '../core/service.ts'
 
 /**
  * How long the broker may hold a call on purpose: a long-polling fetch waits `maxWaitMs`, a join

@@ -5,6 +5,7 @@
  */
 
 import { BrookError, isBrookError, type KafkaErrorName } from '../../core/errors.ts'
+import { ACL_METHODS, SERVICE_METHODS } from '../../core/service.ts'
 
 export type Answer<T> = { ok: true; value: T } | { ok: false; type: KafkaErrorName; detail: string }
 
@@ -47,31 +48,6 @@ export function dispatch(
   })
 }
 
-export const BROKER_METHODS = [
-  'metadata',
-  'createTopics',
-  'deleteTopics',
-  'createPartitions',
-  'describeConfigs',
-  'alterConfigs',
-  'produce',
-  'fetch',
-  'listOffsets',
-  'deleteRecords',
-  'initProducerId',
-  'findCoordinator',
-  'joinGroup',
-  'syncGroup',
-  'heartbeat',
-  'leaveGroup',
-  'offsetCommit',
-  'offsetFetch',
-  'listGroups',
-  'describeGroups',
-  'deleteGroups',
-  'createAcls',
-  'describeAcls',
-  'deleteAcls',
-] as const
+export const BROKER_METHODS = [...SERVICE_METHODS, ...ACL_METHODS] as const
 
 export const PARTITION_METHODS = ['produce', 'fetch', 'listOffset', 'deleteRecords', 'drop'] as const
