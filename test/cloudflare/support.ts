@@ -15,6 +15,14 @@ import { Miniflare } from 'miniflare'
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const COMPATIBILITY_DATE = '2026-04-01'
 
+/** brook's Durable Object classes bound as cloudflare/wrangler.toml binds them, with SQLite storage. */
+export const BROOK_OBJECTS = {
+  BROOK_COORDINATOR: { className: 'BrookCoordinator', useSQLite: true },
+  BROOK_PARTITION: { className: 'BrookPartition', useSQLite: true },
+  BROOK_GATEWAY: { className: 'BrookGateway', useSQLite: true },
+  BROOK_STREAMS: { className: 'BrookStreams', useSQLite: true },
+}
+
 const run = promisify(execFile)
 let bundled: Promise<string> | undefined
 
@@ -61,12 +69,7 @@ export async function startBrookWorker(
     // Module names are paths below this folder.
     modulesRoot: dirname(scriptPath),
     compatibilityDate: COMPATIBILITY_DATE,
-    durableObjects: {
-      BROOK_COORDINATOR: { className: 'BrookCoordinator', useSQLite: true },
-      BROOK_PARTITION: { className: 'BrookPartition', useSQLite: true },
-      BROOK_GATEWAY: { className: 'BrookGateway', useSQLite: true },
-      BROOK_STREAMS: { className: 'BrookStreams', useSQLite: true },
-    },
+    durableObjects: BROOK_OBJECTS,
     bindings: vars,
     // A folder keeps every object's SQLite file across restarts; in memory otherwise.
     durableObjectsPersist: opts.persist ?? false,

@@ -8,7 +8,7 @@ import { copyFile, mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { COMPATIBILITY_DATE } from '../cloudflare/support.ts'
+import { BROOK_OBJECTS, COMPATIBILITY_DATE } from '../cloudflare/support.ts'
 import { consumerProject, type Project, ROOT, run } from './support.ts'
 
 describe('brook/cloudflare from the tarball', () => {
@@ -47,12 +47,7 @@ describe('brook/cloudflare from the tarball', () => {
       scriptPath,
       modulesRoot: dirname(scriptPath),
       compatibilityDate: COMPATIBILITY_DATE,
-      durableObjects: {
-        BROOK_COORDINATOR: { className: 'BrookCoordinator', useSQLite: true },
-        BROOK_PARTITION: { className: 'BrookPartition', useSQLite: true },
-        BROOK_GATEWAY: { className: 'BrookGateway', useSQLite: true },
-        BROOK_STREAMS: { className: 'BrookStreams', useSQLite: true },
-      },
+      durableObjects: BROOK_OBJECTS,
       bindings: { BROOK_TOKENS: 'tok=me', BROOK_AUTO_CREATE_TOPICS: 'true' },
     })
     try {
