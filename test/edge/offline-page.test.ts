@@ -7,7 +7,7 @@
  * browser's own offline state is still to be wired in.)
  */
 
-import { cp, mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,15 +15,17 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeRecords, splitBatches } from '../../src/core/record-batch.ts'
 import { connectKafka } from '../../src/edge/kafka/connection.ts'
-import { DIST, launchChromium } from '../browser/harness.ts'
+import { buildSite, launchChromium, type Site } from '../browser/harness.ts'
 import { killServes, startServe } from '../support/cli.ts'
 
 let browser: Browser
+let site: Site | undefined
 beforeAll(async () => {
   browser = await launchChromium()
 })
 afterAll(async () => {
   await browser?.close()
+  await site?.close()
   killServes()
 })
 
@@ -41,20 +43,10 @@ const PARTITIONS = 3
 
 describe('a page that syncs with the relay', () => {
   it('writes while the relay is out of reach, and the relay receives every record once, in order, when it is back', async () => {
-    const site = await mkdtemp(join(tmpdir(), 'brook-offline-page-'))
-    await writeFile(join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><title>offline</title>')
-    await cp(join(DIST, 'browser'), join(site, 'lib'), { recursive: true })
-    // The page comes from one server; the relay it syncs with is another, down for now.
-    const web = await startServe([
-      '--port',
-      '0',
-      '--data-dir',
-      join(site, 'web-data'),
-      '--demo',
-      '--demo-dir',
-      site,
-    ])
-    const origin = `http://127.0.0.1:${web.httpPort}`
+    // The page comes from a static site; the relay it syncs with is elsewhere, down for now.
+    site = await buildSite()
+    const origin = site.url
+    const data = await mkdtemp(join(tmpdir(), 'brook-offline-page-'))
     const relayPort = await freePort()
     const relayUrl = `http://127.0.0.1:${relayPort}`
 
@@ -63,7 +55,7 @@ describe('a page that syncs with the relay', () => {
     await page.goto(`${origin}/`)
     // A string, not a function: vitest would rewrite a function's import() for Node.
     await page.evaluate(`(async () => {
-      const { connect } = await import('/lib/brook.js')
+      const { connect } = await import('/lib/worker.js')
       window.brook = await connect({
         name: 'offline-page',
         sync: { url: '${relayUrl}', upload: ['notes'], intervalMs: 100, backoff: { initialDelayMs: 50, maxDelayMs: 300 } },
@@ -84,7 +76,7 @@ describe('a page that syncs with the relay', () => {
       '--http-port',
       String(relayPort),
       '--data-dir',
-      join(site, 'relay-data'),
+      data,
       '--allow-origin',
       origin,
     ])
