@@ -49,6 +49,11 @@ const suites: Suite[] = [
     baseline: 'raw IndexedDB put, 1,000-record batches, relaxed',
     run: async () => (await import('./browser.ts')).benchBrowser(),
   },
+  {
+    name: 'sync',
+    baseline: 'raw IndexedDB put, 1,000-record batches, strict',
+    run: async () => (await import('./sync.ts')).benchSync(),
+  },
 ]
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
