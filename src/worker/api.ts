@@ -4,6 +4,7 @@
  */
 
 import type { BrokerService } from '../core/service.ts'
+import type { SyncStatus } from '../core/sync/sync-engine.ts'
 import type { Durability } from './idb-store.ts'
 import type { PackedProduces } from './pack.ts'
 import type { WireError } from './wire-errors.ts'
@@ -39,6 +40,26 @@ export interface SyncConfig {
   backoff?: { initialDelayMs?: number; maxDelayMs?: number }
 }
 
+/** The origin's storage as the worker sees it (`navigator.storage`), in bytes. */
+export interface StorageStatus {
+  usage?: number
+  quota?: number
+  /** Whether the browser granted persistence (`navigator.storage.persisted()`). */
+  persisted?: boolean
+}
+
+/** What `brook.sync.status()` answers and `brook.sync.onStatus` hears. */
+export interface BrowserSyncStatus extends SyncStatus {
+  storage: StorageStatus
+}
+
+/** Sync controls a page sends to the broker's worker: the leader's sync engine answers. */
+export type SyncControl =
+  | { op: 'status' }
+  | { op: 'now' }
+  /** The page's `navigator.onLine`, on connect and on every `online`/`offline` event. */
+  | { op: 'network'; online: boolean }
+
 export interface HelloResponse {
   /** `shared` = SharedWorker broker; `leader`/`follower` = dedicated worker per tab, Web Locks election. */
   role: 'shared' | 'leader' | 'follower'
@@ -60,6 +81,8 @@ export interface BrokerApi extends BrokerService {
    * JSON text of the results when every call's answer is plain data (see `JSON_ANSWERS`).
    */
   batch(calls: BatchCall[] | PackedProduces): Promise<BatchResult[] | string>
+  /** Sync status and controls; the status is null when the broker was started without `sync`. */
+  sync(control: SyncControl): Promise<BrowserSyncStatus | null>
 }
 
 /**
@@ -79,7 +102,7 @@ export { SERVICE_METHODS } from '../core/service.ts'
  * waits for the rebalance, a produce with acks=all waits `timeoutMs`. Transport timeouts add this
  * so that only a dead broker, never a patient one, times out.
  */
-export function intendedWaitMs(method: ServiceMethod, arg: unknown): number {
+export function intendedWaitMs(method: ServiceMethod | 'sync' | 'hello', arg: unknown): number {
   const a = arg as { maxWaitMs?: number; rebalanceTimeoutMs?: number; timeoutMs?: number } | undefined
   if (method === 'fetch') return a?.maxWaitMs ?? 0
   if (method === 'joinGroup') return a?.rebalanceTimeoutMs ?? 0
@@ -95,4 +118,6 @@ export function eventsChannelName(broker: string): string {
   return `brook-events:${broker}`
 }
 
-export type BrokerEvent = { t: 'rebalance'; groupId: string | null }
+export type BrokerEvent =
+  | { t: 'rebalance'; groupId: string | null }
+  | { t: 'sync'; status: BrowserSyncStatus }

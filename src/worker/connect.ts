@@ -8,7 +8,7 @@ import { Brook } from '../core/client/brook.ts'
 import type { RelayBrook, RelayConnectOptions } from '../core/client/connect-relay.ts'
 import type { BrookConfig } from '../core/client/types.ts'
 import { BrookError } from '../core/errors.ts'
-import type { BrokerOptions, HelloResponse, SyncConfig } from './api.ts'
+import type { BrokerOptions, BrowserSyncStatus, HelloResponse, SyncConfig } from './api.ts'
 import type { Durability } from './idb-store.ts'
 import { tabLockName } from './tab-members.ts'
 import type { WorkerService } from './transport.ts'
@@ -53,8 +53,19 @@ export interface Connection {
   readonly persisted: boolean | undefined
   /** The raw BrokerService over the worker, for tools that speak requests rather than clients. */
   readonly service: WorkerService
+  /** The sync with a relay (`sync` option), run by the broker's worker for every tab. */
+  readonly sync: SyncHandle
   /** Ends this tab's use of the broker (the worker lives on while other tabs use it). */
   close(): void
+}
+
+export interface SyncHandle {
+  /** The status now: state, backlog per topic, last error, storage; null when there is no sync. */
+  status(): Promise<BrowserSyncStatus | null>
+  /** Calls `fn` on every change of status, whichever tab's worker syncs; returns the unsubscribe. */
+  onStatus(fn: (status: BrowserSyncStatus) => void): () => void
+  /** Starts a round now instead of after the interval or the backoff (when the network is up). */
+  syncNow(): Promise<void>
 }
 
 export type WorkerBrook = Brook & Connection
@@ -151,16 +162,43 @@ async function connectWorker(options: ConnectOptions): Promise<WorkerBrook> {
     ...clientConfig
   } = options
   const brook = new Brook({ ...clientConfig, service }) as WorkerBrook
+  const stopReporting = reportNetwork(service)
   const connection: Connection = {
     role: hello.role,
     persisted,
     service,
+    sync: {
+      status: () => service.sync({ op: 'status' }),
+      onStatus: (fn) => service.onSyncStatus?.(fn) ?? (() => {}),
+      syncNow: async () => {
+        await service.sync({ op: 'now' })
+      },
+    },
     close() {
+      stopReporting()
       service.close()
       terminate()
     },
   }
   return Object.assign(brook, connection)
+}
+
+/**
+ * Tells the broker's worker what this page knows of the network: a worker may not hear the
+ * browser's offline state (a SharedWorker kept its WebSocket up under DevTools' offline mode), and
+ * a sync that tries the network while the page knows it is gone only burns its backoff.
+ */
+function reportNetwork(service: WorkerService): () => void {
+  const target = typeof window === 'undefined' ? undefined : window
+  if (!target || typeof navigator === 'undefined') return () => {}
+  const report = () => void service.sync({ op: 'network', online: navigator.onLine }).catch(() => {})
+  target.addEventListener('online', report)
+  target.addEventListener('offline', report)
+  report()
+  return () => {
+    target.removeEventListener('online', report)
+    target.removeEventListener('offline', report)
+  }
 }
 
 /**

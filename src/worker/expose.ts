@@ -6,7 +6,7 @@
 import type { Endpoint } from 'comlink'
 import { expose, transfer } from 'comlink'
 import type { FetchResponse } from '../core/service.ts'
-import type { BatchCall, BatchResult, BrokerApi, BrokerOptions, ServiceMethod } from './api.ts'
+import type { BatchCall, BatchResult, BrokerApi, BrokerOptions, ServiceMethod, SyncControl } from './api.ts'
 import { JSON_ANSWERS, SERVICE_METHODS } from './api.ts'
 import type { BrokerHost } from './host.ts'
 import type { PackedProduces } from './pack.ts'
@@ -38,6 +38,7 @@ export function servePort(host: BrokerHost, port: Endpoint): void {
     )
     return calls.every((c) => JSON_ANSWERS.has(c.method)) ? JSON.stringify(results) : results
   }
+  api.sync = (control: SyncControl) => host.sync(control)
   api.fetch = async (arg: unknown) => transferFetch((await host.call('fetch', arg, tab)) as FetchResponse)
   expose(api as unknown as BrokerApi, port)
 }

@@ -8,7 +8,14 @@
 
 import { BrookError } from '../core/errors.ts'
 import type { BrokerService } from '../core/service.ts'
-import type { BrokerEvent, BrokerOptions, HelloResponse, ServiceMethod } from './api.ts'
+import type {
+  BrokerEvent,
+  BrokerOptions,
+  BrowserSyncStatus,
+  HelloResponse,
+  ServiceMethod,
+  SyncControl,
+} from './api.ts'
 import { eventsChannelName, intendedWaitMs } from './api.ts'
 import { TabMembers } from './tab-members.ts'
 import type { WireError } from './wire-errors.ts'
@@ -16,8 +23,18 @@ import { fromWireError, toWireError } from './wire-errors.ts'
 
 export interface OpenedBroker {
   service: BrokerService
+  /** The sync loop, when the broker was opened with `sync`. */
+  sync?: {
+    control(c: SyncControl): Promise<BrowserSyncStatus>
+    onStatus(fn: (s: BrowserSyncStatus) => void): () => void
+    /** A produce was stored: the backlog changed, and a round may upload it now. */
+    appended(): void
+  }
   close(): Promise<void>
 }
+
+/** What a host serves: the broker's calls, and sync controls (answered by the leader's engine). */
+type HostMethod = ServiceMethod | 'sync'
 
 export interface HostDeps {
   openBroker(options: BrokerOptions): Promise<OpenedBroker>
@@ -32,14 +49,14 @@ export interface HostDeps {
 }
 
 type Msg =
-  | { t: 'req'; id: string; method: ServiceMethod; arg: unknown; tab?: string }
+  | { t: 'req'; id: string; method: HostMethod; arg: unknown; tab?: string }
   | { t: 'res'; id: string; ok: true; value: unknown }
   | { t: 'res'; id: string; ok: false; error: WireError }
   | { t: 'leader'; node: string }
 
 interface Pending {
   id: string
-  method: ServiceMethod
+  method: HostMethod
   arg: unknown
   tab: string | undefined
   deadline: number
@@ -96,17 +113,28 @@ export class BrokerHost {
     return this.forward(method, arg, tab)
   }
 
+  /** Sync status and controls: the leader's sync engine answers; null when there is no sync. */
+  sync(control: SyncControl): Promise<BrowserSyncStatus | null> {
+    if (!this.options) return Promise.reject(new BrookError('INVALID_REQUEST', 'hello() first'))
+    if (this.role !== 'follower')
+      return this.local('sync', control, undefined) as Promise<BrowserSyncStatus | null>
+    return this.forward('sync', control, undefined) as Promise<BrowserSyncStatus | null>
+  }
+
   async close(): Promise<void> {
     this.channel?.close()
     this.events?.close()
     await this.broker?.close()
   }
 
-  private async local(method: ServiceMethod, arg: unknown, tab: string | undefined): Promise<unknown> {
+  private async local(method: HostMethod, arg: unknown, tab: string | undefined): Promise<unknown> {
     await this.ready
+    const { sync } = this.broker!
+    if (method === 'sync') return sync ? sync.control(arg as SyncControl) : null
     const service = this.broker!.service as unknown as Record<string, (a: unknown) => Promise<unknown>>
     const result = await service[method]!(arg)
     this.tabs!.observe(tab, method, arg, result)
+    if (method === 'produce') sync?.appended()
     return result
   }
 
@@ -155,6 +183,7 @@ export class BrokerHost {
     service.onGroupRebalance?.((groupId) =>
       events.postMessage({ t: 'rebalance', groupId } satisfies BrokerEvent),
     )
+    this.broker.sync?.onStatus((status) => events.postMessage({ t: 'sync', status } satisfies BrokerEvent))
     // This broker knows no member: whoever was one of another broker's groups must rejoin now.
     events.postMessage({ t: 'rebalance', groupId: null } satisfies BrokerEvent)
     if (this.channel) this.channel.postMessage({ t: 'leader', node: this.node } satisfies Msg)
@@ -186,7 +215,7 @@ export class BrokerHost {
     }
   }
 
-  private async serve(req: { id: string; method: ServiceMethod; arg: unknown; tab?: string }): Promise<void> {
+  private async serve(req: { id: string; method: HostMethod; arg: unknown; tab?: string }): Promise<void> {
     let answer = this.served.get(req.id)
     if (!answer) {
       answer = this.local(req.method, req.arg, req.tab).then(
@@ -199,7 +228,7 @@ export class BrokerHost {
     this.channel!.postMessage(await answer)
   }
 
-  private forward(method: ServiceMethod, arg: unknown, tab: string | undefined): Promise<unknown> {
+  private forward(method: HostMethod, arg: unknown, tab: string | undefined): Promise<unknown> {
     const wait = intendedWaitMs(method, arg)
     return new Promise((resolve, reject) => {
       const p: Pending = {

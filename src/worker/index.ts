@@ -4,8 +4,17 @@ export type { RelayBrook, RelayConnectOptions } from '../core/client/connect-rel
 // Every entry exports the error class and codes: an app may import brook/worker alone.
 export type { KafkaErrorName } from '../core/errors.ts'
 export { BrookError, errorCode, errorName, isBrookError, isRetriable, KAFKA_ERRORS } from '../core/errors.ts'
-export type { BrokerApi, BrokerOptions, HelloResponse, SyncConfig } from './api.ts'
-export type { Connection, ConnectOptions, WorkerBrook } from './connect.ts'
+export type { TopicBacklog } from '../core/sync/backlog.ts'
+export type { SyncState, SyncStatus } from '../core/sync/sync-engine.ts'
+export type {
+  BrokerApi,
+  BrokerOptions,
+  BrowserSyncStatus,
+  HelloResponse,
+  StorageStatus,
+  SyncConfig,
+} from './api.ts'
+export type { Connection, ConnectOptions, SyncHandle, WorkerBrook } from './connect.ts'
 export { connect } from './connect.ts'
 export type { Durability, IdbStoreOptions } from './idb-store.ts'
 export { IdbStore } from './idb-store.ts'

@@ -1,7 +1,8 @@
 /** @module Opens the core broker over IndexedDB inside a worker: recovery happens in `Broker.open`. */
 
 import { Broker } from '../core/broker.ts'
-import type { BrokerOptions, SyncConfig } from './api.ts'
+import type { SyncEngine } from '../core/sync/sync-engine.ts'
+import type { BrokerOptions, BrowserSyncStatus, StorageStatus, SyncConfig, SyncControl } from './api.ts'
 import type { OpenedBroker } from './host.ts'
 import { IdbStore } from './idb-store.ts'
 
@@ -19,6 +20,7 @@ export async function openWorkerBroker(options: BrokerOptions): Promise<OpenedBr
   const sync = await startSync(broker, store, options.sync)
   return {
     service: broker,
+    sync,
     async close() {
       await sync.stop()
       await broker.close()
@@ -26,17 +28,21 @@ export async function openWorkerBroker(options: BrokerOptions): Promise<OpenedBr
   }
 }
 
+/** What the host needs of a running sync: controls, status events, and a stop. */
+export interface RunningSync {
+  control(c: SyncControl): Promise<BrowserSyncStatus>
+  onStatus(fn: (s: BrowserSyncStatus) => void): () => void
+  appended(): void
+  stop(): Promise<void>
+}
+
 /** The sync loop, loaded only when asked for: the worker stays small without it. */
-async function startSync(
-  broker: Broker,
-  store: IdbStore,
-  config: SyncConfig,
-): Promise<{ stop(): Promise<void> }> {
+async function startSync(broker: Broker, store: IdbStore, config: SyncConfig): Promise<RunningSync> {
   const [{ SyncEngine }, { connect }] = await Promise.all([
     import('../core/sync/sync-engine.ts'),
     import('../core/client/connect-relay.ts'),
   ])
-  const engine = new SyncEngine({
+  const engine: SyncEngine = new SyncEngine({
     local: broker,
     state: { get: (k) => store.getMeta(k), set: (k, v) => store.setMeta(k, v) },
     connect: async () => {
@@ -48,14 +54,60 @@ async function startSync(
     intervalMs: config.intervalMs,
     backoff: config.backoff,
   })
-  // The network coming back is worth a round now, not after the backoff.
-  const online = () => engine.syncNow()
-  globalThis.addEventListener?.('online', online)
+  const storage = new StorageWatch()
+  // The worker's own view of the network; pages add theirs (see SyncControl 'network').
+  const network = () => engine.setNetwork(globalThis.navigator?.onLine ?? true)
+  globalThis.addEventListener?.('online', network)
+  globalThis.addEventListener?.('offline', network)
+  network()
   engine.start()
+  const withStorage = (s: ReturnType<SyncEngine['status']>): BrowserSyncStatus => ({
+    ...s,
+    storage: storage.last,
+  })
   return {
+    async control(c) {
+      if (c.op === 'now') engine.syncNow()
+      else if (c.op === 'network') engine.setNetwork(c.online)
+      await storage.refresh()
+      return withStorage(engine.status())
+    },
+    onStatus(fn) {
+      return engine.onStatus((s) => {
+        fn(withStorage(s))
+        // Usage changes with the backlog: measured after the event, heard with the next one.
+        void storage.refresh()
+      })
+    },
+    appended() {
+      engine.syncNow()
+      void engine.refresh()
+    },
     async stop() {
-      globalThis.removeEventListener?.('online', online)
+      globalThis.removeEventListener?.('online', network)
+      globalThis.removeEventListener?.('offline', network)
       await engine.stop()
     },
+  }
+}
+
+/** `navigator.storage` usage, quota and persistence, measured at most once a second. */
+class StorageWatch {
+  last: StorageStatus = {}
+  private at = 0
+
+  async refresh(): Promise<void> {
+    const manager = globalThis.navigator?.storage
+    if (!manager || Date.now() - this.at < 1000) return
+    this.at = Date.now()
+    try {
+      const [estimate, persisted] = await Promise.all([
+        manager.estimate?.(),
+        manager.persisted?.().catch(() => undefined),
+      ])
+      this.last = { usage: estimate?.usage, quota: estimate?.quota, persisted }
+    } catch {
+      // Some browsers refuse estimates in some contexts (private mode): the status goes without.
+    }
   }
 }

@@ -15,8 +15,10 @@ import type {
   BrokerApi,
   BrokerEvent,
   BrokerOptions,
+  BrowserSyncStatus,
   HelloResponse,
   ServiceMethod,
+  SyncControl,
 } from './api.ts'
 import { eventsChannelName, intendedWaitMs, SERVICE_METHODS } from './api.ts'
 import { packProduces } from './pack.ts'
@@ -55,6 +57,10 @@ export interface MessageEndpoint {
 
 export type WorkerService = BrokerService & {
   hello(options: BrokerOptions, tab?: string): Promise<HelloResponse>
+  /** Sync status and controls (null without `sync`). */
+  sync(control: SyncControl): Promise<BrowserSyncStatus | null>
+  /** Hears every change of the sync status, whichever tab's worker runs the sync. */
+  onSyncStatus?(listener: (status: BrowserSyncStatus) => void): () => void
   /** Stops using the port; calls still pending fail. */
   close(): void
 }
@@ -68,7 +74,7 @@ export function workerService(port: MessageEndpoint, options: WorkerServiceOptio
   let closed = false
 
   function call<T>(
-    method: ServiceMethod | 'hello',
+    method: ServiceMethod | 'hello' | 'sync',
     arg: unknown,
     buffers: ArrayBuffer[] = [],
     extra: unknown[] = [],
@@ -77,7 +83,7 @@ export function workerService(port: MessageEndpoint, options: WorkerServiceOptio
     // hello opens the broker (IndexedDB, recovery): it is bounded by the start timeout, not a request's.
     const limit =
       method === 'hello' ? Math.max(timeoutMs, startTimeoutMs) : timeoutMs + intendedWaitMs(method, arg)
-    if (method !== 'hello' && BATCHED.has(method)) {
+    if (method !== 'hello' && method !== 'sync' && BATCHED.has(method)) {
       return new Promise<T>((resolve, reject) => {
         queue.push({
           call: { method, arg },
@@ -174,13 +180,16 @@ export function workerService(port: MessageEndpoint, options: WorkerServiceOptio
   }
 
   const rebalanceListeners = new Set<(groupId: string | null) => void>()
+  const syncListeners = new Set<(status: BrowserSyncStatus) => void>()
   let events: BroadcastChannel | null = null
   const service: Record<string, unknown> = {
     hello: (o: BrokerOptions, tab?: string) => call('hello', o, [], tab === undefined ? [] : [tab]),
+    sync: (control: SyncControl) => call('sync', control),
     close() {
       closed = true
       events?.close()
       rebalanceListeners.clear()
+      syncListeners.clear()
       for (const fail of [...pending]) fail(closedError())
       for (const list of [...sent]) for (const q of list) settle(q, false, closedError())
       sent.clear()
@@ -190,15 +199,23 @@ export function workerService(port: MessageEndpoint, options: WorkerServiceOptio
   for (const m of SERVICE_METHODS) service[m] = (arg: unknown) => call(m, arg)
   if (options.name !== undefined && typeof BroadcastChannel === 'function') {
     const name = options.name
-    service.onGroupRebalance = (listener: (groupId: string | null) => void) => {
-      if (!events) {
-        events = new BroadcastChannel(eventsChannelName(name))
-        events.onmessage = (e: MessageEvent<BrokerEvent>) => {
-          if (e.data?.t === 'rebalance') for (const l of [...rebalanceListeners]) l(e.data.groupId)
-        }
+    const listen = () => {
+      if (events) return
+      events = new BroadcastChannel(eventsChannelName(name))
+      events.onmessage = (e: MessageEvent<BrokerEvent>) => {
+        if (e.data?.t === 'rebalance') for (const l of [...rebalanceListeners]) l(e.data.groupId)
+        else if (e.data?.t === 'sync') for (const l of [...syncListeners]) l(e.data.status)
       }
+    }
+    service.onGroupRebalance = (listener: (groupId: string | null) => void) => {
+      listen()
       rebalanceListeners.add(listener)
       return () => rebalanceListeners.delete(listener)
+    }
+    service.onSyncStatus = (listener: (status: BrowserSyncStatus) => void) => {
+      listen()
+      syncListeners.add(listener)
+      return () => syncListeners.delete(listener)
     }
   }
   service.produce = (req: ProduceRequest) => call('produce', ...ownedCopy(req))

@@ -164,8 +164,12 @@ describe('relay authentication', () => {
       ws.on('open', () => ok(101))
     })
     expect(refused).toBe(401)
+    // The client asks the relay why (a WebSocket error says nothing), so a bad token is not an outage.
     await expect(connect({ url: relay.url, reconnect: false })).rejects.toThrow(
-      /NETWORK_EXCEPTION: cannot reach the relay/,
+      /SASL_AUTHENTICATION_FAILED: the relay at .* refused the credentials/,
+    )
+    await expect(connect({ url: relay.url, token: 'wrong', reconnect: false })).rejects.toThrow(
+      /SASL_AUTHENTICATION_FAILED/,
     )
     const brook = await connect({
       url: relay.url,

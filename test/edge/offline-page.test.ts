@@ -1,27 +1,34 @@
 /**
- * Offline sync in a real page (issue 11, first browser test): a page in headless Chromium connects
- * to its in-browser broker with `sync: { url, upload }` while the relay is out of reach, writes
- * records to three partitions, and the relay — a real `brook serve`, started afterwards — then
- * holds exactly those records, in order per partition, once each. (Playwright's
- * `context.setOffline` does not reach the broker's SharedWorker, which kept its WebSocket: the
- * browser's own offline state is still to be wired in.)
+ * Offline-first in a real page (issue 11): headless Chromium runs an app whose in-browser broker
+ * syncs with a real `brook serve` relay. The app ships a service worker, so it reloads with no
+ * network, as an offline-first app must. Each test checks what a user would: the relay holds every
+ * record written offline exactly once, in order per partition; records written at the relay by
+ * kafka-python reach the page; a relay that refuses the token leaves the backlog whole and says so;
+ * a record the relay refuses for good is set aside with its reason and blocks nothing.
  */
 
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeRecords, splitBatches } from '../../src/core/record-batch.ts'
+import type { BrokerService } from '../../src/core/service.ts'
 import { connectKafka } from '../../src/edge/kafka/connection.ts'
+import type { BrowserSyncStatus } from '../../src/worker/api.ts'
 import { buildSite, launchChromium, type Site } from '../browser/harness.ts'
-import { killServes, startServe } from '../support/cli.ts'
+import { run } from '../interop/support.ts'
+import { killServes, type ServeProcess, startServe } from '../support/cli.ts'
+import { APP, SERVICE_WORKER } from './fixtures/offline-app.ts'
 
 let browser: Browser
-let site: Site | undefined
+let site: Site
 beforeAll(async () => {
   browser = await launchChromium()
+  site = await buildSite()
+  await writeFile(join(site.dir, 'sw.js'), SERVICE_WORKER)
+  await writeFile(join(site.dir, 'app.js'), APP)
 })
 afterAll(async () => {
   await browser?.close()
@@ -29,7 +36,7 @@ afterAll(async () => {
   killServes()
 })
 
-/** A port free a moment ago, for a server that starts later. */
+/** A port free a moment ago, for a relay that starts (or restarts) later on it. */
 async function freePort(): Promise<number> {
   const server = net.createServer()
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
@@ -38,79 +45,306 @@ async function freePort(): Promise<number> {
   return port
 }
 
-const COUNT = 600
-const PARTITIONS = 3
+interface RelayHandle {
+  serve: ServeProcess
+  url: string
+  kafka: BrokerService & { close(): Promise<void> }
+  dir: string
+}
 
-describe('a page that syncs with the relay', () => {
-  it('writes while the relay is out of reach, and the relay receives every record once, in order, when it is back', async () => {
-    // The page comes from a static site; the relay it syncs with is elsewhere, down for now.
-    site = await buildSite()
-    const origin = site.url
-    const data = await mkdtemp(join(tmpdir(), 'brook-offline-page-'))
-    const relayPort = await freePort()
-    const relayUrl = `http://127.0.0.1:${relayPort}`
+async function startRelay(extra: string[] = [], port?: number, dir?: string): Promise<RelayHandle> {
+  const data = dir ?? (await mkdtemp(join(tmpdir(), 'brook-offline-relay-')))
+  const serve = await startServe([
+    '--port',
+    '0',
+    '--http-port',
+    String(port ?? (await freePort())),
+    '--data-dir',
+    data,
+    '--allow-origin',
+    site.url,
+    ...extra,
+  ])
+  const kafka = await connectKafka({ bootstrap: `127.0.0.1:${serve.port}` })
+  return { serve, url: `http://127.0.0.1:${serve.httpPort}`, kafka, dir: data }
+}
 
+/** Records a relay topic holds, summed over partitions (0 when the topic does not exist). */
+async function relayCount(kafka: BrokerService, topic: string): Promise<number> {
+  const md = await kafka.metadata({ topics: [topic], allowAutoTopicCreation: false })
+  const t = md.topics.find((x) => x.name === topic)
+  if (t?.errorCode !== 0) return 0
+  const ends = await kafka.listOffsets({
+    topics: [
+      { name: topic, partitions: t.partitions.map((p) => ({ partition: p.partition, timestamp: -1 })) },
+    ],
+  })
+  return ends.topics[0]!.partitions.reduce((n, p) => n + p.offset, 0)
+}
+
+/** Every value of a relay partition, from offset 0. */
+async function relayValues(kafka: BrokerService, topic: string, partition: number): Promise<string[]> {
+  const out: string[] = []
+  let offset = 0
+  for (let round = 0; round < 10_000; round++) {
+    const res = await kafka.fetch({
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 8 << 20,
+      topics: [{ name: topic, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 8 << 20 }] }],
+    })
+    const records = splitBatches(res.topics[0]!.partitions[0]!.records)
+      .flatMap((b) => decodeRecords(b))
+      .filter((r) => r.offset >= offset)
+    if (records.length === 0) break
+    for (const r of records) out.push(new TextDecoder().decode(r.value!))
+    offset = records.at(-1)!.offset + 1
+  }
+  return out
+}
+
+/** The notes `from..from+count-1` that land in `partition`, as the app writes them. */
+function notes(from: number, count: number, partitions: number, partition: number, size = 0): string[] {
+  const out: string[] = []
+  for (let i = from; i < from + count; i++)
+    if (i % partitions === partition) out.push(`note-${i}`.padEnd(size, '.'))
+  return out
+}
+
+/** Opens the app (its service worker controlling the page, so it can reload offline). */
+async function openApp(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage()
+  page.on('pageerror', (e) => console.error('[page error]', e))
+  await page.goto(`${site.url}/`)
+  await page.evaluate(`(async () => {
+    await navigator.serviceWorker.register('/sw.js')
+    await navigator.serviceWorker.ready
+    if (!navigator.serviceWorker.controller)
+      await new Promise((ok) => navigator.serviceWorker.addEventListener('controllerchange', ok, { once: true }))
+  })()`)
+  return page
+}
+
+/** Calls the app module's `fn` in the page (a string: vitest would rewrite a function's import()). */
+function app<T>(page: Page, fn: string, ...args: unknown[]): Promise<T> {
+  return page.evaluate(
+    `(async () => (await import('/app.js')).${fn}(...${JSON.stringify(args)}))()`,
+  ) as Promise<T>
+}
+
+const status = (page: Page) => app<BrowserSyncStatus | null>(page, 'status')
+
+describe('an offline-first page that syncs with the relay', { timeout: 120_000 }, () => {
+  it('goes offline, writes 10,000 records, reloads offline, and the relay gets each once when online; what kafka-python wrote meanwhile comes down', async () => {
+    const relay = await startRelay()
     const context = await browser.newContext()
-    const page = await context.newPage()
-    await page.goto(`${origin}/`)
-    // A string, not a function: vitest would rewrite a function's import() for Node.
-    await page.evaluate(`(async () => {
-      const { connect } = await import('/lib/worker.js')
-      window.brook = await connect({
-        name: 'offline-page',
-        sync: { url: '${relayUrl}', upload: ['notes'], intervalMs: 100, backoff: { initialDelayMs: 50, maxDelayMs: 300 } },
-      })
-      await window.brook.admin().createTopics({ topics: [{ topic: 'notes', numPartitions: ${PARTITIONS} }] })
-      const producer = window.brook.producer()
-      await producer.connect()
-      for (let i = 0; i < ${COUNT}; i += 50)
-        await producer.send({
-          topic: 'notes',
-          messages: Array.from({ length: 50 }, (_, k) => ({ partition: (i + k) % ${PARTITIONS}, value: 'note-' + (i + k) })),
-        })
-    })()`)
+    try {
+      const page = await openApp(context)
+      const options = {
+        name: 'offline-notes',
+        sync: {
+          url: relay.url,
+          upload: ['notes'],
+          download: ['news'],
+          intervalMs: 200,
+          backoff: { initialDelayMs: 50, maxDelayMs: 500 },
+        },
+      }
+      await app(page, 'start', options)
+      await page.evaluate(
+        `window.brook.admin().createTopics({ topics: [{ topic: 'notes', numPartitions: 3 }] })`,
+      )
+      await expect.poll(async () => (await status(page))?.state, { timeout: 20_000 }).toBe('online')
 
-    const relay = await startServe([
-      '--port',
-      '0',
-      '--http-port',
-      String(relayPort),
-      '--data-dir',
-      data,
-      '--allow-origin',
-      origin,
-    ])
-    const service = await connectKafka({ bootstrap: `127.0.0.1:${relay.port}` })
-    const onRelay = async () => {
-      const md = await service.metadata({ topics: ['notes'], allowAutoTopicCreation: false })
-      const t = md.topics.find((x) => x.name === 'notes')
-      if (t?.errorCode !== 0) return 0
-      const ends = await service.listOffsets({
-        topics: [
-          { name: 'notes', partitions: t.partitions.map((p) => ({ partition: p.partition, timestamp: -1 })) },
-        ],
-      })
-      return ends.topics[0]!.partitions.reduce((n, p) => n + p.offset, 0)
+      // The browser goes offline: the page tells the broker's worker, which stops syncing.
+      await context.setOffline(true)
+      await expect.poll(async () => (await status(page))?.network, { timeout: 10_000 }).toBe(false)
+      expect((await status(page))?.state).toBe('offline')
+      await app(page, 'produce', 'notes', 0, 6_000, 3)
+      await expect
+        .poll(async () => (await status(page))?.backlog.notes?.records, { timeout: 10_000 })
+        .toBe(6_000)
+      const waiting = (await status(page))!
+      expect(waiting.backlog.notes!.bytes).toBeGreaterThan(6_000 * 6)
+      expect(waiting.storage.usage).toBeGreaterThan(0)
+      expect(waiting.storage.quota).toBeGreaterThan(0)
+      expect(await relayCount(relay.kafka, 'notes')).toBe(0)
+
+      // Meanwhile a Python service writes news at the relay.
+      const py = await run('/usr/bin/python3', [
+        '-c',
+        `
+from kafka import KafkaProducer
+p = KafkaProducer(bootstrap_servers='127.0.0.1:${relay.serve.port}', acks='all')
+for i in range(300):
+    p.send('news', value=('news-%d' % i).encode(), partition=0)
+p.flush()
+`,
+      ])
+      expect(py.code, py.stderr).toBe(0)
+
+      // Reload with no network: the service worker serves the app, the broker reopens IndexedDB.
+      await page.reload()
+      await app(page, 'start', options)
+      await app(page, 'produce', 'notes', 6_000, 4_000, 3)
+      await expect
+        .poll(async () => (await status(page))?.backlog.notes?.records, { timeout: 10_000 })
+        .toBeGreaterThanOrEqual(1)
+
+      await context.setOffline(false)
+      await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 60_000 }).toBe(10_000)
+      for (let p = 0; p < 3; p++)
+        expect(await relayValues(relay.kafka, 'notes', p)).toEqual(notes(0, 10_000, 3, p))
+      await expect
+        .poll(async () => (await status(page))?.backlog.notes, { timeout: 10_000 })
+        .toEqual({ records: 0, bytes: 0 })
+      expect((await status(page))?.network).toBe(true)
+      // What the Python service wrote is in the page's broker, in order, none missing.
+      await expect
+        .poll(
+          async () =>
+            (await app<{ records: { value: string }[] }>(page, 'read', 'news', 0)).records.map(
+              (r) => r.value,
+            ),
+          { timeout: 20_000 },
+        )
+        .toEqual(Array.from({ length: 300 }, (_, i) => `news-${i}`))
+    } finally {
+      await context.close()
+      await relay.kafka.close()
     }
-    await expect.poll(onRelay, { timeout: 30_000 }).toBe(COUNT)
-    for (let p = 0; p < PARTITIONS; p++) {
-      const res = await service.fetch({
-        maxWaitMs: 0,
-        minBytes: 0,
-        maxBytes: 8 << 20,
-        topics: [
-          { name: 'notes', partitions: [{ partition: p, fetchOffset: 0, partitionMaxBytes: 8 << 20 }] },
-        ],
+  })
+
+  it('keeps the backlog whole and shows the error when the relay refuses the token, and uploads once given one it accepts', async () => {
+    const port = await freePort()
+    const relay = await startRelay(['--http-token', 'good-token=User:notes'], port)
+    const context = await browser.newContext()
+    try {
+      const page = await openApp(context)
+      // Dedicated workers: the broker closes with its page, so the next page starts it anew.
+      await app(page, 'start', {
+        name: 'refused',
+        mode: 'dedicated',
+        sync: { url: relay.url, token: 'stale-token', upload: ['notes'], backoff: { maxDelayMs: 300 } },
       })
-      const values = splitBatches(res.topics[0]!.partitions[0]!.records)
-        .flatMap((b) => decodeRecords(b))
-        .map((r) => new TextDecoder().decode(r.value!))
-      const want = Array.from({ length: COUNT }, (_, i) => i)
-        .filter((i) => i % PARTITIONS === p)
-        .map((i) => `note-${i}`)
-      expect(values).toEqual(want)
+      await page.evaluate(
+        `window.brook.admin().createTopics({ topics: [{ topic: 'notes', numPartitions: 2 }] })`,
+      )
+      await app(page, 'produce', 'notes', 0, 1_000, 2)
+      await expect
+        .poll(async () => (await status(page))?.lastError?.type, { timeout: 20_000 })
+        .toBe('SASL_AUTHENTICATION_FAILED')
+      const s = (await status(page))!
+      expect(s.state).toBe('offline')
+      expect(s.backlog.notes?.records).toBe(1_000)
+      expect(await relayCount(relay.kafka, 'notes')).toBe(0)
+      // Every record is still there to read locally.
+      for (let p = 0; p < 2; p++)
+        expect(
+          (await app<{ records: { value: string }[] }>(page, 'read', 'notes', p)).records.map((r) => r.value),
+        ).toEqual(notes(0, 1_000, 2, p))
+
+      // The same broker, reopened by a page that has the right token, uploads each record once.
+      await page.close()
+      await expect.poll(() => context.pages().length).toBe(0)
+      const next = await openApp(context)
+      await app(next, 'start', {
+        name: 'refused',
+        mode: 'dedicated',
+        sync: { url: relay.url, token: 'good-token', upload: ['notes'], backoff: { maxDelayMs: 300 } },
+      })
+      await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000 }).toBe(1_000)
+      for (let p = 0; p < 2; p++)
+        expect(await relayValues(relay.kafka, 'notes', p)).toEqual(notes(0, 1_000, 2, p))
+    } finally {
+      await context.close()
+      await relay.kafka.close()
     }
-    await service.close()
-    await context.close()
+  })
+
+  it('sets aside a record the relay refuses for good, with its reason, and the next 1,000 flow', async () => {
+    const relay = await startRelay()
+    // The relay's topic takes batches up to 64 KiB.
+    const made = await relay.kafka.createTopics({
+      topics: [{ name: 'notes', numPartitions: 1, configs: { 'max.message.bytes': '65536' } }],
+    })
+    expect(made[0]?.errorCode).toBe(0)
+    const context = await browser.newContext()
+    try {
+      const page = await openApp(context)
+      await app(page, 'start', {
+        name: 'poison',
+        sync: { url: relay.url, upload: ['notes'], intervalMs: 100, backoff: { maxDelayMs: 300 } },
+      })
+      await page.evaluate(
+        `window.brook.admin().createTopics({ topics: [{ topic: 'notes', numPartitions: 1 }] })`,
+      )
+      await app(page, 'produce', 'notes', 0, 10, 1)
+      await app(page, 'produceOne', 'notes', 0, 'x'.repeat(100_000))
+      await app(page, 'produce', 'notes', 10, 1_000, 1)
+      await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000 }).toBe(1_010)
+      expect(await relayValues(relay.kafka, 'notes', 0)).toEqual(notes(0, 1_010, 1, 0))
+      const dead = await app<{ records: { value: string; headers: Record<string, string> }[] }>(
+        page,
+        'read',
+        'brook-dead-letters',
+        0,
+      )
+      expect(dead.records).toHaveLength(1)
+      expect(dead.records[0]!.value).toBe('x'.repeat(100_000))
+      expect(dead.records[0]!.headers).toMatchObject({
+        'brook.dlq.topic': 'notes',
+        'brook.dlq.partition': '0',
+        'brook.dlq.offset': '10',
+        'brook.dlq.error': 'MESSAGE_TOO_LARGE',
+      })
+      await expect.poll(async () => (await status(page))?.backlog.notes?.records, { timeout: 10_000 }).toBe(0)
+    } finally {
+      await context.close()
+      await relay.kafka.close()
+    }
+  })
+
+  it('is exactly once when the relay is killed (kill -9) mid-upload and restarted', async () => {
+    const port = await freePort()
+    let relay = await startRelay([], port)
+    const context = await browser.newContext()
+    try {
+      const page = await openApp(context)
+      await app(page, 'start', {
+        name: 'relay-crash',
+        sync: {
+          url: relay.url,
+          upload: ['notes'],
+          intervalMs: 100,
+          backoff: { initialDelayMs: 50, maxDelayMs: 300 },
+        },
+      })
+      await page.evaluate(
+        `window.brook.admin().createTopics({ topics: [{ topic: 'notes', numPartitions: 3 }] })`,
+      )
+      // The backlog builds up offline, so that the upload is under way when the relay dies.
+      await context.setOffline(true)
+      await expect.poll(async () => (await status(page))?.network).toBe(false)
+      await app(page, 'produce', 'notes', 0, 30_000, 3, 100)
+      await context.setOffline(false)
+      // Killed once some, but not all, of the backlog is up.
+      await expect
+        .poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000, interval: 5 })
+        .toBeGreaterThan(0)
+      const partial = await relayCount(relay.kafka, 'notes')
+      relay.serve.proc.kill('SIGKILL')
+      await relay.serve.exited
+      await relay.kafka.close().catch(() => {})
+      expect(partial).toBeLessThan(30_000)
+      await expect.poll(async () => (await status(page))?.state, { timeout: 10_000 }).toBe('offline')
+      relay = await startRelay([], port, relay.dir)
+      await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 60_000 }).toBe(30_000)
+      for (let p = 0; p < 3; p++)
+        expect(await relayValues(relay.kafka, 'notes', p)).toEqual(notes(0, 30_000, 3, p, 100))
+    } finally {
+      await context.close()
+      await relay.kafka.close()
+    }
   })
 })

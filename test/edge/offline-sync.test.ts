@@ -201,7 +201,12 @@ describe('offline sync over the relay', () => {
     engine.start()
     try {
       for (let p = 0; p < 2; p++) await produce(local, 'notes', p, records(['a=1', 'b=2', 'c=3']))
-      await expect.poll(() => engine.status().backlog, { timeout: 10_000 }).toEqual({ notes: 6 })
+      // Bytes are those of the batches waiting, as the local broker stores them.
+      let waiting = 0
+      for (let p = 0; p < 2; p++) waiting += await storedBytes(local, 'notes', p)
+      await expect
+        .poll(() => engine.status().backlog, { timeout: 10_000 })
+        .toEqual({ notes: { records: 6, bytes: waiting } })
       const down = engine.status()
       expect(down.state).toBe('offline')
       expect(down.lastError?.type).toBe('NETWORK_EXCEPTION')
@@ -213,8 +218,9 @@ describe('offline sync over the relay', () => {
       engine.syncNow()
       await expect
         .poll(() => engine.status(), { timeout: 10_000 })
-        .toMatchObject({ state: 'online', backlog: { notes: 0 }, failures: 0 })
+        .toMatchObject({ state: 'online', backlog: { notes: { records: 0, bytes: 0 } }, failures: 0 })
       expect(engine.status().lastError).toBeUndefined()
+      expect(engine.status().uploaded).toBe(6)
       for (let p = 0; p < 2; p++)
         expect((await consume(relayBroker!, 'notes', p)).map(([, v]) => v)).toEqual(['a=1', 'b=2', 'c=3'])
       await expect
@@ -222,6 +228,23 @@ describe('offline sync over the relay', () => {
           timeout: 10_000,
         })
         .toEqual(['x=1', 'y=2'])
+
+      // The runtime says the network is gone: no round, no failure, the backlog waits and grows.
+      engine.setNetwork(false)
+      expect(engine.status()).toMatchObject({ state: 'offline', network: false })
+      await produce(local, 'notes', 0, records(['d=4']))
+      await engine.refresh()
+      expect(engine.status().backlog.notes?.records).toBe(1)
+      engine.syncNow()
+      await new Promise((r) => setImmediate(r))
+      expect(engine.status()).toMatchObject({ state: 'offline', failures: 0 })
+      expect(await consume(relayBroker!, 'notes', 0)).toHaveLength(3)
+      // Back online: a round at once, and the record goes up.
+      engine.setNetwork(true)
+      await expect
+        .poll(async () => (await consume(relayBroker!, 'notes', 0)).map(([, v]) => v), { timeout: 10_000 })
+        .toEqual(['a=1', 'b=2', 'c=3', 'd=4'])
+      await expect.poll(() => engine.status().backlog.notes?.records).toBe(0)
     } finally {
       await engine.stop()
     }
@@ -230,3 +253,14 @@ describe('offline sync over the relay', () => {
     expect(states).toContain('online')
   })
 })
+
+/** The bytes of the batches a partition holds. */
+async function storedBytes(broker: Broker, topic: string, partition: number): Promise<number> {
+  const res = await broker.fetch({
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1 << 20,
+    topics: [{ name: topic, partitions: [{ partition, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }],
+  })
+  return res.topics[0]!.partitions[0]!.records.byteLength
+}

@@ -63,6 +63,31 @@ export function relaySocketUrl(url: string | URL, token?: string): string {
   return u.toString()
 }
 
+/**
+ * Why a relay refused a WebSocket, where it says: a browser's WebSocket reports any failed
+ * handshake as the same bare error, so a wrong token would look like a network outage and be
+ * retried forever. The same URL as a plain GET goes through the relay's same checks (origin, then
+ * credentials) and answers 401 or 403 with a reason; anything else leaves it a network error.
+ */
+async function whyRefused(url: string, shown: string): Promise<BrookError | undefined> {
+  if (typeof fetch !== 'function') return undefined
+  const http = new URL(url)
+  http.protocol = http.protocol === 'wss:' ? 'https:' : 'http:'
+  const res = await fetch(http, { signal: AbortSignal.timeout(5_000) })
+  if (res.status !== 401 && res.status !== 403) return undefined
+  const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string }
+  const reason = body.message ?? res.statusText
+  if (res.status === 401)
+    return new BrookError(
+      'SASL_AUTHENTICATION_FAILED',
+      `the relay at ${shown} refused the credentials: ${reason}`,
+    )
+  return new BrookError(
+    'CLUSTER_AUTHORIZATION_FAILED',
+    `the relay at ${shown} refused the connection: ${reason}`,
+  )
+}
+
 /** Opens one socket; resolves with its FrameConnection once open. */
 function openSocket(
   Ctor: WebSocketConstructor,
@@ -112,27 +137,29 @@ function openSocket(
       if (e.data instanceof ArrayBuffer) conn.receive(new Uint8Array(e.data))
       else conn.fail(new BrookError('CORRUPT_MESSAGE', `${shown} sent a text message`))
     })
-    ws.addEventListener('error', () => {
-      if (!opened) {
-        cancel()
-        reject(
-          new BrookError(
-            'NETWORK_EXCEPTION',
-            `cannot reach the relay at ${shown} (refused, unreachable or not authorised)`,
-          ),
-        )
-      }
-    })
+    // A handshake that fails fires error, then close: ask the relay why once, then reject.
+    let failing = false
+    const failOpen = (detail: string) => {
+      if (opened || failing) return
+      failing = true
+      cancel()
+      const unreachable = new BrookError(
+        'NETWORK_EXCEPTION',
+        `cannot reach the relay at ${shown} (${detail})`,
+      )
+      whyRefused(url, shown).then(
+        (why) => reject(why ?? unreachable),
+        () => reject(unreachable),
+      )
+    }
+    ws.addEventListener('error', () => failOpen('refused, unreachable or not authorised'))
     ws.addEventListener('close', (e: { code?: number; reason?: string }) => {
       cancel()
       const why = e.reason ? `: ${e.reason}` : ''
       conn.fail(
         new BrookError('NETWORK_EXCEPTION', `${shown} closed the connection (${e.code ?? 1006}${why})`),
       )
-      if (!opened)
-        reject(
-          new BrookError('NETWORK_EXCEPTION', `cannot reach the relay at ${shown} (${e.code ?? 1006}${why})`),
-        )
+      failOpen(`${e.code ?? 1006}${why}`)
     })
   })
 }

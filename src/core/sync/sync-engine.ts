@@ -11,8 +11,9 @@ import { type TopicMatcher, topicMatcher } from '../bridge/pattern.ts'
 import { type Clock, systemClock } from '../clock.ts'
 import { BrookError } from '../errors.ts'
 import type { BrokerService } from '../service.ts'
+import { BacklogLedger, type TopicBacklog } from './backlog.ts'
 import { Downloader } from './downloader.ts'
-import { Uploader, type UploadStateStore, uploadBacklog } from './uploader.ts'
+import { Uploader, type UploadStateStore } from './uploader.ts'
 
 export type TopicSelector = string | RegExp
 
@@ -33,9 +34,18 @@ export interface SyncEngineOptions {
 export type SyncState = 'offline' | 'syncing' | 'online' | 'stopped'
 
 export interface SyncStatus {
+  /**
+   * `offline`: no connection (the network is gone, the relay is out of reach or refused us — see
+   * `lastError`); `syncing`: a round is running; `online`: connected and caught up.
+   */
   state: SyncState
-  /** Records not yet uploaded, per local topic. */
-  backlog: Record<string, number>
+  /** What the runtime says of the network (`navigator.onLine` and its events); false stops rounds. */
+  network: boolean
+  /** Not yet uploaded, per local topic: records and the bytes of their batches. */
+  backlog: Record<string, TopicBacklog>
+  /** Records acknowledged by the relay, and records brought down, since this engine started. */
+  uploaded: number
+  downloaded: number
   /** The last failure (cleared by a successful round). */
   lastError?: { type: string; message: string; at: number }
   /** When the last round finished. */
@@ -59,25 +69,39 @@ function selection(selectors: readonly TopicSelector[] = []): Selection {
 }
 
 export class SyncEngine {
-  private current: SyncStatus = { state: 'offline', backlog: {}, failures: 0 }
+  private current: SyncStatus = {
+    state: 'offline',
+    network: true,
+    backlog: {},
+    uploaded: 0,
+    downloaded: 0,
+    failures: 0,
+  }
   private readonly listeners = new Set<(s: SyncStatus) => void>()
   private readonly clock: Clock
   private running = false
   private loop: Promise<void> | undefined
   private wake: (() => void) | undefined
+  private again = false
+  private refreshing: Promise<void> | undefined
+  private refreshAgain: Promise<void> | undefined
   private conn: { service: BrokerService; close(): Promise<void> } | undefined
 
   private readonly upload: Selection
   private readonly download: Selection
+  private readonly ledger: BacklogLedger
 
   constructor(private readonly opts: SyncEngineOptions) {
     this.clock = opts.clock ?? systemClock
     this.upload = selection(opts.upload)
     this.download = selection(opts.download)
+    this.ledger = new BacklogLedger(opts.local)
   }
 
   status(): SyncStatus {
-    return { ...this.current, backlog: { ...this.current.backlog } }
+    const backlog: Record<string, TopicBacklog> = {}
+    for (const [t, b] of Object.entries(this.current.backlog)) backlog[t] = { ...b }
+    return { ...this.current, backlog }
   }
 
   /** Calls `fn` on every change of status; the returned function stops it. */
@@ -94,7 +118,39 @@ export class SyncEngine {
 
   /** Ends the wait before the next round (an append happened, the network came back). */
   syncNow(): void {
+    // Asked during a round: the next one starts as soon as this one ends.
+    if (this.wake) this.wake()
+    else this.again = true
+  }
+
+  /**
+   * What the runtime says of the network. Offline ends the connection and holds rounds (none is
+   * attempted, none counts as a failure) until online comes back, which starts a round at once.
+   */
+  setNetwork(online: boolean): void {
+    if (this.current.network === online) return
+    this.set({ network: online, ...(online ? {} : { state: 'offline' as const }) })
+    if (!online) {
+      void this.conn?.close().catch(() => {})
+      this.conn = undefined
+    }
     this.wake?.()
+  }
+
+  /** The backlog as the local broker has it now (an append happened): status listeners hear it. */
+  refresh(): Promise<void> {
+    // Many appends in a row cost one measurement running and one queued, not one each.
+    if (this.refreshing) {
+      this.refreshAgain ??= this.refreshing.then(() => this.refresh())
+      return this.refreshAgain
+    }
+    this.refreshing = this.refreshBacklog()
+      .catch(() => {})
+      .finally(() => {
+        this.refreshing = undefined
+        this.refreshAgain = undefined
+      })
+    return this.refreshing
   }
 
   async stop(): Promise<void> {
@@ -107,7 +163,13 @@ export class SyncEngine {
   }
 
   private async run(): Promise<void> {
+    await this.refreshBacklog().catch(() => {})
     while (this.running) {
+      if (!this.current.network) {
+        this.set({ state: 'offline' })
+        await this.sleep(Number.POSITIVE_INFINITY)
+        continue
+      }
       try {
         this.conn ??= await this.opts.connect()
         this.set({ state: 'syncing' })
@@ -115,6 +177,10 @@ export class SyncEngine {
         this.set({ state: 'online', failures: 0, lastError: undefined, lastSyncAt: this.clock.now() })
         await this.sleep(this.opts.intervalMs ?? 1000)
       } catch (e) {
+        await this.conn?.close().catch(() => {})
+        this.conn = undefined
+        // The network went away under the round: that is being offline, not a failure.
+        if (!this.current.network) continue
         const err = e instanceof BrookError ? e : undefined
         const failures = this.current.failures + 1
         this.set({
@@ -126,9 +192,6 @@ export class SyncEngine {
             at: this.clock.now(),
           },
         })
-        // Whatever failed, the next round starts on a fresh connection.
-        await this.conn?.close().catch(() => {})
-        this.conn = undefined
         await this.refreshBacklog().catch(() => {})
         await this.sleep(fullJitterDelay(failures - 1, this.opts.backoff, this.opts.random))
       }
@@ -139,20 +202,21 @@ export class SyncEngine {
     const upload = await this.resolve(this.opts.local, this.upload)
     const download = await this.resolve(remote, this.download)
     const { local, state } = this.opts
-    if (upload.length > 0) await new Uploader({ local, remote, state, topics: upload }).syncOnce()
-    if (download.length > 0) await new Downloader({ local, remote, topics: download }).syncOnce()
+    if (upload.length > 0) {
+      const { uploaded } = await new Uploader({ local, remote, state, topics: upload }).syncOnce()
+      if (uploaded > 0) this.set({ uploaded: this.current.uploaded + uploaded })
+    }
+    if (download.length > 0) {
+      const { downloaded } = await new Downloader({ local, remote, topics: download }).syncOnce()
+      if (downloaded > 0) this.set({ downloaded: this.current.downloaded + downloaded })
+    }
     await this.refreshBacklog(upload)
   }
 
   private async refreshBacklog(topics?: string[]): Promise<void> {
     const upload = topics ?? (await this.resolve(this.opts.local, this.upload))
-    const pending = await uploadBacklog(this.opts.local, upload)
-    const backlog: Record<string, number> = {}
-    for (const [key, n] of pending) {
-      const topic = key.slice(0, key.lastIndexOf('/'))
-      backlog[topic] = (backlog[topic] ?? 0) + n
-    }
-    this.set({ backlog })
+    const backlog = await this.ledger.measure(upload)
+    if (!sameBacklog(backlog, this.current.backlog)) this.set({ backlog })
   }
 
   /** Names as given; patterns against the topics `service` has now (internal `__` ones never). */
@@ -165,13 +229,20 @@ export class SyncEngine {
     return [...names].sort()
   }
 
+  /** Until `ms` pass or `wake()`; an infinite `ms` waits for `wake()` alone. */
   private sleep(ms: number): Promise<void> {
     if (!this.running) return Promise.resolve()
+    if (this.again) {
+      this.again = false
+      return Promise.resolve()
+    }
     return new Promise((resolve) => {
-      const cancel = this.clock.setTimeout(() => {
-        this.wake = undefined
-        resolve()
-      }, ms)
+      const cancel = Number.isFinite(ms)
+        ? this.clock.setTimeout(() => {
+            this.wake = undefined
+            resolve()
+          }, ms)
+        : () => {}
       this.wake = () => {
         cancel()
         this.wake = undefined
@@ -185,4 +256,10 @@ export class SyncEngine {
     const snapshot = this.status()
     for (const fn of this.listeners) fn(snapshot)
   }
+}
+
+function sameBacklog(a: Record<string, TopicBacklog>, b: Record<string, TopicBacklog>): boolean {
+  const keys = Object.keys(a)
+  if (keys.length !== Object.keys(b).length) return false
+  return keys.every((k) => a[k]!.records === b[k]?.records && a[k]!.bytes === b[k]?.bytes)
 }

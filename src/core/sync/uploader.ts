@@ -20,6 +20,7 @@ import { BrookError, errorCode, errorName } from '../errors.ts'
 import { decodeRecordsAsync, encodeBatch, lastOffsetOf, readBatchHeader } from '../record-batch.ts'
 import type { BrokerService } from '../service.ts'
 import type { Json } from '../store.ts'
+import { uploadBacklog, uploadGroup, uploadPosition } from './backlog.ts'
 import { ensureTopic, inputsOf, partitionsOf, readBatches } from './partitions.ts'
 
 const DUPLICATE = errorCode('DUPLICATE_SEQUENCE_NUMBER')
@@ -99,8 +100,11 @@ export class Uploader {
   }
 
   /** Records not yet uploaded, per `topic/partition`: log end − position, exact after any crash. */
-  pending(): Promise<Map<string, number>> {
-    return uploadBacklog(this.opts.local, this.opts.topics, this.opts.name)
+  async pending(): Promise<Map<string, number>> {
+    const out = new Map<string, number>()
+    for (const p of await uploadBacklog(this.opts.local, this.opts.topics, this.opts.name))
+      out.set(`${p.topic}/${p.partition}`, p.records)
+    return out
   }
 
   /** Uploads everything pending, batch by batch, in order per partition. Throws on a lasting error. */
@@ -273,44 +277,4 @@ export class Uploader {
     const code = res.topics[0]?.partitions[0]?.errorCode ?? 0
     if (code !== 0) throw BrookError.fromCode(code, `recording the upload position of ${topic}[${partition}]`)
   }
-}
-
-/** The group whose committed offsets are the upload positions. */
-function uploadGroup(name = 'upload'): string {
-  return `__brook-sync-${name}`
-}
-
-async function uploadPosition(
-  local: BrokerService,
-  group: string,
-  topic: string,
-  partition: number,
-): Promise<number> {
-  const res = await local.offsetFetch({ groupId: group, topics: [{ name: topic, partitions: [partition] }] })
-  return Math.max(0, res.topics[0]?.partitions[0]?.offset ?? -1)
-}
-
-/**
- * Records of `topics` not yet uploaded by the uploader `name`, per `topic/partition`: log end −
- * position, read from the local broker alone (no connection needed), exact after any crash.
- */
-export async function uploadBacklog(
-  local: BrokerService,
-  topics: readonly string[],
-  name?: string,
-): Promise<Map<string, number>> {
-  const group = uploadGroup(name)
-  const out = new Map<string, number>()
-  for (const topic of topics) {
-    const partitions = await partitionsOf(local, topic)
-    const ends = await local.listOffsets({
-      topics: [{ name: topic, partitions: partitions.map((partition) => ({ partition, timestamp: -1 })) }],
-    })
-    for (const p of ends.topics[0]?.partitions ?? [])
-      out.set(
-        `${topic}/${p.partition}`,
-        Math.max(0, p.offset - (await uploadPosition(local, group, topic, p.partition))),
-      )
-  }
-  return out
 }
