@@ -41,6 +41,35 @@ describe('Downloader', () => {
     expect(await valuesOf(local, 1)).toEqual(written[1])
   })
 
+  it('grows a local topic that has fewer partitions (a consumer auto-created it) instead of failing', async () => {
+    const { remote, written } = await remoteWith([3, 4, 5])
+    const local = await Broker.open({ store: new MemoryStore(), autoCreateTopics: true })
+    await local.createTopics({ topics: [{ name: 'feed', numPartitions: 1 }] })
+    expect((await new Downloader({ local, remote, topics: ['feed'] }).syncOnce()).downloaded).toBe(12)
+    for (let p = 0; p < 3; p++) expect(await valuesOf(local, p)).toEqual(written[p])
+  })
+
+  it('keeps downloading the other topics when one fails, and reports the failure', async () => {
+    const { remote, written } = await remoteWith([3])
+    await remote.createTopics({ topics: [{ name: 'other', numPartitions: 1 }] })
+    await produce(remote, 'other', 0, records(['o=1']))
+    // The local store fails every append to 'feed' (a storage error), and only to it.
+    const local = await Broker.open({ store: new MemoryStore() })
+    const failing = new Proxy(local, {
+      get(target, prop, receiver) {
+        if (prop === 'produce')
+          return async (req: Parameters<Broker['produce']>[0]) =>
+            req.topics[0]?.name === 'feed' ? Promise.reject(new Error('disk gone')) : target.produce(req)
+        return Reflect.get(target, prop, receiver)
+      },
+    })
+    const d = new Downloader({ local: failing, remote, topics: ['feed', 'other'] })
+    await expect(d.syncOnce()).rejects.toThrow('disk gone')
+    expect(await consume(local, 'other', 0)).toHaveLength(1)
+    expect((await new Downloader({ local, remote, topics: ['feed', 'other'] }).syncOnce()).downloaded).toBe(3)
+    expect(await valuesOf(local, 0)).toEqual(written[0])
+  })
+
   it('appends every record once, whatever appends a crash leaves without their position', async () => {
     await fc.assert(
       fc.asyncProperty(

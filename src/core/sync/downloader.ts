@@ -12,12 +12,15 @@
  * offset) is what to resume from.
  */
 
+import { concatBytes } from '../bytes.ts'
 import { BrookError, errorCode, errorName } from '../errors.ts'
+import { REMEMBERED_BATCHES } from '../producer-state.ts'
 import {
   decodeRecordsAsync,
   encodeBatch,
   isControlBatch,
   lastOffsetOf,
+  type Record,
   readBatchHeader,
 } from '../record-batch.ts'
 import { type BrokerService, EARLIEST_TIMESTAMP } from '../service.ts'
@@ -62,18 +65,37 @@ export class Downloader {
     this.timeoutMs = opts.timeoutMs ?? 30_000
   }
 
-  /** Fetches everything the remote partitions hold past the position and appends it locally. */
+  /**
+   * Fetches everything the remote partitions hold past the position and appends it locally, the
+   * partitions side by side. A topic or partition that fails does not hold back the others; the
+   * first failure is thrown at the end.
+   */
   async syncOnce(): Promise<DownloadRound> {
     let downloaded = 0
+    const failures: unknown[] = []
     for (const topic of this.opts.topics) {
-      const partitions = await partitionsOf(this.opts.remote, topic)
-      if (partitions.length === 0) continue
-      await ensureTopic(this.opts.local, topic, partitions.length, 'locally')
-      for (const partition of partitions) downloaded += await this.downloadPartition(topic, partition)
+      try {
+        const partitions = await partitionsOf(this.opts.remote, topic)
+        if (partitions.length === 0) continue
+        await ensureTopic(this.opts.local, topic, partitions.length, 'locally')
+        const done = await Promise.allSettled(partitions.map((p) => this.downloadPartition(topic, p)))
+        for (const d of done) {
+          if (d.status === 'fulfilled') downloaded += d.value
+          else failures.push(d.reason)
+        }
+      } catch (e) {
+        failures.push(e)
+      }
     }
+    if (failures.length > 0) throw failures[0]
     return { downloaded }
   }
 
+  /**
+   * Appends the remote batches in runs of up to `REMEMBERED_BATCHES` per local request (one
+   * IndexedDB transaction), then commits the position once per run. After a crash the same run
+   * comes again with the same sequences, all among the last batches the local broker remembers.
+   */
   private async downloadPartition(topic: string, partition: number): Promise<number> {
     let { position, cursor } = await this.committed(topic, partition)
     if (position < 0) position = await this.remoteStart(topic, partition)
@@ -87,66 +109,75 @@ export class Downloader {
     for (;;) {
       const batches = await readBatches(this.opts.remote, topic, partition, position, 'remote')
       if (batches.length === 0) return downloaded
+      const units: { records: Record[]; next: number }[] = []
+      let skipTo = position
       for (const batch of batches) {
         const h = readBatchHeader(batch)
         const last = lastOffsetOf(h)
+        if (last < position) continue
         // Control batches (transaction markers) carry no records for readers.
-        if (last < position || isControlBatch(h)) {
-          position = Math.max(position, last + 1)
-          continue
-        }
-        const records = (await decodeRecordsAsync(batch)).filter((r) => r.offset >= position)
+        const records = isControlBatch(h)
+          ? []
+          : (await decodeRecordsAsync(batch)).filter((r) => r.offset >= position)
         if (records.length === 0) {
-          position = last + 1
+          // Nothing to append: folded into the run before it, or stepped over on its own.
+          if (units.length > 0) units[units.length - 1]!.next = last + 1
+          else skipTo = last + 1
           continue
         }
+        units.push({ records, next: last + 1 })
+      }
+      if (units.length === 0) {
+        if (skipTo <= position) return downloaded
+        position = skipTo
+        await this.commit(topic, partition, position, cursor)
+        continue
+      }
+      for (let i = 0; i < units.length; i += REMEMBERED_BATCHES) {
+        const run = units.slice(i, i + REMEMBERED_BATCHES)
         try {
-          cursor = await this.append(topic, partition, records, cursor)
+          cursor = await this.append(topic, partition, run, cursor)
         } catch (e) {
           if (!(e instanceof ProducerLost)) throw e
           // The local broker no longer knows this producer (its state expired, or the store was
           // replaced): a new one from sequence 0, written down before its first append.
           cursor = await this.newProducer()
           await this.commit(topic, partition, position, cursor)
-          cursor = await this.append(topic, partition, records, cursor)
+          cursor = await this.append(topic, partition, run, cursor)
         }
-        position = last + 1
+        position = run[run.length - 1]!.next
         await this.opts.afterLocalAppend?.(topic, partition, position)
         await this.commit(topic, partition, position, cursor)
-        downloaded += records.length
+        for (const u of run) downloaded += u.records.length
       }
     }
   }
 
-  /** One remote batch as one local batch; the cursor after it. */
+  /** Remote batches as local batches, one each, in one request; the cursor after them. */
   private async append(
     topic: string,
     partition: number,
-    records: Awaited<ReturnType<typeof decodeRecordsAsync>>,
+    run: { records: Record[] }[],
     c: Cursor,
   ): Promise<Cursor> {
+    let seq = c.seq
+    const parts = run.map((u) => {
+      const bytes = encodeBatch({
+        records: inputsOf(u.records),
+        producerId: c.producerId,
+        producerEpoch: c.epoch,
+        baseSequence: seq,
+      })
+      seq += u.records.length
+      return bytes
+    })
     const res = await this.opts.local.produce({
       acks: -1,
       timeoutMs: this.timeoutMs,
-      topics: [
-        {
-          name: topic,
-          partitions: [
-            {
-              partition,
-              records: encodeBatch({
-                records: inputsOf(records),
-                producerId: c.producerId,
-                producerEpoch: c.epoch,
-                baseSequence: c.seq,
-              }),
-            },
-          ],
-        },
-      ],
+      topics: [{ name: topic, partitions: [{ partition, records: concatBytes(parts) }] }],
     })
     const code = res.topics[0]?.partitions[0]?.errorCode ?? errorCode('UNKNOWN_SERVER_ERROR')
-    if (code === 0) return { ...c, seq: c.seq + records.length }
+    if (code === 0) return { ...c, seq }
     if (code === UNKNOWN_PRODUCER || code === OUT_OF_ORDER) throw new ProducerLost()
     throw BrookError.fromCode(code, `appending ${topic}[${partition}] locally (${errorName(code)})`)
   }

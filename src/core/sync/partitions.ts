@@ -16,7 +16,11 @@ export async function partitionsOf(service: BrokerService, topic: string): Promi
   return t.partitions.map((p) => p.partition).sort((a, b) => a - b)
 }
 
-/** Creates `topic` with `partitions` on `service` unless it exists. */
+/**
+ * Makes `topic` on `service` have at least `partitions`: created if missing, grown if it has fewer
+ * (a consumer's subscribe or another client may have auto-created it with one). Partition p goes
+ * to partition p on the other side, so a topic with fewer would refuse the ones past its count.
+ */
 export async function ensureTopic(
   service: BrokerService,
   topic: string,
@@ -26,7 +30,14 @@ export async function ensureTopic(
   if (partitions === 0) return
   const res = await service.createTopics({ topics: [{ name: topic, numPartitions: partitions }] })
   const code = res[0]?.errorCode ?? 0
-  if (code !== 0 && code !== TOPIC_EXISTS) throw BrookError.fromCode(code, `creating ${topic} ${where}`)
+  if (code === 0) return
+  if (code !== TOPIC_EXISTS) throw BrookError.fromCode(code, `creating ${topic} ${where}`)
+  const has = (await partitionsOf(service, topic)).length
+  if (has >= partitions) return
+  const grown = await service.createPartitions({ topics: [{ name: topic, count: partitions }] })
+  const g = grown[0]?.errorCode ?? 0
+  if (g !== 0)
+    throw BrookError.fromCode(g, `growing ${topic} ${where} from ${has} to ${partitions} partitions`)
 }
 
 /** The whole batches `service` holds for a partition from `position` (none at its end). */

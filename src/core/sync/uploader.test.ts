@@ -103,6 +103,15 @@ describe('Uploader', () => {
     expect(written[0]).toHaveLength(5)
   })
 
+  it('grows a remote topic that has fewer partitions (another client auto-created it)', async () => {
+    const { local, state, written } = await localWith([4, 5, 6])
+    const remote = await Broker.open({ store: new MemoryStore() })
+    await remote.createTopics({ topics: [{ name: 'outbox', numPartitions: 1 }] })
+    expect((await new Uploader({ local, remote, state, topics: ['outbox'] }).syncOnce()).uploaded).toBe(15)
+    for (let p = 0; p < 3; p++)
+      expect((await consume(remote, 'outbox', p)).map(([, v]) => v)).toEqual(written[p])
+  })
+
   it('sets a batch the remote refuses for good aside, with the reason, and keeps the rest flowing', async () => {
     const { local, state } = await localWith([0])
     const remote = await Broker.open({ store: new MemoryStore() })

@@ -16,8 +16,16 @@
  * relay connection, a Kafka TCP connection or an in-process broker.
  */
 
+import { concatBytes } from '../bytes.ts'
 import { BrookError, errorCode, errorName } from '../errors.ts'
-import { decodeRecordsAsync, encodeBatch, lastOffsetOf, readBatchHeader } from '../record-batch.ts'
+import { REMEMBERED_BATCHES } from '../producer-state.ts'
+import {
+  decodeRecordsAsync,
+  encodeBatch,
+  lastOffsetOf,
+  type Record,
+  readBatchHeader,
+} from '../record-batch.ts'
 import type { BrokerService } from '../service.ts'
 import type { Json } from '../store.ts'
 import { uploadBacklog, uploadGroup, uploadPosition } from './backlog.ts'
@@ -74,6 +82,13 @@ const POISON = new Set(
 /** Where refused records go, with headers naming their topic, partition, offset and the error. */
 export const DEAD_LETTER_TOPIC = 'brook-dead-letters'
 
+/** A local batch to send: its records past the position, its first offset and the one after it. */
+interface Unit {
+  records: Record[]
+  first: number
+  next: number
+}
+
 class Poison extends Error {
   constructor(readonly code: number) {
     super(errorName(code))
@@ -107,99 +122,143 @@ export class Uploader {
     return out
   }
 
-  /** Uploads everything pending, batch by batch, in order per partition. Throws on a lasting error. */
+  /**
+   * Uploads everything pending, in order per partition, the partitions side by side. A topic or
+   * partition that fails does not hold back the others; the first failure is thrown at the end.
+   */
   async syncOnce(): Promise<UploadRound> {
     let uploaded = 0
+    const failures: unknown[] = []
     for (const topic of this.opts.topics) {
-      const partitions = await partitionsOf(this.opts.local, topic)
-      await ensureTopic(this.opts.remote, topic, partitions.length, 'on the remote broker')
-      for (const partition of partitions) uploaded += await this.uploadPartition(topic, partition)
+      try {
+        const partitions = await partitionsOf(this.opts.local, topic)
+        await ensureTopic(this.opts.remote, topic, partitions.length, 'on the remote broker')
+        const done = await Promise.allSettled(partitions.map((p) => this.uploadPartition(topic, p)))
+        for (const d of done) {
+          if (d.status === 'fulfilled') uploaded += d.value
+          else failures.push(d.reason)
+        }
+      } catch (e) {
+        failures.push(e)
+      }
     }
+    if (failures.length > 0) throw failures[0]
     return { uploaded }
   }
 
+  /**
+   * Reads the partition from its position and sends its batches in runs of up to
+   * `REMEMBERED_BATCHES` per request, one request at a time, moving the position after each run.
+   * A run sent again after a crash is the same batches with the same sequences, all among the
+   * last ones the remote broker remembers, so it answers them as duplicates.
+   */
   private async uploadPartition(topic: string, partition: number): Promise<number> {
     let uploaded = 0
     let position = await this.position(topic, partition)
     for (;;) {
       const batches = await readBatches(this.opts.local, topic, partition, position, 'local')
-      if (batches.length === 0) return uploaded
+      const units: Unit[] = []
       for (const batch of batches) {
         const last = lastOffsetOf(readBatchHeader(batch))
         if (last < position) continue
         const records = (await decodeRecordsAsync(batch)).filter((r) => r.offset >= position)
-        if (records.length === 0) {
-          position = last + 1
-          continue
-        }
-        const first = records[0]!.offset
-        const next = records[records.length - 1]!.offset + 1
-        const producer = await this.producerFor(topic, partition, first)
-        if (first < producer.base) {
+        if (records.length === 0) continue
+        units.push({ records, first: records[0]!.offset, next: records[records.length - 1]!.offset + 1 })
+      }
+      if (units.length === 0) {
+        if (batches.length === 0) return uploaded
+        // Batches without records past the position (all filtered): step over them.
+        const next = lastOffsetOf(readBatchHeader(batches[batches.length - 1]!)) + 1
+        if (next <= position) return uploaded
+        position = next
+        await this.commit(topic, partition, position)
+        continue
+      }
+      for (let i = 0; i < units.length; ) {
+        const producer = await this.producerFor(topic, partition, units[i]!.first)
+        if (units[i]!.first < producer.base) {
           // Before this producer's start: a batch already dead-lettered when a crash kept the
           // position from moving past it.
+          while (i < units.length && units[i]!.first < producer.base) i++
           position = producer.base
           await this.commit(topic, partition, position)
           continue
         }
+        const run = units.slice(i, i + REMEMBERED_BATCHES)
+        i += run.length
         try {
-          await this.send(topic, partition, records, first, producer)
+          await this.send(topic, partition, run, producer)
         } catch (e) {
           if (!(e instanceof Poison)) throw e
-          await this.deadLetter(topic, partition, records, e.code)
-          // The remote never stored it, so its sequences are not taken: a new producer starts at
-          // the next batch (sequence 0), written down before the position moves.
-          await this.newProducer(topic, partition, next)
+          // One batch of the run is refused for good: find it by sending them one by one.
+          for (const unit of run) uploaded += await this.sendAlone(topic, partition, unit)
+          position = run[run.length - 1]!.next
+          continue
         }
-        position = next
+        position = run[run.length - 1]!.next
         await this.opts.afterRemoteAck?.(topic, partition, position)
         await this.commit(topic, partition, position)
-        uploaded += records.length
+        for (const unit of run) uploaded += unit.records.length
       }
     }
   }
 
-  /** One local batch up, as one remote batch whose sequence its local offsets fix. */
+  /** One batch alone; refused for good, it goes to the dead-letter topic. The position moves past it. */
+  private async sendAlone(topic: string, partition: number, unit: Unit): Promise<number> {
+    const producer = await this.producerFor(topic, partition, unit.first)
+    if (unit.first >= producer.base) {
+      try {
+        await this.send(topic, partition, [unit], producer)
+      } catch (e) {
+        if (!(e instanceof Poison)) throw e
+        await this.deadLetter(topic, partition, unit.records, e.code)
+        // The remote never stored it, so its sequences are not taken: a new producer starts at
+        // the next batch (sequence 0), written down before the position moves.
+        await this.newProducer(topic, partition, unit.next)
+      }
+    }
+    await this.opts.afterRemoteAck?.(topic, partition, unit.next)
+    await this.commit(topic, partition, unit.next)
+    return unit.records.length
+  }
+
+  /** Local batches up, each as one remote batch whose sequence its local offsets fix. */
   private async send(
     topic: string,
     partition: number,
-    records: Awaited<ReturnType<typeof decodeRecordsAsync>>,
-    firstOffset: number,
+    run: Unit[],
     producer: PartitionProducer,
     retried = false,
   ): Promise<void> {
-    const bytes = encodeBatch({
-      records: inputsOf(records),
-      producerId: producer.producerId,
-      producerEpoch: producer.epoch,
-      baseSequence: firstOffset - producer.base,
-    })
+    const parts = run.map((u) =>
+      encodeBatch({
+        records: inputsOf(u.records),
+        producerId: producer.producerId,
+        producerEpoch: producer.epoch,
+        baseSequence: u.first - producer.base,
+      }),
+    )
     const res = await this.opts.remote.produce({
       acks: -1,
       timeoutMs: this.timeoutMs,
-      topics: [{ name: topic, partitions: [{ partition, records: bytes }] }],
+      topics: [{ name: topic, partitions: [{ partition, records: concatBytes(parts) }] }],
     })
     const code = res.topics[0]?.partitions[0]?.errorCode ?? errorCode('UNKNOWN_SERVER_ERROR')
     if (code === 0 || code === DUPLICATE) return
     if (POISON.has(code)) throw new Poison(code)
     if (code === UNKNOWN_PRODUCER && !retried) {
-      // The remote broker forgot this producer (expired): a new id, sequence 0 from this batch.
+      // The remote broker forgot this producer (expired): a new id, sequence 0 from this run.
       // Only a batch sent before the expiry and not yet recorded here could then be stored twice.
-      const fresh = await this.newProducer(topic, partition, firstOffset)
-      return this.send(topic, partition, records, firstOffset, fresh, true)
+      const fresh = await this.newProducer(topic, partition, run[0]!.first)
+      return this.send(topic, partition, run, fresh, true)
     }
     throw BrookError.fromCode(
       code,
-      `uploading ${topic}[${partition}] from ${firstOffset} (${errorName(code)})`,
+      `uploading ${topic}[${partition}] from ${run[0]!.first} (${errorName(code)})`,
     )
   }
 
-  private async deadLetter(
-    topic: string,
-    partition: number,
-    records: Awaited<ReturnType<typeof decodeRecordsAsync>>,
-    code: number,
-  ): Promise<void> {
+  private async deadLetter(topic: string, partition: number, records: Record[], code: number): Promise<void> {
     const text = new TextEncoder()
     await ensureTopic(this.opts.local, DEAD_LETTER_TOPIC, 1, 'locally')
     const res = await this.opts.local.produce({
