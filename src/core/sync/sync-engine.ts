@@ -90,6 +90,8 @@ export class SyncEngine {
   private readonly upload: Selection
   private readonly download: Selection
   private readonly ledger: BacklogLedger
+  /** Partitions this engine has taken over from any earlier uploader (see UploaderOptions). */
+  private readonly takenOver = new Set<string>()
 
   constructor(private readonly opts: SyncEngineOptions) {
     this.clock = opts.clock ?? systemClock
@@ -203,7 +205,13 @@ export class SyncEngine {
     const download = await this.resolve(remote, this.download)
     const { local, state } = this.opts
     if (upload.length > 0) {
-      const { uploaded } = await new Uploader({ local, remote, state, topics: upload }).syncOnce()
+      const { uploaded } = await new Uploader({
+        local,
+        remote,
+        state,
+        topics: upload,
+        takenOver: this.takenOver,
+      }).syncOnce()
       if (uploaded > 0) this.set({ uploaded: this.current.uploaded + uploaded })
     }
     if (download.length > 0) {

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Broker } from '../broker.ts'
 import { consume, produce, records } from '../broker-test-helpers.ts'
+import { errorName } from '../errors.ts'
 import { MemoryStore } from '../memory-store.ts'
 import { decodeRecords, splitBatches } from '../record-batch.ts'
 import { DEAD_LETTER_TOPIC, Uploader } from './uploader.ts'
@@ -102,6 +103,43 @@ describe('Uploader', () => {
     expect((await consume(remote, 'outbox', 0)).map(([, v]) => v)).toEqual(['someone=else', 'p0=7'])
     expect(written[0]).toHaveLength(5)
   })
+
+  for (const arrives of ['after', 'before'] as const)
+    it(`takes over from a frozen uploader: its run in doubt is stored once, and its request arriving ${arrives} the takeover is refused or a duplicate`, async () => {
+      const { local, state, written } = await localWith([40])
+      const remote = await Broker.open({ store: new MemoryStore() })
+      // The former uploader's second request never gets an answer: its tab froze with it in flight.
+      let held: Parameters<Broker['produce']>[0] | undefined
+      let produces = 0
+      const frozenLink = new Proxy(remote, {
+        get(target, prop, receiver) {
+          if (prop === 'produce')
+            return (req: Parameters<Broker['produce']>[0]) => {
+              if (++produces < 2) return target.produce(req)
+              held = req
+              return new Promise(() => {})
+            }
+          return Reflect.get(target, prop, receiver)
+        },
+      })
+      const former = new Uploader({ local, remote: frozenLink, state, topics: ['outbox'] })
+      void former.syncOnce()
+      await expect.poll(() => held).toBeDefined()
+      const late = () => remote.produce(held!)
+      if (arrives === 'before') expect((await late()).topics[0]!.partitions[0]!.errorCode).toBe(0)
+
+      const next = new Uploader({ local, remote, state, topics: ['outbox'], takenOver: new Set() })
+      await next.syncOnce()
+      expect((await consume(remote, 'outbox', 0)).map(([, v]) => v)).toEqual(written[0])
+      if (arrives === 'after') {
+        // The thawed uploader's request: refused (an old epoch), nothing stored twice.
+        const code = (await late()).topics[0]!.partitions[0]!.errorCode
+        expect(errorName(code)).toBe('INVALID_PRODUCER_EPOCH')
+      }
+      await produce(local, 'outbox', 0, records(['p0=after']))
+      await next.syncOnce()
+      expect((await consume(remote, 'outbox', 0)).map(([, v]) => v)).toEqual([...written[0]!, 'p0=after'])
+    })
 
   it('grows a remote topic that has fewer partitions (another client auto-created it)', async () => {
     const { local, state, written } = await localWith([4, 5, 6])

@@ -50,6 +50,14 @@ export interface UploaderOptions {
   /** Names the position group (`__brook-sync-<name>`) and the state key. Default `upload`. */
   name?: string
   timeoutMs?: number
+  /**
+   * Given, this uploader takes each partition over from whoever uploaded it before (a former
+   * leader, a worker that was terminated) the first time it meets it, and adds its
+   * `topic/partition` key here; a sync engine passes the same set to every round. Taking over
+   * settles the run the last uploader may have left in doubt, with its producer epoch, then bumps
+   * the epoch (KIP-360): a request of the former uploader still on its way is then refused.
+   */
+  takenOver?: Set<string>
   /** Called after the remote broker acknowledged a batch and before the position moves (tests crash here). */
   afterRemoteAck?: (topic: string, partition: number, nextOffset: number) => void | Promise<void>
 }
@@ -155,22 +163,18 @@ export class Uploader {
   private async uploadPartition(topic: string, partition: number): Promise<number> {
     let uploaded = 0
     let position = await this.position(topic, partition)
+    const key = `${topic}/${partition}`
+    const taken = this.opts.takenOver
+    if (taken && !taken.has(key)) {
+      position = await this.takeOver(topic, partition, position)
+      taken.add(key)
+    }
     for (;;) {
-      const batches = await readBatches(this.opts.local, topic, partition, position, 'local')
-      const units: Unit[] = []
-      for (const batch of batches) {
-        const last = lastOffsetOf(readBatchHeader(batch))
-        if (last < position) continue
-        const records = (await decodeRecordsAsync(batch)).filter((r) => r.offset >= position)
-        if (records.length === 0) continue
-        units.push({ records, first: records[0]!.offset, next: records[records.length - 1]!.offset + 1 })
-      }
+      const { units, end } = await this.unitsFrom(topic, partition, position)
       if (units.length === 0) {
-        if (batches.length === 0) return uploaded
-        // Batches without records past the position (all filtered): step over them.
-        const next = lastOffsetOf(readBatchHeader(batches[batches.length - 1]!)) + 1
-        if (next <= position) return uploaded
-        position = next
+        if (end <= position) return uploaded
+        // Batches without records past the position: step over them.
+        position = end
         await this.commit(topic, partition, position)
         continue
       }
@@ -201,6 +205,65 @@ export class Uploader {
         for (const unit of run) uploaded += unit.records.length
       }
     }
+  }
+
+  /** The local batches from `position` as units to send, and the offset after the last batch read. */
+  private async unitsFrom(
+    topic: string,
+    partition: number,
+    position: number,
+  ): Promise<{ units: Unit[]; end: number }> {
+    const batches = await readBatches(this.opts.local, topic, partition, position, 'local')
+    const units: Unit[] = []
+    let end = position
+    for (const batch of batches) {
+      const last = lastOffsetOf(readBatchHeader(batch))
+      end = Math.max(end, last + 1)
+      if (last < position) continue
+      const records = (await decodeRecordsAsync(batch)).filter((r) => r.offset >= position)
+      if (records.length === 0) continue
+      units.push({ records, first: records[0]!.offset, next: records[records.length - 1]!.offset + 1 })
+    }
+    return { units, end }
+  }
+
+  /**
+   * The previous uploader sent at most one run past the position it recorded (it records each
+   * run's end before sending the next). Sent again with that uploader's epoch, the run is stored
+   * or answered as a duplicate, never stored twice; then the epoch goes up, the sequence restarting
+   * at the new position, and a request of the previous uploader still on its way is refused.
+   */
+  private async takeOver(topic: string, partition: number, position: number): Promise<number> {
+    const key = this.stateKeyOf(topic, partition)
+    const saved = (await this.opts.state.get(key)) as unknown as PartitionProducer | undefined
+    if (!saved || typeof saved.producerId !== 'number') return position
+    this.producers.set(key, saved)
+    const { units } = await this.unitsFrom(topic, partition, position)
+    const run = units.filter((u) => u.first >= saved.base).slice(0, REMEMBERED_BATCHES)
+    if (run.length > 0 && run[0]!.first === position) {
+      try {
+        await this.send(topic, partition, run, saved)
+        position = run[run.length - 1]!.next
+        await this.commit(topic, partition, position)
+      } catch (e) {
+        // Fenced already (another uploader took over first), or refused: the normal path decides.
+        if (!(e instanceof Poison) && !(e instanceof BrookError && e.type === 'INVALID_PRODUCER_EPOCH'))
+          throw e
+      }
+    }
+    const current = this.producers.get(key) ?? saved
+    const res = await this.opts.remote.initProducerId({
+      transactionalId: null,
+      transactionTimeoutMs: 60_000,
+      producerId: current.producerId,
+      producerEpoch: current.epoch,
+    })
+    if (res.errorCode !== 0)
+      throw BrookError.fromCode(res.errorCode, `taking over the upload of ${topic}[${partition}]`)
+    const producer = { producerId: res.producerId, epoch: res.producerEpoch, base: position }
+    await this.opts.state.set(key, producer as unknown as Json)
+    this.producers.set(key, producer)
+    return position
   }
 
   /** One batch alone; refused for good, it goes to the dead-letter topic. The position moves past it. */
