@@ -305,6 +305,65 @@ p.flush()
     }
   })
 
+  it('two tabs: only the leader uploads; closing it mid-upload lets the other take over, exactly once', async () => {
+    const relay = await startRelay()
+    const context = await browser.newContext()
+    const metric = async () => {
+      const text = await (await fetch(`${relay.url}/metrics`)).text()
+      return Number(/brook_connections\{door="websocket"\} (\d+)/.exec(text)?.[1] ?? 0)
+    }
+    try {
+      // Dedicated workers: each tab has its own, and the Web Locks election picks the broker.
+      const options = {
+        name: 'two-tabs',
+        mode: 'dedicated',
+        sync: {
+          url: relay.url,
+          upload: ['notes'],
+          intervalMs: 100,
+          backoff: { initialDelayMs: 50, maxDelayMs: 300 },
+        },
+      }
+      const first = await openApp(context)
+      expect(await app(first, 'start', options)).toBe('leader')
+      const second = await openApp(context)
+      expect(await app(second, 'start', options)).toBe('follower')
+      await first.evaluate(
+        `window.brook.admin().createTopics({ topics: [{ topic: 'notes', numPartitions: 3 }] })`,
+      )
+      // The follower's status is the leader's: one syncer, one connection to the relay.
+      await expect.poll(async () => (await status(second))?.state, { timeout: 20_000 }).toBe('online')
+      expect(await metric()).toBe(1)
+
+      await context.setOffline(true)
+      await expect.poll(async () => (await status(second))?.network).toBe(false)
+      await Promise.all([
+        app(first, 'produce', 'notes', 0, 20_000, 3, 100),
+        app(second, 'produce', 'notes', 20_000, 20_000, 3, 100),
+      ])
+      await context.setOffline(false)
+      await expect
+        .poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000, interval: 5 })
+        .toBeGreaterThan(0)
+      // The leader's tab goes, its worker with it, mid-upload.
+      await first.close()
+      const partial = await relayCount(relay.kafka, 'notes')
+      expect(partial).toBeLessThan(40_000)
+      await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 60_000 }).toBe(40_000)
+      for (let p = 0; p < 3; p++) {
+        const local = (await app<{ records: { value: string }[] }>(second, 'read', 'notes', p)).records.map(
+          (r) => r.value,
+        )
+        expect(local).toHaveLength(notes(0, 40_000, 3, p).length)
+        expect(await relayValues(relay.kafka, 'notes', p)).toEqual(local)
+      }
+      await expect.poll(metric, { timeout: 10_000 }).toBe(1)
+    } finally {
+      await context.close()
+      await relay.kafka.close()
+    }
+  })
+
   it('is exactly once when the relay is killed (kill -9) mid-upload and restarted', async () => {
     const port = await freePort()
     let relay = await startRelay([], port)
