@@ -57,6 +57,25 @@ const open = (store: MemoryStore, onAppend?: (hwm: number) => void) =>
   PartitionLog.open({ store, topicId: 'T', partition: 0, onAppend })
 
 describe('PartitionLog', () => {
+  it('leaves the log as it was when the store refuses the new log start (a full disk, a quota)', async () => {
+    const store = new MemoryStore()
+    const log = await open(store)
+    await append(log, batch(['a', 'b']))
+    await append(log, batch(['c']))
+    const setMeta = store.setMeta.bind(store)
+    store.setMeta = () => Promise.reject(new BrookError('KAFKA_STORAGE_ERROR', 'storage quota exceeded'))
+    await expect(log.deleteRecordsBefore(2)).rejects.toThrow('KAFKA_STORAGE_ERROR')
+    expect(log.logStartOffset).toBe(0)
+    expect(await readAll(log)).toEqual([
+      [0, 'a'],
+      [1, 'b'],
+      [2, 'c'],
+    ])
+    store.setMeta = setMeta
+    expect(await log.deleteRecordsBefore(2)).toBe(2)
+    expect(await readAll(await open(store))).toEqual([[2, 'c']])
+  })
+
   it('assigns consecutive offsets and reads from any offset, starting with the batch holding it', async () => {
     const log = await open(new MemoryStore())
     expect(await append(log, batch(['a', 'b', 'c']))).toEqual({

@@ -448,10 +448,16 @@ export class PartitionLog {
   /** Drops the first `k` batches and moves the log start to at least `newStart`. */
   private async removeHead(k: number, newStart: number): Promise<void> {
     const keepFrom = k < this.entries.length ? this.entries[k]!.base : this.nextOffset
-    this.startOffset = Math.max(this.startOffset, newStart)
+    const start = Math.max(this.startOffset, newStart)
+    // The new log start is persisted before the batches go, so a crash in between hides them; and
+    // before anything changes in memory, so a refused write (a full disk, a storage quota) leaves
+    // the log as it was instead of a log start that only memory believes.
+    await this.store.setMeta(logMetaKey(this.topicId, this.partition), {
+      ...this.meta(),
+      logStartOffset: start,
+    } as unknown as Json)
+    this.startOffset = start
     this.dropHead(k)
-    // The new log start is persisted before the batches go, so a crash in between hides them.
-    await this.persistMeta()
     await this.store.deleteBefore(this.topicId, this.partition, keepFrom)
   }
 

@@ -1,6 +1,13 @@
 /** @module Opens the core broker over IndexedDB inside a worker: recovery happens in `Broker.open`. */
 
 import { Broker } from '../core/broker.ts'
+import { errorCode } from '../core/errors.ts'
+import type {
+  BrokerService,
+  ProducePartitionResult,
+  ProduceRequest,
+  ProduceResponse,
+} from '../core/service.ts'
 import type { SyncEngine } from '../core/sync/sync-engine.ts'
 import type { BrokerOptions, BrowserSyncStatus, StorageStatus, SyncConfig, SyncControl } from './api.ts'
 import type { OpenedBroker } from './host.ts'
@@ -19,7 +26,7 @@ export async function openWorkerBroker(options: BrokerOptions): Promise<OpenedBr
   if (!options.sync) return { service: broker, close: () => broker.close() }
   const sync = await startSync(broker, store, options.sync)
   return {
-    service: broker,
+    service: reclaimingWhenFull(broker, sync),
     sync,
     async close() {
       await sync.stop()
@@ -28,11 +35,62 @@ export async function openWorkerBroker(options: BrokerOptions): Promise<OpenedBr
   }
 }
 
+const STORAGE_ERROR = errorCode('KAFKA_STORAGE_ERROR')
+
+/**
+ * The broker, whose produce makes room when storage is full: the local copies of records the
+ * relay already has go first, then the partitions refused are written again, once. Only what is
+ * unsent fills the store; when that alone is too much, the append is refused with
+ * KAFKA_STORAGE_ERROR, never dropped.
+ */
+function reclaimingWhenFull(broker: Broker, sync: RunningSync): BrokerService {
+  const produce = async (req: ProduceRequest): Promise<ProduceResponse> => {
+    const res = await broker.produce(req)
+    const full = (p: ProducePartitionResult) =>
+      p.errorCode === STORAGE_ERROR && /quota/i.test(p.errorMessage ?? '')
+    if (!res.topics.some((t) => t.partitions.some(full))) return res
+    if ((await sync.reclaim().catch(() => 0)) === 0) return res
+    // Only the refused partitions again: the others are stored, and may not be idempotent.
+    const again: ProduceRequest = {
+      ...req,
+      topics: req.topics
+        .map((t) => {
+          const refused = new Set(
+            res.topics
+              .find((r) => r.name === t.name)
+              ?.partitions.filter(full)
+              .map((p) => p.partition),
+          )
+          return { ...t, partitions: t.partitions.filter((p) => refused.has(p.partition)) }
+        })
+        .filter((t) => t.partitions.length > 0),
+    }
+    const retried = await broker.produce(again)
+    for (const t of retried.topics) {
+      const into = res.topics.find((r) => r.name === t.name)
+      for (const p of t.partitions) {
+        const i = into?.partitions.findIndex((x) => x.partition === p.partition) ?? -1
+        if (into && i >= 0) into.partitions[i] = p
+      }
+    }
+    return res
+  }
+  return new Proxy(broker, {
+    get(target, prop) {
+      if (prop === 'produce') return produce
+      const value = Reflect.get(target, prop, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  }) as BrokerService
+}
+
 /** What the host needs of a running sync: controls, status events, and a stop. */
 export interface RunningSync {
   control(c: SyncControl): Promise<BrowserSyncStatus>
   onStatus(fn: (s: BrowserSyncStatus) => void): () => void
   appended(): void
+  /** Deletes local copies of records the relay already acknowledged; how many went. */
+  reclaim(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -83,6 +141,7 @@ async function startSync(broker: Broker, store: IdbStore, config: SyncConfig): P
       engine.syncNow()
       void engine.refresh()
     },
+    reclaim: () => engine.reclaim(),
     async stop() {
       globalThis.removeEventListener?.('online', network)
       globalThis.removeEventListener?.('offline', network)

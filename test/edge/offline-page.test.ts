@@ -121,6 +121,8 @@ async function openApp(context: BrowserContext): Promise<Page> {
     await navigator.serviceWorker.ready
     if (!navigator.serviceWorker.controller)
       await new Promise((ok) => navigator.serviceWorker.addEventListener('controllerchange', ok, { once: true }))
+    // What the app loads later (reading records), kept by the service worker for offline use.
+    await import('/lib/index.js')
   })()`)
   return page
 }
@@ -358,6 +360,73 @@ p.flush()
         expect(await relayValues(relay.kafka, 'notes', p)).toEqual(local)
       }
       await expect.poll(metric, { timeout: 10_000 }).toBe(1)
+    } finally {
+      await context.close()
+      await relay.kafka.close()
+    }
+  })
+
+  it('a full store refuses new appends with KAFKA_STORAGE_ERROR after giving back what was uploaded; nothing unsent is lost', async () => {
+    const relay = await startRelay()
+    const context = await browser.newContext()
+    try {
+      const page = await openApp(context)
+      const cdp = await context.newCDPSession(page)
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin: site.url, quotaSize: 4 * 1024 * 1024 })
+      await app(page, 'start', {
+        name: 'quota',
+        sync: { url: relay.url, upload: ['notes'], intervalMs: 100, backoff: { maxDelayMs: 300 } },
+      })
+      await page.evaluate(
+        `window.brook.admin().createTopics({ topics: [{ topic: 'notes', numPartitions: 1 }] })`,
+      )
+      // Incompressible values (IndexedDB compresses what it stores): the same text in the page.
+      const valueSource = `(i) => {
+        let x = i + 1, s = 'note-' + i + ':'
+        while (s.length < 400000) { x = (x * 1103515245 + 12345) % 2147483648; s += (x >>> 4).toString(36) }
+        return s.slice(0, 400000)
+      }`
+      const value = new Function(`return ${valueSource}`)() as (i: number) => string
+      await page.evaluate(`window.noteValue = ${valueSource}`)
+      // 2 MB written and uploaded while online (Chrome enforces quotas roughly, so values are big).
+      for (let i = 0; i < 5; i++)
+        await page.evaluate(
+          `(async () => (await import('/app.js')).produceOne('notes', 0, noteValue(${i})))()`,
+        )
+      await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000 }).toBe(5)
+
+      // Offline, the store fills up: what the relay has goes first, then appends are refused.
+      await context.setOffline(true)
+      await expect.poll(async () => (await status(page))?.network).toBe(false)
+      const outcome = (await page.evaluate(`(async () => {
+        const { produceOne } = await import('/app.js')
+        for (let i = 5; i < 100; i++) {
+          try {
+            await produceOne('notes', 0, noteValue(i))
+          } catch (e) {
+            return { acked: i - 5, error: { name: e.name, type: e.type, message: e.message } }
+          }
+        }
+        return { acked: 95 }
+      })()`)) as { acked: number; error?: { name: string; type: string; message: string } }
+      expect(outcome.error).toMatchObject({ name: 'BrookError', type: 'KAFKA_STORAGE_ERROR' })
+      expect(outcome.error!.message).toMatch(/quota exceeded/)
+      expect(outcome.acked).toBeGreaterThan(0)
+      const full = (await status(page))!
+      expect(full.reclaimed).toBe(5)
+      expect(full.backlog.notes?.records).toBe(outcome.acked)
+      // The local copies of the uploaded records are gone; every unsent one is still there.
+      const local = await app<{ records: { offset: number }[] }>(page, 'read', 'notes', 0)
+      expect(local.records.map((r) => r.offset)).toEqual(
+        Array.from({ length: outcome.acked }, (_, i) => 5 + i),
+      )
+
+      await context.setOffline(false)
+      const total = 5 + outcome.acked
+      await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000 }).toBe(total)
+      expect(await relayValues(relay.kafka, 'notes', 0)).toEqual(
+        Array.from({ length: total }, (_, i) => value(i)),
+      )
     } finally {
       await context.close()
       await relay.kafka.close()

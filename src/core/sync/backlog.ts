@@ -27,6 +27,8 @@ export async function uploadPosition(
 export interface PartitionBacklog {
   topic: string
   partition: number
+  /** The local log start offset. */
+  start: number
   /** The upload position: the first local offset not yet acknowledged by the remote broker. */
   position: number
   /** The local log end offset. */
@@ -48,11 +50,16 @@ export async function uploadBacklog(
     const ends = await local.listOffsets({
       topics: [{ name: topic, partitions: partitions.map((partition) => ({ partition, timestamp: -1 })) }],
     })
+    const starts = await local.listOffsets({
+      topics: [{ name: topic, partitions: partitions.map((partition) => ({ partition, timestamp: -2 })) }],
+    })
     for (const p of ends.topics[0]?.partitions ?? []) {
       const position = await uploadPosition(local, group, topic, p.partition)
+      const start = starts.topics[0]?.partitions.find((x) => x.partition === p.partition)?.offset ?? 0
       out.push({
         topic,
         partition: p.partition,
+        start,
         position,
         end: p.offset,
         records: Math.max(0, p.offset - position),
@@ -126,4 +133,26 @@ export class BacklogLedger {
     for (const b of ledger.batches) bytes += b.size
     return bytes
   }
+}
+
+/**
+ * Deletes, in each partition of `topics`, the records the remote broker already acknowledged
+ * (those before the upload position): the space a full store can give back without losing
+ * anything unsent. Returns how many records went.
+ */
+export async function reclaimUploaded(
+  local: BrokerService,
+  topics: readonly string[],
+  name?: string,
+): Promise<number> {
+  let reclaimed = 0
+  for (const p of await uploadBacklog(local, topics, name)) {
+    if (p.position <= p.start) continue
+    const res = await local.deleteRecords({
+      topics: [{ name: p.topic, partitions: [{ partition: p.partition, offset: p.position }] }],
+    })
+    const r = res.topics[0]?.partitions[0]
+    if (r?.errorCode === 0) reclaimed += Math.max(0, r.lowWatermark - p.start)
+  }
+  return reclaimed
 }

@@ -11,7 +11,7 @@ import { type TopicMatcher, topicMatcher } from '../bridge/pattern.ts'
 import { type Clock, systemClock } from '../clock.ts'
 import { BrookError } from '../errors.ts'
 import type { BrokerService } from '../service.ts'
-import { BacklogLedger, type TopicBacklog } from './backlog.ts'
+import { BacklogLedger, reclaimUploaded, type TopicBacklog } from './backlog.ts'
 import { Downloader } from './downloader.ts'
 import { Uploader, type UploadStateStore } from './uploader.ts'
 
@@ -46,6 +46,8 @@ export interface SyncStatus {
   /** Records acknowledged by the relay, and records brought down, since this engine started. */
   uploaded: number
   downloaded: number
+  /** Uploaded records whose local copies were deleted to make room (storage was full). */
+  reclaimed: number
   /** The last failure (cleared by a successful round). */
   lastError?: { type: string; message: string; at: number }
   /** When the last round finished. */
@@ -75,6 +77,7 @@ export class SyncEngine {
     backlog: {},
     uploaded: 0,
     downloaded: 0,
+    reclaimed: 0,
     failures: 0,
   }
   private readonly listeners = new Set<(s: SyncStatus) => void>()
@@ -153,6 +156,16 @@ export class SyncEngine {
         this.refreshAgain = undefined
       })
     return this.refreshing
+  }
+
+  /**
+   * Storage is full: deletes the local copies of records the relay already acknowledged, the
+   * space that can be given back without losing anything unsent. Returns how many records went.
+   */
+  async reclaim(): Promise<number> {
+    const n = await reclaimUploaded(this.opts.local, await this.resolve(this.opts.local, this.upload))
+    if (n > 0) this.set({ reclaimed: this.current.reclaimed + n })
+    return n
   }
 
   async stop(): Promise<void> {
