@@ -9,6 +9,7 @@ import { CleanupLesson } from './lessons/cleanup.tsx'
 import { CrashLesson } from './lessons/crash.tsx'
 import { GroupsLesson } from './lessons/groups.tsx'
 import { LogLesson } from './lessons/log.tsx'
+import { OfflineLesson } from './lessons/offline.tsx'
 import { ProducersLesson } from './lessons/producers.tsx'
 import { RedeliverLesson } from './lessons/redeliver.tsx'
 import { TimelineLesson } from './lessons/timeline.tsx'
@@ -28,6 +29,7 @@ const LESSONS: Lesson[] = [
   { id: 'redeliver', title: (s) => s.l5, view: RedeliverLesson },
   { id: 'cleanup', title: (s) => s.l6, view: CleanupLesson },
   { id: 'crash', title: (s) => s.l7, view: CrashLesson },
+  { id: 'offline', title: (s) => s.l8, view: OfflineLesson },
   { id: 'timeline', title: (s) => s.tl, view: TimelineLesson },
 ]
 

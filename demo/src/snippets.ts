@@ -120,4 +120,40 @@ export const snippets = {
       js: `${JS_CLIENT}\nconst admin = kafka.admin()\nawait admin.connect()\nawait admin.deleteTopicRecords({ topic: ${q(topic)}, partitions: [{ partition: ${partition}, offset: ${q(String(offset))} }] })`,
     }
   },
+
+  /** Notes written into the page's broker, which uploads them to the relay (lesson 8). */
+  writeNotes(relay: string, values: string[]): Snippets {
+    const kafka = snippets.produceMany(
+      'notes',
+      values.map((value) => ({ value })),
+    )
+    return {
+      cli: `# online, straight to the relay's Kafka listener:\n${kafka.cli}`,
+      python: `# online, straight to the relay's Kafka listener:\n${kafka.python}`,
+      js: `${syncConnect(relay)}\n// stored at once, online or not; the broker's worker uploads it when it can\nawait brook.producer().send({ topic: 'notes', messages: ${JSON.stringify(values.map((value) => ({ value })))} })\nconst { backlog } = await brook.sync.status()  // backlog.notes: { records, bytes }`,
+    }
+  },
+
+  /** The network as the broker's worker sees it, and what the relay holds meanwhile (lesson 8). */
+  network(relay: string, online: boolean): Snippets {
+    return {
+      cli: `# what the relay holds (${online ? 'the backlog is draining into it' : 'nothing arrives while offline'}):\nnpx brook console-consumer --bootstrap-server localhost:9092 --topic notes --from-beginning --timeout-ms 1000`,
+      python: `from kafka import KafkaConsumer\nconsumer = KafkaConsumer('notes', bootstrap_servers='localhost:9092', auto_offset_reset='earliest', consumer_timeout_ms=1000)\nfor message in consumer:\n    print(message.partition, message.offset, message.value)`,
+      js: `${syncConnect(relay)}\n// brook reports the browser's online and offline events to the worker by itself; by hand:\nawait brook.service.sync({ op: 'network', online: ${online} })\nbrook.sync.onStatus((s) => console.log(s.state, s.network, s.backlog.notes, s.uploaded, s.downloaded))`,
+    }
+  },
+
+  /** Another device writes to the relay; the page's broker downloads it (lesson 8). */
+  postNews(relay: string, values: string[]): Snippets {
+    const body = JSON.stringify({ records: values.map((valueText) => ({ valueText })) })
+    return {
+      cli: `curl -X POST ${relay}/v1/topics/news/records -H 'content-type: application/json' \\\n  -d ${sh(body)}`,
+      python: `${PY_PRODUCER}\nfor value in ${JSON.stringify(values)}:\n    producer.send('news', value=value.encode())\nproducer.flush()`,
+      js: `${JS_CLIENT}\nconst producer = kafka.producer()\nawait producer.connect()\nawait producer.send({ topic: 'news', messages: ${JSON.stringify(values.map((value) => ({ value })))} })`,
+    }
+  },
+}
+
+function syncConnect(relay: string): string {
+  return `import { connect } from 'brook/worker'\nconst brook = await connect({\n  name: 'brook-demo',\n  sync: { url: ${q(relay)}, upload: ['notes'], download: ['news'] },\n})`
 }

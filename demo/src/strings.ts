@@ -236,6 +236,75 @@ export const en = {
   stepCrashed: (where: string) => `crashed — ${where}`,
   stepStarted: (name: string) => `consumer ${name} started; after a crash it waits for the session timeout`,
 
+  // lesson 8
+  l8: '8 · Offline',
+  l8Intro:
+    "The broker in this page needs no network: a record is stored in IndexedDB the moment it is sent. With sync, the broker's worker uploads the topic notes to a relay (brook serve) and downloads the topic news from it — each record exactly once, in order per partition. Go offline, keep writing notes and watch the backlog grow; come back online and watch it drain.",
+  noRelay:
+    'This page did not come from a relay, so its broker runs without sync. Serve the demo and the relay on one origin — npm start, or npx brook serve --demo — and open this lesson there (or add ?relay=<url> for a relay started with --allow-origin for this page).',
+  noSync:
+    'This broker was started by another tab, without sync (the tab that starts a broker fixes its options): close every tab of the demo, then open this one again.',
+  relayAt: (url: string) => `Relay: ${url}`,
+  goOffline: 'Go offline',
+  goOnline: 'Go online',
+  networkNote:
+    "Go offline tells the broker's worker that the network is gone — exactly what brook does by itself when the browser fires its offline event. Syncing stops; writing does not. The browser's next online event brings it back, as Go online does.",
+  browserOffline:
+    "The browser is offline: brook heard the offline event and told the broker's worker. It syncs again the moment the browser is back online.",
+  noteLabel: 'Note',
+  write: 'Write',
+  writeN: (n: number) => `Write ${n} notes`,
+  writeEverySecond: 'Write one every second',
+  stopWriting: 'Stop writing',
+  postNews: (n: number) => `Another device posts ${n} news to the relay`,
+  posted: (n: number) => `The relay stored ${n} news; they come down on the next round while online.`,
+  wrote: (n: number, total: number) =>
+    `Stored ${n} note${n === 1 ? '' : 's'} in this page's broker (${total} written here so far).`,
+  syncTitle: 'Sync, as the broker reports it',
+  syncState: 'state',
+  stateName: (state: string): string =>
+    state === 'online'
+      ? 'online — caught up'
+      : state === 'syncing'
+        ? 'syncing — a round is running'
+        : state === 'stopped'
+          ? 'stopped'
+          : 'offline — waiting for the network or the relay',
+  network: 'network',
+  networkUp: (up: boolean): string => (up ? 'up' : 'down'),
+  cUploaded: 'uploaded',
+  cDownloaded: 'downloaded',
+  cReclaimed: 'deleted here to make room (already at the relay)',
+  failuresInARow: 'failures in a row',
+  lastRound: 'last round',
+  never: 'never',
+  storageLabel: 'storage',
+  storageUse: (usage: string, quota: string, persisted: boolean | undefined) =>
+    `${usage} of ${quota}${persisted ? ', persistent' : ''}`,
+  unknown: 'unknown',
+  lastError: (type: string, message: string) => `Last error: ${type} — ${message}`,
+  countersNote:
+    "The counters count records since the broker's worker started; the backlog is read from the log itself, so it is exact after any reload or crash. When the browser's storage is full, the worker deletes the local copies of records the relay already has before it refuses a write.",
+  topicsTitle: 'Where each record is',
+  colTopic: 'Topic',
+  colHere: 'In this page',
+  colBacklog: 'Backlog',
+  colRelay: 'At the relay',
+  backlogNote:
+    'Records per topic: in the broker of this page, not yet uploaded (the backlog, in records and in bytes of their stored batches) and at the relay.',
+  upload: 'upload ↑',
+  download: 'download ↓',
+  unreachable: 'out of reach',
+  backlogChart: 'Backlog: records not yet uploaded',
+  cameDown: 'Came down from the relay (news, in this page)',
+  nothingDown: 'Nothing yet: post news from "another device", online.',
+  bytes: (n: number) =>
+    n < 1024
+      ? `${n} B`
+      : n < 1024 * 1024
+        ? `${(n / 1024).toFixed(1)} KiB`
+        : `${(n / 1024 / 1024).toFixed(1)} MiB`,
+
   // the timeline
   tl: 'Replayable timeline',
   tlIntro:
@@ -524,6 +593,73 @@ export const zh: Strings = {
   stepCommitted: (o: number) => `已提交偏移量 ${o}`,
   stepCrashed: (where: string) => `崩溃 —— ${where}`,
   stepStarted: (name: string) => `消费者 ${name} 已启动;崩溃之后它要等待会话超时`,
+
+  l8: '8 · 离线',
+  l8Intro:
+    '本页中的 broker 不需要网络:记录一发送就存入 IndexedDB。开启同步后,broker 所在的 Worker 会把主题 notes 上传到中继(relay,即 brook serve),并从中继下载主题 news —— 每条记录恰好一次,每个分区内保持顺序。断开网络,继续写笔记,看积压(backlog)增长;恢复网络,看它被清空。',
+  noRelay:
+    '本页不是由中继提供的,所以它的 broker 没有开启同步。请让演示和中继在同一个源上运行 —— npm start,或 npx brook serve --demo —— 然后在那里打开这一课(或加上 ?relay=<url>,指向一个用 --allow-origin 允许了本页的中继)。',
+  noSync:
+    '这个 broker 是由另一个标签页在没有同步的情况下启动的(启动 broker 的标签页决定它的选项):请关闭演示的所有标签页,然后重新打开本页。',
+  relayAt: (url: string) => `中继:${url}`,
+  goOffline: '断开网络',
+  goOnline: '恢复网络',
+  networkNote:
+    '“断开网络”告诉 broker 所在的 Worker 网络已断开 —— 与浏览器触发 offline 事件时 brook 自动做的事完全相同。同步停止,写入照常。浏览器的下一个 online 事件会让它恢复,与“恢复网络”的效果一样。',
+  browserOffline:
+    '浏览器已离线:brook 收到了 offline 事件并告诉了 broker 所在的 Worker。浏览器一恢复在线,它就立即重新同步。',
+  noteLabel: '笔记',
+  write: '写入',
+  writeN: (n: number) => `写入 ${n} 条笔记`,
+  writeEverySecond: '每秒写入一条',
+  stopWriting: '停止写入',
+  postNews: (n: number) => `另一台设备向中继发布 ${n} 条新闻`,
+  posted: (n: number) => `中继已存储 ${n} 条新闻;在线时,它们会在下一轮同步中下载下来。`,
+  wrote: (n: number, total: number) => `已在本页的 broker 中存储 ${n} 条笔记(本页至今共写入 ${total} 条)。`,
+  syncTitle: '同步状态(broker 的报告)',
+  syncState: '状态',
+  stateName: (state: string) =>
+    state === 'online'
+      ? '在线 —— 已同步完毕'
+      : state === 'syncing'
+        ? '同步中 —— 一轮同步正在进行'
+        : state === 'stopped'
+          ? '已停止'
+          : '离线 —— 等待网络或中继',
+  network: '网络',
+  networkUp: (up: boolean) => (up ? '已连接' : '已断开'),
+  cUploaded: '已上传',
+  cDownloaded: '已下载',
+  cReclaimed: '为腾出空间在本地删除(中继上已有)',
+  failuresInARow: '连续失败次数',
+  lastRound: '上一轮',
+  never: '从未',
+  storageLabel: '存储',
+  storageUse: (usage: string, quota: string, persisted: boolean | undefined) =>
+    `已用 ${usage},共 ${quota}${persisted ? ',持久化' : ''}`,
+  unknown: '未知',
+  lastError: (type: string, message: string) => `上一个错误:${type} —— ${message}`,
+  countersNote:
+    '这些计数统计的是 broker 所在的 Worker 启动以来的记录数;积压则直接从日志读出,所以在任何重新加载或崩溃之后都准确。当浏览器的存储已满时,Worker 会先删除中继上已有记录的本地副本,然后才拒绝写入。',
+  topicsTitle: '每条记录在哪里',
+  colTopic: '主题',
+  colHere: '在本页',
+  colBacklog: '积压',
+  colRelay: '在中继上',
+  backlogNote:
+    '每个主题的记录数:在本页的 broker 中、尚未上传的(积压,以记录数和所存批次的字节数计)以及在中继上的。',
+  upload: '上传 ↑',
+  download: '下载 ↓',
+  unreachable: '无法访问',
+  backlogChart: '积压:尚未上传的记录',
+  cameDown: '从中继下载下来的(news,在本页中)',
+  nothingDown: '还没有:在线时,让“另一台设备”发布新闻。',
+  bytes: (n: number) =>
+    n < 1024
+      ? `${n} B`
+      : n < 1024 * 1024
+        ? `${(n / 1024).toFixed(1)} KiB`
+        : `${(n / 1024 / 1024).toFixed(1)} MiB`,
 
   tl: '可重放的时间线',
   tlIntro:

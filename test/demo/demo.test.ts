@@ -166,6 +166,7 @@ describe('the teaching demo', () => {
         ['redeliver', zh.l5],
         ['cleanup', zh.l6],
         ['crash', zh.l7],
+        ['offline', zh.l8],
         ['timeline', zh.tl],
       ] as const) {
         await page.getByRole('link', { name: title }).click()

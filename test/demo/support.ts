@@ -1,7 +1,8 @@
 /**
  * @module The teaching demo for its tests: built (as `npm run build:demo` does) on the package
- * build, served statically, opened in headless Chromium; axe-core for accessibility and
- * kafka-python's murmur2 for where keys go. Screenshots go to test-results/demo/.
+ * build, served statically — or by `brook serve --demo`, the relay on the same origin — opened in
+ * headless Chromium; axe-core for accessibility and kafka-python's murmur2 for where keys go.
+ * Screenshots go to test-results/demo/.
  */
 
 import { execFileSync } from 'node:child_process'
@@ -13,17 +14,24 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { build } from 'vite'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { launchChromium, ROOT } from '../browser/harness.ts'
+import { type ServeProcess, startServe } from '../support/cli.ts'
 import { type StaticServer, serveStatic } from '../support/static-server.ts'
 
 export const SHOTS = join(ROOT, 'test-results', 'demo')
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
 let outDir: string
+let dataDir: string | undefined
 let site: StaticServer
+let serve: ServeProcess | undefined
 let browser: Browser
 
-/** Builds and serves the demo and starts Chromium for the calling test file. */
-export function useDemo(): { browser: () => Browser } {
+/**
+ * Builds and serves the demo and starts Chromium for the calling test file. With `relay`, `brook
+ * serve --demo` serves it (as `npm start` does): the relay on the page's origin, and a Kafka
+ * listener whose port `kafkaPort()` gives.
+ */
+export function useDemo(opts: { relay?: boolean } = {}): { browser: () => Browser; kafkaPort: () => number } {
   beforeAll(async () => {
     outDir = await mkdtemp(join(tmpdir(), 'brook-demo-'))
     await build({
@@ -31,7 +39,18 @@ export function useDemo(): { browser: () => Browser } {
       logLevel: 'error',
       build: { outDir, emptyOutDir: true },
     })
-    site = await serveStatic(outDir)
+    if (opts.relay) {
+      dataDir = await mkdtemp(join(tmpdir(), 'brook-demo-relay-'))
+      const relay = await startServe(['--port', '0', '--data-dir', dataDir, '--demo', '--demo-dir', outDir])
+      serve = relay
+      site = {
+        url: `http://127.0.0.1:${relay.httpPort}`,
+        async close() {
+          relay.proc.kill('SIGTERM')
+          await relay.exited
+        },
+      }
+    } else site = await serveStatic(outDir)
     browser = await launchChromium()
     await mkdir(SHOTS, { recursive: true })
   })
@@ -39,8 +58,15 @@ export function useDemo(): { browser: () => Browser } {
     await browser?.close()
     await site?.close()
     if (outDir) await rm(outDir, { recursive: true, force: true })
+    if (dataDir) await rm(dataDir, { recursive: true, force: true })
   })
-  return { browser: () => browser }
+  return {
+    browser: () => browser,
+    kafkaPort: () => {
+      if (!serve) throw new Error('useDemo({ relay: true }) starts the Kafka listener')
+      return serve.port
+    },
+  }
 }
 
 /** Partitions kafka-python's DefaultPartitioner picks for `keys` among `n` (its own murmur2). */

@@ -1,0 +1,58 @@
+/**
+ * @module What a relay holds, read over its Kafka listener (not through the page): records per
+ * topic and every value of a partition in order.
+ */
+
+import { decodeRecords, splitBatches } from '../../src/core/record-batch.ts'
+import type { BrokerService } from '../../src/core/service.ts'
+
+/** Records a topic holds, summed over partitions (0 when the topic does not exist). */
+export async function relayCount(kafka: BrokerService, topic: string): Promise<number> {
+  const md = await kafka.metadata({ topics: [topic], allowAutoTopicCreation: false })
+  const t = md.topics.find((x) => x.name === topic)
+  if (t?.errorCode !== 0) return 0
+  const ends = await kafka.listOffsets({
+    topics: [
+      { name: topic, partitions: t.partitions.map((p) => ({ partition: p.partition, timestamp: -1 })) },
+    ],
+  })
+  return ends.topics[0]!.partitions.reduce((n, p) => n + p.offset, 0)
+}
+
+/** Every value of each partition of a topic, from offset 0, in offset order. */
+export async function relayValues(kafka: BrokerService, topic: string): Promise<string[][]> {
+  const md = await kafka.metadata({ topics: [topic], allowAutoTopicCreation: false })
+  const t = md.topics.find((x) => x.name === topic)
+  if (t?.errorCode !== 0) return []
+  const out: string[][] = []
+  for (const { partition } of [...t.partitions].sort((a, b) => a.partition - b.partition)) {
+    const values: string[] = []
+    let offset = 0
+    for (let round = 0; round < 10_000; round++) {
+      const res = await kafka.fetch({
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 8 << 20,
+        topics: [
+          { name: topic, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 8 << 20 }] },
+        ],
+      })
+      const records = splitBatches(res.topics[0]!.partitions[0]!.records)
+        .flatMap((b) => decodeRecords(b))
+        .filter((r) => r.offset >= offset)
+      if (records.length === 0) break
+      for (const r of records) values.push(new TextDecoder().decode(r.value!))
+      offset = records.at(-1)!.offset + 1
+    }
+    out.push(values)
+  }
+  return out
+}
+
+/** Whether each partition holds its values in the order they were written (`written`). */
+export function inWrittenOrder(partitions: string[][], written: string[]): boolean {
+  return partitions.every((values) => {
+    const at = values.map((v) => written.indexOf(v))
+    return at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1]!))
+  })
+}
