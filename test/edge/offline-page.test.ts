@@ -52,7 +52,12 @@ interface RelayHandle {
   dir: string
 }
 
-async function startRelay(extra: string[] = [], port?: number, dir?: string): Promise<RelayHandle> {
+async function startRelay(
+  extra: string[] = [],
+  port?: number,
+  dir?: string,
+  allowOrigin = true,
+): Promise<RelayHandle> {
   const data = dir ?? (await mkdtemp(join(tmpdir(), 'brook-offline-relay-')))
   const serve = await startServe([
     '--port',
@@ -61,8 +66,7 @@ async function startRelay(extra: string[] = [], port?: number, dir?: string): Pr
     String(port ?? (await freePort())),
     '--data-dir',
     data,
-    '--allow-origin',
-    site.url,
+    ...(allowOrigin ? ['--allow-origin', site.url] : []),
     ...extra,
   ])
   const kafka = await connectKafka({ bootstrap: `127.0.0.1:${serve.port}` })
@@ -258,6 +262,27 @@ p.flush()
       await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000 }).toBe(1_000)
       for (let p = 0; p < 2; p++)
         expect(await relayValues(relay.kafka, 'notes', p)).toEqual(notes(0, 1_000, 2, p))
+    } finally {
+      await context.close()
+      await relay.kafka.close()
+    }
+  })
+
+  it("shows a relay that refuses the page's origin as CLUSTER_AUTHORIZATION_FAILED, not as an outage", async () => {
+    const relay = await startRelay([], undefined, undefined, false)
+    const context = await browser.newContext()
+    try {
+      const page = await openApp(context)
+      await app(page, 'start', {
+        name: 'foreign',
+        sync: { url: relay.url, upload: ['notes'], backoff: { maxDelayMs: 300 } },
+      })
+      await expect
+        .poll(async () => (await status(page))?.lastError, { timeout: 20_000 })
+        .toMatchObject({
+          type: 'CLUSTER_AUTHORIZATION_FAILED',
+          message: expect.stringMatching(/not allowed/),
+        })
     } finally {
       await context.close()
       await relay.kafka.close()

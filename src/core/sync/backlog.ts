@@ -62,7 +62,8 @@ export async function uploadBacklog(
         start,
         position,
         end: p.offset,
-        records: Math.max(0, p.offset - position),
+        // Records deleted unsent (retention) are not pending any more: they cannot be sent.
+        records: Math.max(0, p.offset - Math.max(position, start)),
       })
     }
   }
@@ -113,9 +114,10 @@ export class BacklogLedger {
       this.ledgers.set(key, ledger)
     }
     let drop = 0
-    while (drop < ledger.batches.length && ledger.batches[drop]!.next <= p.position) drop++
+    while (drop < ledger.batches.length && ledger.batches[drop]!.next <= Math.max(p.position, p.start)) drop++
     if (drop > 0) ledger.batches.splice(0, drop)
-    if (ledger.end < p.position) ledger.end = p.position
+    const from = Math.max(p.position, p.start)
+    if (ledger.end < from) ledger.end = from
     // Bounded: each read moves `end` forward or stops.
     while (ledger.end < p.end) {
       const batches = await readBatches(this.local, p.topic, p.partition, ledger.end, 'local')

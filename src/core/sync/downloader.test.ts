@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Broker } from '../broker.ts'
 import { consume, produce, records } from '../broker-test-helpers.ts'
+import { errorCode } from '../errors.ts'
 import { MemoryStore } from '../memory-store.ts'
 import { Downloader } from './downloader.ts'
 
@@ -47,6 +48,31 @@ describe('Downloader', () => {
     await local.createTopics({ topics: [{ name: 'feed', numPartitions: 1 }] })
     expect((await new Downloader({ local, remote, topics: ['feed'] }).syncOnce()).downloaded).toBe(12)
     for (let p = 0; p < 3; p++) expect(await valuesOf(local, p)).toEqual(written[p])
+  })
+
+  it('says so when a remote topic may not be described, instead of finding it empty', async () => {
+    const { remote } = await remoteWith([2])
+    const hidden = new Proxy(remote, {
+      get(target, prop, receiver) {
+        if (prop === 'metadata')
+          return async (req: Parameters<Broker['metadata']>[0]) => {
+            const md = await target.metadata(req)
+            return {
+              ...md,
+              topics: md.topics.map((t) => ({
+                ...t,
+                errorCode: errorCode('TOPIC_AUTHORIZATION_FAILED'),
+                partitions: [],
+              })),
+            }
+          }
+        return Reflect.get(target, prop, receiver)
+      },
+    })
+    const local = await Broker.open({ store: new MemoryStore() })
+    await expect(new Downloader({ local, remote: hidden, topics: ['feed'] }).syncOnce()).rejects.toThrow(
+      /TOPIC_AUTHORIZATION_FAILED/,
+    )
   })
 
   it('keeps downloading the other topics when one fails, and reports the failure', async () => {

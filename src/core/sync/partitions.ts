@@ -5,14 +5,19 @@ import { type Record, type RecordInput, splitBatches } from '../record-batch.ts'
 import type { BrokerService } from '../service.ts'
 
 const TOPIC_EXISTS = errorCode('TOPIC_ALREADY_EXISTS')
+const UNKNOWN_TOPIC = errorCode('UNKNOWN_TOPIC_OR_PARTITION')
 /** A sync round reads at most this much of a partition per fetch. */
 const FETCH_BYTES = 1 << 20
 
-/** A topic's partitions as `service` knows them; none when it does not exist. */
+/**
+ * A topic's partitions as `service` knows them; none when it does not exist. Any other refusal (not
+ * authorized to describe it) is an error: a topic the token may not see must not look empty.
+ */
 export async function partitionsOf(service: BrokerService, topic: string): Promise<number[]> {
   const md = await service.metadata({ topics: [topic], allowAutoTopicCreation: false })
   const t = md.topics.find((x) => x.name === topic)
-  if (t?.errorCode !== 0) return []
+  if (!t || t.errorCode === UNKNOWN_TOPIC) return []
+  if (t.errorCode !== 0) throw BrookError.fromCode(t.errorCode, `describing ${topic}`)
   return t.partitions.map((p) => p.partition).sort((a, b) => a - b)
 }
 
@@ -28,12 +33,18 @@ export async function ensureTopic(
   where: string,
 ): Promise<void> {
   if (partitions === 0) return
-  const res = await service.createTopics({ topics: [{ name: topic, numPartitions: partitions }] })
-  const code = res[0]?.errorCode ?? 0
-  if (code === 0) return
-  if (code !== TOPIC_EXISTS) throw BrookError.fromCode(code, `creating ${topic} ${where}`)
-  const has = (await partitionsOf(service, topic)).length
+  // Looked up first: a principal allowed to write an existing topic may not be allowed to create.
+  let has = (await partitionsOf(service, topic)).length
   if (has >= partitions) return
+  if (has === 0) {
+    const res = await service.createTopics({ topics: [{ name: topic, numPartitions: partitions }] })
+    const code = res[0]?.errorCode ?? 0
+    if (code === 0) return
+    if (code !== TOPIC_EXISTS) throw BrookError.fromCode(code, `creating ${topic} ${where}`)
+    // Made meanwhile by someone else: grown below if it has fewer.
+    has = (await partitionsOf(service, topic)).length
+    if (has >= partitions) return
+  }
   const grown = await service.createPartitions({ topics: [{ name: topic, count: partitions }] })
   const g = grown[0]?.errorCode ?? 0
   if (g !== 0)

@@ -48,6 +48,11 @@ export interface SyncStatus {
   downloaded: number
   /** Uploaded records whose local copies were deleted to make room (storage was full). */
   reclaimed: number
+  /**
+   * Records deleted locally before they could be uploaded (retention, deleteRecords): the upload
+   * went on past them. Keep `retention.*` of synced topics above the longest time offline.
+   */
+  lost: number
   /** The last failure (cleared by a successful round). */
   lastError?: { type: string; message: string; at: number }
   /** When the last round finished. */
@@ -78,6 +83,7 @@ export class SyncEngine {
     uploaded: 0,
     downloaded: 0,
     reclaimed: 0,
+    lost: 0,
     failures: 0,
   }
   private readonly listeners = new Set<(s: SyncStatus) => void>()
@@ -187,6 +193,12 @@ export class SyncEngine {
       }
       try {
         this.conn ??= await this.opts.connect()
+        // The network may have gone while the connection opened: no round then.
+        if (!this.current.network) {
+          await this.conn.close().catch(() => {})
+          this.conn = undefined
+          continue
+        }
         this.set({ state: 'syncing' })
         await this.round(this.conn.service)
         this.set({ state: 'online', failures: 0, lastError: undefined, lastSyncAt: this.clock.now() })
@@ -218,7 +230,7 @@ export class SyncEngine {
     const download = await this.resolve(remote, this.download)
     const { local, state } = this.opts
     if (upload.length > 0) {
-      const { uploaded } = await new Uploader({
+      const { uploaded, lost } = await new Uploader({
         local,
         remote,
         state,
@@ -226,6 +238,7 @@ export class SyncEngine {
         takenOver: this.takenOver,
       }).syncOnce()
       if (uploaded > 0) this.set({ uploaded: this.current.uploaded + uploaded })
+      if (lost > 0) this.set({ lost: this.current.lost + lost })
     }
     if (download.length > 0) {
       const { downloaded } = await new Downloader({ local, remote, topics: download }).syncOnce()

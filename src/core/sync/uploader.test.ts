@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Broker } from '../broker.ts'
 import { consume, produce, records } from '../broker-test-helpers.ts'
-import { errorName } from '../errors.ts'
+import { errorCode, errorName } from '../errors.ts'
 import { MemoryStore } from '../memory-store.ts'
 import { decodeRecords, splitBatches } from '../record-batch.ts'
 import { DEAD_LETTER_TOPIC, Uploader } from './uploader.ts'
@@ -140,6 +140,40 @@ describe('Uploader', () => {
       await next.syncOnce()
       expect((await consume(remote, 'outbox', 0)).map(([, v]) => v)).toEqual([...written[0]!, 'p0=after'])
     })
+
+  it('goes on past records deleted locally before they were uploaded, and counts them as lost', async () => {
+    const { local, state, written } = await localWith([30])
+    const remote = await Broker.open({ store: new MemoryStore() })
+    const up = new Uploader({ local, remote, state, topics: ['outbox'] })
+    // Retention (here deleteRecords) takes the first 12 unsent records.
+    const del = await local.deleteRecords({
+      topics: [{ name: 'outbox', partitions: [{ partition: 0, offset: 12 }] }],
+    })
+    const start = del.topics[0]!.partitions[0]!.lowWatermark
+    expect(start).toBeGreaterThanOrEqual(12)
+    expect(Object.fromEntries(await up.pending())).toEqual({ 'outbox/0': 30 - start })
+    expect(await up.syncOnce()).toEqual({ uploaded: 30 - start, lost: start })
+    expect((await consume(remote, 'outbox', 0)).map(([, v]) => v)).toEqual(written[0]!.slice(start))
+  })
+
+  it('uploads to an existing remote topic without the right to create topics', async () => {
+    const { local, state, written } = await localWith([5])
+    const remote = await Broker.open({ store: new MemoryStore() })
+    await remote.createTopics({ topics: [{ name: 'outbox', numPartitions: 1 }] })
+    // The relay's principal may write and describe the topic, not create one.
+    const writeOnly = new Proxy(remote, {
+      get(target, prop, receiver) {
+        if (prop === 'createTopics')
+          return async (req: Parameters<Broker['createTopics']>[0]) =>
+            req.topics.map((t) => ({ name: t.name, errorCode: errorCode('TOPIC_AUTHORIZATION_FAILED') }))
+        return Reflect.get(target, prop, receiver)
+      },
+    })
+    expect(
+      (await new Uploader({ local, remote: writeOnly, state, topics: ['outbox'] }).syncOnce()).uploaded,
+    ).toBe(5)
+    expect((await consume(remote, 'outbox', 0)).map(([, v]) => v)).toEqual(written[0])
+  })
 
   it('grows a remote topic that has fewer partitions (another client auto-created it)', async () => {
     const { local, state, written } = await localWith([4, 5, 6])

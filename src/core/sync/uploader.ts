@@ -26,7 +26,7 @@ import {
   type Record,
   readBatchHeader,
 } from '../record-batch.ts'
-import type { BrokerService } from '../service.ts'
+import { type BrokerService, EARLIEST_TIMESTAMP } from '../service.ts'
 import type { Json } from '../store.ts'
 import { uploadBacklog, uploadGroup, uploadPosition } from './backlog.ts'
 import { ensureTopic, inputsOf, partitionsOf, readBatches } from './partitions.ts'
@@ -106,12 +106,18 @@ class Poison extends Error {
 export interface UploadRound {
   /** Records the remote broker acknowledged in this round (duplicates of an earlier crash included). */
   uploaded: number
+  /**
+   * Records deleted locally before they were uploaded (retention or deleteRecords on a topic that
+   * syncs): skipped, since they cannot be read any more, and counted here so that it is said.
+   */
+  lost: number
 }
 
 export class Uploader {
   private readonly group: string
   private readonly stateKey: string
   private readonly timeoutMs: number
+  private lost = 0
   /** Each partition's producer as written down: read once, then kept. */
   private readonly producers = new Map<string, PartitionProducer>()
 
@@ -151,7 +157,7 @@ export class Uploader {
       }
     }
     if (failures.length > 0) throw failures[0]
-    return { uploaded }
+    return { uploaded, lost: this.lost }
   }
 
   /**
@@ -170,7 +176,17 @@ export class Uploader {
       taken.add(key)
     }
     for (;;) {
-      const { units, end } = await this.unitsFrom(topic, partition, position)
+      let read: { units: Unit[]; end: number }
+      try {
+        read = await this.unitsFrom(topic, partition, position)
+      } catch (e) {
+        const start = await this.startPastGap(e, topic, partition, position)
+        this.lost += start - position
+        position = start
+        await this.commit(topic, partition, position)
+        continue
+      }
+      const { units, end } = read
       if (units.length === 0) {
         if (end <= position) return uploaded
         // Batches without records past the position: step over them.
@@ -207,6 +223,25 @@ export class Uploader {
     }
   }
 
+  /**
+   * The local log start when `e` says the position fell before it (records deleted unsent);
+   * otherwise `e` again.
+   */
+  private async startPastGap(
+    e: unknown,
+    topic: string,
+    partition: number,
+    position: number,
+  ): Promise<number> {
+    if (!(e instanceof BrookError) || e.type !== 'OFFSET_OUT_OF_RANGE') throw e
+    const res = await this.opts.local.listOffsets({
+      topics: [{ name: topic, partitions: [{ partition, timestamp: EARLIEST_TIMESTAMP }] }],
+    })
+    const start = res.topics[0]?.partitions[0]?.offset ?? -1
+    if (start <= position) throw e
+    return start
+  }
+
   /** The local batches from `position` as units to send, and the offset after the last batch read. */
   private async unitsFrom(
     topic: string,
@@ -238,7 +273,7 @@ export class Uploader {
     const saved = (await this.opts.state.get(key)) as unknown as PartitionProducer | undefined
     if (!saved || typeof saved.producerId !== 'number') return position
     this.producers.set(key, saved)
-    const { units } = await this.unitsFrom(topic, partition, position)
+    const { units } = await this.unitsFrom(topic, partition, position).catch(() => ({ units: [] as Unit[] }))
     const run = units.filter((u) => u.first >= saved.base).slice(0, REMEMBERED_BATCHES)
     if (run.length > 0 && run[0]!.first === position) {
       try {

@@ -120,12 +120,15 @@ export function buildEdgeApp(
     const origin = c.req.header('origin')
     // Same origin: the page came from this host (the request URL may not show it behind an upgrade).
     const same = origin !== undefined && URL.canParse(origin) && new URL(origin).host === c.req.header('host')
-    if (origin !== undefined && !same && !origins.has(origin))
-      throw new HttpError(
-        'CLUSTER_AUTHORIZATION_FAILED',
-        `WebSocket from origin ${origin} is not allowed`,
+    if (origin !== undefined && !same && !origins.has(origin)) {
+      // Readable by the refused page (a CORS header on this answer only): its client then reports
+      // why instead of a network outage. It tells that page nothing but its own refusal.
+      return c.json(
+        { error: 'CLUSTER_AUTHORIZATION_FAILED', message: `WebSocket from origin ${origin} is not allowed` },
         403,
+        { 'access-control-allow-origin': origin, vary: 'Origin' },
       )
+    }
     await next()
   })
 
