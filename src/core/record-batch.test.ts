@@ -29,6 +29,7 @@ import {
   setPartitionLeaderEpoch,
   splitBatches,
   verifyBatch,
+  withProducer,
 } from './record-batch.ts'
 
 interface Fixture {
@@ -228,6 +229,36 @@ describe('encode → decode is the identity', () => {
         expect(h.recordCount).toBe(records.length)
         expect(decodeRecords(bytes)).toEqual(records)
       }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('withProducer keeps the records of any batch and only replaces its producer fields', () => {
+    fc.assert(
+      fc.property(
+        batchArb,
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.integer({ min: 0, max: 32_767 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.nat(),
+        (arb, producerId, epoch, seq, flip) => {
+          const { input, records } = expectedOf(arb)
+          const bytes = encodeBatch(input)
+          const before = readBatchHeader(bytes)
+          const out = withProducer(bytes, producerId, epoch, seq)
+          const h = verifyBatch(out)
+          expect([h.producerId, h.producerEpoch, h.baseSequence]).toEqual([producerId, epoch, seq])
+          expect(h.attributes).toBe(before.attributes & ~ATTR_TRANSACTIONAL)
+          expect(h.recordCount).toBe(before.recordCount)
+          expect(decodeRecords(out)).toEqual(records)
+          // The source is untouched, and a damaged source is refused, not given a valid CRC.
+          expect(readBatchHeader(bytes).producerId).toBe(before.producerId)
+          const damaged = bytes.slice()
+          const at = 21 + (flip % (damaged.length - 21))
+          damaged[at] = damaged[at]! ^ 0x01
+          expect(() => withProducer(damaged, producerId, epoch, seq)).toThrow(/CORRUPT_MESSAGE/)
+        },
+      ),
       { numRuns: 300 },
     )
   })

@@ -368,6 +368,28 @@ export function setLogAppendTime(buf: Uint8Array, timestamp: number, pos = 0): v
   setInt32(buf, pos + 17, crc32c(buf, pos + CRC_START, pos + h.batchLength + LOG_OVERHEAD))
 }
 
+/**
+ * A copy of one whole, CRC-checked batch as written by another producer: its records and their
+ * compression kept byte for byte, the producer id, epoch and base sequence replaced, the
+ * transactional flag cleared, the CRC recomputed. Throws CORRUPT_MESSAGE if the batch's CRC is
+ * wrong: damaged bytes never get a fresh, valid CRC.
+ */
+export function withProducer(
+  batch: Uint8Array,
+  producerId: number,
+  epoch: number,
+  baseSequence: number,
+): Uint8Array {
+  const h = verifyBatch(batch)
+  const out = batch.slice(0, h.batchLength + LOG_OVERHEAD)
+  setInt16(out, 21, h.attributes & ~ATTR_TRANSACTIONAL)
+  setInt64(out, 43, producerId)
+  setInt16(out, 51, epoch)
+  setInt32(out, 53, baseSequence)
+  setInt32(out, 17, crc32c(out, CRC_START, out.length))
+  return out
+}
+
 /** Throws CORRUPT_MESSAGE unless the batch at `pos` has a valid header and CRC. */
 export function verifyBatch(buf: Uint8Array, pos = 0): BatchHeader {
   const h = readBatchHeader(buf, pos)

@@ -22,6 +22,7 @@ import {
   lastOffsetOf,
   type Record,
   readBatchHeader,
+  withProducer,
 } from '../record-batch.ts'
 import { type BrokerService, EARLIEST_TIMESTAMP } from '../service.ts'
 import { ensureTopic, inputsOf, partitionsOf, readBatches } from './partitions.ts'
@@ -50,6 +51,14 @@ interface Cursor {
 }
 
 class ProducerLost extends Error {}
+
+/** What one local batch is made of: a remote batch taken whole, or records re-encoded. */
+interface Unit {
+  batch?: Uint8Array
+  records?: Record[]
+  count: number
+  next: number
+}
 
 export interface DownloadRound {
   /** Records appended locally in this round (a duplicate of an earlier crash included). */
@@ -106,15 +115,30 @@ export class Downloader {
       await this.commit(topic, partition, position, cursor)
     }
     let downloaded = 0
+    const read = (from: number) => {
+      const r = readBatches(this.opts.remote, topic, partition, from, 'remote')
+      // A read ahead that is never awaited (this round failed first) must not go unhandled.
+      r.catch(() => {})
+      return { from, batches: r }
+    }
+    let ahead = read(position)
     for (;;) {
-      const batches = await readBatches(this.opts.remote, topic, partition, position, 'remote')
+      if (ahead.from !== position) ahead = read(position)
+      const batches = await ahead.batches
       if (batches.length === 0) return downloaded
-      const units: { records: Record[]; next: number }[] = []
+      // The next read goes out while these batches are appended locally: network and disk overlap.
+      ahead = read(lastOffsetOf(readBatchHeader(batches[batches.length - 1]!)) + 1)
+      const units: Unit[] = []
       let skipTo = position
       for (const batch of batches) {
         const h = readBatchHeader(batch)
         const last = lastOffsetOf(h)
         if (last < position) continue
+        // A whole batch of consecutive records goes down as it is, only its producer fields new.
+        if (h.baseOffset >= position && !isControlBatch(h) && h.recordCount === h.lastOffsetDelta + 1) {
+          units.push({ batch, count: h.recordCount, next: last + 1 })
+          continue
+        }
         // Control batches (transaction markers) carry no records for readers.
         const records = isControlBatch(h)
           ? []
@@ -125,7 +149,7 @@ export class Downloader {
           else skipTo = last + 1
           continue
         }
-        units.push({ records, next: last + 1 })
+        units.push({ records, count: records.length, next: last + 1 })
       }
       if (units.length === 0) {
         if (skipTo <= position) return downloaded
@@ -148,27 +172,24 @@ export class Downloader {
         position = run[run.length - 1]!.next
         await this.opts.afterLocalAppend?.(topic, partition, position)
         await this.commit(topic, partition, position, cursor)
-        for (const u of run) downloaded += u.records.length
+        for (const u of run) downloaded += u.count
       }
     }
   }
 
   /** Remote batches as local batches, one each, in one request; the cursor after them. */
-  private async append(
-    topic: string,
-    partition: number,
-    run: { records: Record[] }[],
-    c: Cursor,
-  ): Promise<Cursor> {
+  private async append(topic: string, partition: number, run: Unit[], c: Cursor): Promise<Cursor> {
     let seq = c.seq
     const parts = run.map((u) => {
-      const bytes = encodeBatch({
-        records: inputsOf(u.records),
-        producerId: c.producerId,
-        producerEpoch: c.epoch,
-        baseSequence: seq,
-      })
-      seq += u.records.length
+      const bytes = u.batch
+        ? withProducer(u.batch, c.producerId, c.epoch, seq)
+        : encodeBatch({
+            records: inputsOf(u.records ?? []),
+            producerId: c.producerId,
+            producerEpoch: c.epoch,
+            baseSequence: seq,
+          })
+      seq += u.count
       return bytes
     })
     const res = await this.opts.local.produce({
