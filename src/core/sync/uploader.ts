@@ -22,9 +22,11 @@ import { REMEMBERED_BATCHES } from '../producer-state.ts'
 import {
   decodeRecordsAsync,
   encodeBatch,
+  isControlBatch,
   lastOffsetOf,
   type Record,
   readBatchHeader,
+  withProducer,
 } from '../record-batch.ts'
 import { type BrokerService, EARLIEST_TIMESTAMP } from '../service.ts'
 import type { Json } from '../store.ts'
@@ -92,7 +94,11 @@ export const DEAD_LETTER_TOPIC = 'brook-dead-letters'
 
 /** A local batch to send: its records past the position, its first offset and the one after it. */
 interface Unit {
-  records: Record[]
+  /** A whole local batch of consecutive records, sent as it is with new producer fields… */
+  batch?: Uint8Array
+  /** …or the records of one past the position, encoded again. */
+  records?: Record[]
+  count: number
   first: number
   next: number
 }
@@ -218,7 +224,7 @@ export class Uploader {
         position = run[run.length - 1]!.next
         await this.opts.afterRemoteAck?.(topic, partition, position)
         await this.commit(topic, partition, position)
-        for (const unit of run) uploaded += unit.records.length
+        for (const unit of run) uploaded += unit.count
       }
     }
   }
@@ -255,9 +261,19 @@ export class Uploader {
       const last = lastOffsetOf(readBatchHeader(batch))
       end = Math.max(end, last + 1)
       if (last < position) continue
+      const h = readBatchHeader(batch)
+      if (h.baseOffset >= position && !isControlBatch(h) && h.recordCount === h.lastOffsetDelta + 1) {
+        units.push({ batch, count: h.recordCount, first: h.baseOffset, next: last + 1 })
+        continue
+      }
       const records = (await decodeRecordsAsync(batch)).filter((r) => r.offset >= position)
       if (records.length === 0) continue
-      units.push({ records, first: records[0]!.offset, next: records[records.length - 1]!.offset + 1 })
+      units.push({
+        records,
+        count: records.length,
+        first: records[0]!.offset,
+        next: records[records.length - 1]!.offset + 1,
+      })
     }
     return { units, end }
   }
@@ -309,7 +325,12 @@ export class Uploader {
         await this.send(topic, partition, [unit], producer)
       } catch (e) {
         if (!(e instanceof Poison)) throw e
-        await this.deadLetter(topic, partition, unit.records, e.code)
+        await this.deadLetter(
+          topic,
+          partition,
+          unit.records ?? (await decodeRecordsAsync(unit.batch!)),
+          e.code,
+        )
         // The remote never stored it, so its sequences are not taken: a new producer starts at
         // the next batch (sequence 0), written down before the position moves.
         await this.newProducer(topic, partition, unit.next)
@@ -317,7 +338,7 @@ export class Uploader {
     }
     await this.opts.afterRemoteAck?.(topic, partition, unit.next)
     await this.commit(topic, partition, unit.next)
-    return unit.records.length
+    return unit.count
   }
 
   /** Local batches up, each as one remote batch whose sequence its local offsets fix. */
@@ -329,12 +350,14 @@ export class Uploader {
     retried = false,
   ): Promise<void> {
     const parts = run.map((u) =>
-      encodeBatch({
-        records: inputsOf(u.records),
-        producerId: producer.producerId,
-        producerEpoch: producer.epoch,
-        baseSequence: u.first - producer.base,
-      }),
+      u.batch
+        ? withProducer(u.batch, producer.producerId, producer.epoch, u.first - producer.base)
+        : encodeBatch({
+            records: inputsOf(u.records ?? []),
+            producerId: producer.producerId,
+            producerEpoch: producer.epoch,
+            baseSequence: u.first - producer.base,
+          }),
     )
     const res = await this.opts.remote.produce({
       acks: -1,
