@@ -175,6 +175,34 @@ describe('Uploader', () => {
     expect((await consume(remote, 'outbox', 0)).map(([, v]) => v)).toEqual(written[0])
   })
 
+  it('sets a refused batch aside once even when the uploader stops right after writing it aside', async () => {
+    const { local, state } = await localWith([0])
+    const remote = await Broker.open({ store: new MemoryStore() })
+    await remote.createTopics({
+      topics: [{ name: 'outbox', numPartitions: 1, configs: { 'max.message.bytes': '300' } }],
+    })
+    await produce(local, 'outbox', 0, records(['a=small']))
+    await produce(local, 'outbox', 0, records([`big=${'x'.repeat(1000)}`]))
+    await produce(local, 'outbox', 0, records(['b=small']))
+    // It stops before its new producer is written down: the next one meets the refusal again.
+    let calls = 0
+    const stops = new Proxy(remote, {
+      get(target, prop, receiver) {
+        if (prop === 'initProducerId') {
+          return (req: Parameters<Broker['initProducerId']>[0]) =>
+            ++calls > 1 ? Promise.reject(new Crash()) : target.initProducerId(req)
+        }
+        return Reflect.get(target, prop, receiver)
+      },
+    })
+    await expect(
+      new Uploader({ local, remote: stops, state, topics: ['outbox'] }).syncOnce(),
+    ).rejects.toBeInstanceOf(Crash)
+    await new Uploader({ local, remote, state, topics: ['outbox'] }).syncOnce()
+    expect((await consume(remote, 'outbox', 0)).map(([, v]) => v)).toEqual(['a=small', 'b=small'])
+    expect(await consume(local, DEAD_LETTER_TOPIC, 0)).toHaveLength(1)
+  })
+
   it('grows a remote topic that has fewer partitions (another client auto-created it)', async () => {
     const { local, state, written } = await localWith([4, 5, 6])
     const remote = await Broker.open({ store: new MemoryStore() })

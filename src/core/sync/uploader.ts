@@ -382,6 +382,8 @@ export class Uploader {
   private async deadLetter(topic: string, partition: number, records: Record[], code: number): Promise<void> {
     const text = new TextEncoder()
     await ensureTopic(this.opts.local, DEAD_LETTER_TOPIC, 1, 'locally')
+    // Set aside already, by an uploader that stopped before it moved on: not twice.
+    if (await this.lastDeadLetterIs(topic, partition, records[0]!.offset)) return
     const res = await this.opts.local.produce({
       acks: -1,
       timeoutMs: this.timeoutMs,
@@ -412,6 +414,28 @@ export class Uploader {
     })
     const c = res.topics[0]?.partitions[0]?.errorCode ?? 0
     if (c !== 0) throw BrookError.fromCode(c, `writing refused records of ${topic}[${partition}] aside`)
+  }
+
+  /** Whether the dead-letter topic's last batch holds the record at `offset` of this partition. */
+  private async lastDeadLetterIs(topic: string, partition: number, offset: number): Promise<boolean> {
+    const ends = await this.opts.local.listOffsets({
+      topics: [{ name: DEAD_LETTER_TOPIC, partitions: [{ partition: 0, timestamp: -1 }] }],
+    })
+    const end = ends.topics[0]?.partitions[0]?.offset ?? 0
+    if (end <= 0) return false
+    const batches = await readBatches(this.opts.local, DEAD_LETTER_TOPIC, 0, end - 1, 'local').catch(() => [])
+    const last = batches[batches.length - 1]
+    if (!last) return false
+    const first = (await decodeRecordsAsync(last))[0]
+    const header = (key: string) => {
+      const v = first?.headers.find((h) => h.key === key)?.value
+      return v ? new TextDecoder().decode(v) : undefined
+    }
+    return (
+      header('brook.dlq.topic') === topic &&
+      header('brook.dlq.partition') === String(partition) &&
+      header('brook.dlq.offset') === String(offset)
+    )
   }
 
   private stateKeyOf(topic: string, partition: number): string {
