@@ -23,6 +23,11 @@ export interface BrokerOptions {
   retentionCheckIntervalMs?: number
   /** Sync with a relay: run by the broker's worker, so one syncer per origin. */
   sync?: SyncConfig
+  /**
+   * Set by the worker when it opens the broker again after the browser took its database away:
+   * the records not yet uploaded before, so that the sync can say how many were lost.
+   */
+  unsentBefore?: number
 }
 
 /** What `connect({ sync })` takes (issue 11; the first cut: upload and download, exactly once). */

@@ -29,7 +29,11 @@ export interface OpenedBroker {
     onStatus(fn: (s: BrowserSyncStatus) => void): () => void
     /** A produce was stored: the backlog changed, and a round may upload it now. */
     appended(): void
+    /** Records not yet uploaded, as last measured. */
+    unsent(): number
   }
+  /** Calls `fn` once if the browser takes the broker's storage away (see IdbStore's onBroken). */
+  onBroken?(fn: (reason: string) => void): void
   close(): Promise<void>
 }
 
@@ -171,9 +175,36 @@ export class BrokerHost {
     })
   }
 
-  private async lead(): Promise<void> {
+  /**
+   * The browser took the database away (storage cleared, the connection lost): the broker is
+   * closed and opened again, on what is left of its data or on an empty store. Calls wait for it.
+   */
+  private reopen(): void {
+    const old = this.broker
+    if (!old) return
+    const unsentBefore = old.sync?.unsent()
+    this.ready = (async () => {
+      this.events?.close()
+      await old.close().catch(() => {})
+      // The browser may still be deleting it: opening fails ("the connection was closed") for a
+      // moment. Bounded: after ~15 s the calls fail with the last error.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.lead(unsentBefore)
+        } catch (e) {
+          if (attempt >= 30) throw e
+          await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)))
+        }
+      }
+    })()
+  }
+
+  private async lead(unsentBefore?: number): Promise<void> {
     const options = this.options!
-    this.broker = await this.deps.openBroker(options)
+    this.broker = await this.deps.openBroker(
+      unsentBefore === undefined ? options : { ...options, unsentBefore },
+    )
+    this.broker.onBroken?.(() => this.reopen())
     const { service } = this.broker
     this.tabs = new TabMembers(options.name, this.deps.locks ?? globalThis.navigator?.locks, (groupId, ids) =>
       service.leaveGroup({ groupId, members: ids.map((memberId) => ({ memberId })) }),

@@ -25,6 +25,11 @@ export interface IdbStoreOptions {
    * OS crash — and commits faster.
    */
   durability?: Durability
+  /**
+   * Called once when the browser takes the database away (storage cleared, the connection lost,
+   * another tab deleting or upgrading it): every later call fails, so the owner opens it again.
+   */
+  onBroken?: (reason: string) => void
 }
 
 interface TxStores {
@@ -68,6 +73,7 @@ export class IdbStore implements Store {
   private inFlight: Promise<void> | null = null
   private open = 0
   private broken: BrookError | null = null
+  private onBroken: ((reason: string) => void) | undefined
 
   /** A strict transaction completes only after the disk write, so acks=all needs no extra flush. */
   get durableAppends(): boolean {
@@ -91,6 +97,7 @@ export class IdbStore implements Store {
       throw storageError(e, 'cannot open IndexedDB')
     })
     store = new IdbStore(db, name, options.durability ?? 'strict')
+    store.onBroken = options.onBroken
     return store
   }
 
@@ -314,7 +321,9 @@ export class IdbStore implements Store {
   }
 
   private fail(reason: string): void {
+    if (this.broken) return
     this.broken = new BrookError('KAFKA_STORAGE_ERROR', reason)
+    queueMicrotask(() => this.onBroken?.(reason))
     this.db.close()
     const waiters = this.waiters
     this.queue = []

@@ -14,7 +14,15 @@ import type { OpenedBroker } from './host.ts'
 import { IdbStore } from './idb-store.ts'
 
 export async function openWorkerBroker(options: BrokerOptions): Promise<OpenedBroker> {
-  const store = await IdbStore.open({ name: options.name, durability: options.durability ?? 'strict' })
+  let broken: ((reason: string) => void) | undefined
+  const store = await IdbStore.open({
+    name: options.name,
+    durability: options.durability ?? 'strict',
+    onBroken: (reason) => broken?.(reason),
+  })
+  const onBroken = (fn: (reason: string) => void) => {
+    broken = fn
+  }
   const broker = await Broker.open({
     store,
     autoCreateTopics: options.autoCreateTopics ?? true,
@@ -23,11 +31,12 @@ export async function openWorkerBroker(options: BrokerOptions): Promise<OpenedBr
     // A browser budget is small and tabs come and go: check more often than a server would.
     retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 60_000,
   })
-  if (!options.sync) return { service: broker, close: () => broker.close() }
-  const sync = await startSync(broker, store, options.sync)
+  if (!options.sync) return { service: broker, onBroken, close: () => broker.close() }
+  const sync = await startSync(broker, store, options.sync, options.unsentBefore)
   return {
     service: reclaimingWhenFull(broker, sync),
     sync,
+    onBroken,
     async close() {
       await sync.stop()
       await broker.close()
@@ -89,13 +98,19 @@ export interface RunningSync {
   control(c: SyncControl): Promise<BrowserSyncStatus>
   onStatus(fn: (s: BrowserSyncStatus) => void): () => void
   appended(): void
+  unsent(): number
   /** Deletes local copies of records the relay already acknowledged; how many went. */
   reclaim(): Promise<number>
   stop(): Promise<void>
 }
 
 /** The sync loop, loaded only when asked for: the worker stays small without it. */
-async function startSync(broker: Broker, store: IdbStore, config: SyncConfig): Promise<RunningSync> {
+async function startSync(
+  broker: Broker,
+  store: IdbStore,
+  config: SyncConfig,
+  unsentBefore?: number,
+): Promise<RunningSync> {
   const [{ SyncEngine }, { connect }] = await Promise.all([
     import('../core/sync/sync-engine.ts'),
     import('../core/client/connect-relay.ts'),
@@ -111,6 +126,7 @@ async function startSync(broker: Broker, store: IdbStore, config: SyncConfig): P
     download: config.download,
     intervalMs: config.intervalMs,
     backoff: config.backoff,
+    unsentBefore,
   })
   const storage = new StorageWatch()
   // The worker's own view of the network; pages add theirs (see SyncControl 'network').
@@ -142,6 +158,7 @@ async function startSync(broker: Broker, store: IdbStore, config: SyncConfig): P
       void engine.refresh()
     },
     reclaim: () => engine.reclaim(),
+    unsent: () => Object.values(engine.status().backlog).reduce((n, b) => n + b.records, 0),
     async stop() {
       globalThis.removeEventListener?.('online', network)
       globalThis.removeEventListener?.('offline', network)

@@ -458,6 +458,45 @@ p.flush()
     }
   })
 
+  it('heals when the browser wipes the database under it, and says how many unsent records were lost', async () => {
+    const relay = await startRelay()
+    const context = await browser.newContext()
+    try {
+      const page = await openApp(context)
+      await app(page, 'start', {
+        name: 'wiped',
+        sync: { url: relay.url, upload: ['notes'], intervalMs: 100, backoff: { maxDelayMs: 300 } },
+      })
+      const createNotes = `window.brook.admin().createTopics({ topics: [{ topic: 'notes', numPartitions: 3 }] })`
+      await page.evaluate(createNotes)
+      await context.setOffline(true)
+      await expect.poll(async () => (await status(page))?.network).toBe(false)
+      await app(page, 'produce', 'notes', 0, 100, 3)
+      await expect.poll(async () => (await status(page))?.backlog.notes?.records).toBe(100)
+
+      // The user clears the site's data (or the browser evicts it) while the broker runs.
+      const cdp = await context.newCDPSession(page)
+      await cdp.send('Storage.clearDataForOrigin', { origin: site.url, storageTypes: 'indexeddb' })
+      await expect
+        .poll(async () => (await status(page).catch(() => null))?.lost, { timeout: 20_000 })
+        .toBe(100)
+      expect((await status(page))?.lastError).toMatchObject({
+        type: 'KAFKA_STORAGE_ERROR',
+        message: expect.stringMatching(/100 records not yet uploaded were lost/),
+      })
+      // The broker works again, on a new store: what is written now goes up once.
+      await page.evaluate(createNotes)
+      await app(page, 'produce', 'notes', 1_000, 50, 3)
+      await context.setOffline(false)
+      await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000 }).toBe(50)
+      for (let p = 0; p < 3; p++)
+        expect(await relayValues(relay.kafka, 'notes', p)).toEqual(notes(1_000, 50, 3, p))
+    } finally {
+      await context.close()
+      await relay.kafka.close()
+    }
+  })
+
   it('is exactly once when the relay is killed (kill -9) mid-upload and restarted', async () => {
     const port = await freePort()
     let relay = await startRelay([], port)

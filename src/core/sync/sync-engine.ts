@@ -29,6 +29,11 @@ export interface SyncEngineOptions {
   backoff?: BackoffOptions
   clock?: Clock
   random?: () => number
+  /**
+   * Records that were waiting to be uploaded before the local store was opened again (the
+   * browser took it away): whatever of them the store no longer holds is reported as lost.
+   */
+  unsentBefore?: number
 }
 
 export type SyncState = 'offline' | 'syncing' | 'online' | 'stopped'
@@ -185,6 +190,7 @@ export class SyncEngine {
 
   private async run(): Promise<void> {
     await this.refreshBacklog().catch(() => {})
+    this.reportLost()
     while (this.running) {
       if (!this.current.network) {
         this.set({ state: 'offline' })
@@ -223,6 +229,23 @@ export class SyncEngine {
         await this.sleep(fullJitterDelay(failures - 1, this.opts.backoff, this.opts.random))
       }
     }
+  }
+
+  /** After the store was opened again: what was waiting and is gone now is said, not hidden. */
+  private reportLost(): void {
+    const before = this.opts.unsentBefore
+    if (before === undefined) return
+    const now = Object.values(this.current.backlog).reduce((n, b) => n + b.records, 0)
+    if (now >= before) return
+    const lost = before - now
+    this.set({
+      lost: this.current.lost + lost,
+      lastError: {
+        type: 'KAFKA_STORAGE_ERROR',
+        message: `the browser took the stored data away: ${lost} records not yet uploaded were lost`,
+        at: this.clock.now(),
+      },
+    })
   }
 
   private async round(remote: BrokerService): Promise<void> {
