@@ -316,7 +316,16 @@ export class Broker implements BrokerService {
           }
         }
         const partitions = await Promise.all(
-          parts.map((p) => this.producePartition(topic, p?.partition, p?.records, acksValid, nameError)),
+          parts.map((p) =>
+            this.producePartition(
+              topic,
+              p?.partition,
+              p?.records,
+              acksValid,
+              nameError,
+              req.keepOffsets === true,
+            ),
+          ),
         )
         return { name, partitions }
       }),
@@ -346,6 +355,7 @@ export class Broker implements BrokerService {
     records: unknown,
     acksValid: boolean,
     nameError?: unknown,
+    keepOffsets = false,
   ): Promise<ProducePartitionResult> {
     const p = isInt(partition) ? partition : -1
     const fail = (e: unknown, logStartOffset = -1): ProducePartitionResult => ({
@@ -364,7 +374,7 @@ export class Broker implements BrokerService {
     try {
       const { batches, headers } = checkProduceRecords(records, topic.config.maxMessageBytes)
       const appendTime = topic.config.logAppendTime ? this.clock.now() : undefined
-      const r = await log.append(batches, headers, appendTime)
+      const r = await log.append(batches, headers, appendTime, keepOffsets)
       return {
         partition: p,
         errorCode: NONE,

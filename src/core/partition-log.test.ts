@@ -57,6 +57,34 @@ const open = (store: MemoryStore, onAppend?: (hwm: number) => void) =>
   PartitionLog.open({ store, topicId: 'T', partition: 0, onAppend })
 
 describe('PartitionLog', () => {
+  it("keeps a batch's own base offset past the log end when asked (a downloaded copy), and survives a reopen", async () => {
+    const store = new MemoryStore()
+    const log = await open(store)
+    await append(log, batch(['a', 'b']))
+    const ahead = batch(['x', 'y'], { baseOffset: 10 })
+    expect(await log.append([ahead], [readBatchHeader(ahead)], undefined, true)).toMatchObject({
+      baseOffset: 10,
+      lastOffset: 11,
+    })
+    // Behind the log end, the next offset as usual.
+    const behind = batch(['z'], { baseOffset: 5 })
+    expect(await log.append([behind], [readBatchHeader(behind)], undefined, true)).toMatchObject({
+      baseOffset: 12,
+    })
+    const want: [number, string][] = [
+      [0, 'a'],
+      [1, 'b'],
+      [10, 'x'],
+      [11, 'y'],
+      [12, 'z'],
+    ]
+    expect(await readAll(log)).toEqual(want)
+    expect(log.highWatermark).toBe(13)
+    const again = await open(store)
+    expect(await readAll(again)).toEqual(want)
+    expect(again.highWatermark).toBe(13)
+  })
+
   it('leaves the log as it was when the store refuses the new log start (a full disk, a quota)', async () => {
     const store = new MemoryStore()
     const log = await open(store)

@@ -53,6 +53,8 @@ interface Entry {
 interface PendingAppend {
   batches: Uint8Array[]
   headers: BatchHeader[]
+  /** Start at the first batch's own base offset when it is past the log end (see ProduceRequest). */
+  keepOffsets: boolean
   resolve: (r: AppendResult) => void
   reject: (e: unknown) => void
 }
@@ -216,7 +218,12 @@ export class PartitionLog {
    * batch is stamped with it. Rejects with KAFKA_STORAGE_ERROR (nothing stored, no offset used) or
    * a sequencing error for idempotent producers.
    */
-  append(batches: Uint8Array[], headers: BatchHeader[], logAppendTime?: number): Promise<AppendResult> {
+  append(
+    batches: Uint8Array[],
+    headers: BatchHeader[],
+    logAppendTime?: number,
+    keepOffsets = false,
+  ): Promise<AppendResult> {
     if (this.closed)
       return Promise.reject(new BrookError('UNKNOWN_TOPIC_OR_PARTITION', 'the partition is closed'))
     const copies = new Array<Uint8Array>(batches.length)
@@ -229,7 +236,7 @@ export class PartitionLog {
       copies[i] = copy
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ batches: copies, headers, resolve, reject })
+      this.queue.push({ batches: copies, headers, keepOffsets, resolve, reject })
       if (!this.writing) {
         // Set now so later appends queue behind this one, but write from a microtask: appends made
         // in the same tick (a wave of concurrent producers) then share one store write instead of
@@ -257,8 +264,9 @@ export class PartitionLog {
     const accepted: { p: PendingAppend; result: AppendResult }[] = []
     for (const p of group) {
       let a: ReturnType<typeof stage.assign>
+      const start = p.keepOffsets ? Math.max(next, p.headers[0]!.baseOffset) : next
       try {
-        a = stage.assign(p.headers, next)
+        a = stage.assign(p.headers, start)
       } catch (e) {
         p.reject(e)
         continue
@@ -282,7 +290,8 @@ export class PartitionLog {
         })
       }
       const lastIdx = p.batches.length - 1
-      next = a.nextOffset
+      // A request of duplicates only leaves the log end where it was, gap or not.
+      if (!duplicate) next = a.nextOffset
       accepted.push({
         p,
         result: {

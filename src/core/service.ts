@@ -80,6 +80,12 @@ export interface DescribeConfigsResult {
 export interface ProduceRequest {
   acks: Acks
   timeoutMs: number
+  /**
+   * brook only, never on the wire (the sync download): a batch whose base offset is past the log
+   * end keeps it, leaving a gap, as a follower replica's append does — so a downloaded topic has
+   * the relay's offsets. A batch behind the log end gets the next offset as usual.
+   */
+  keepOffsets?: boolean
   topics: {
     name: string
     partitions: {

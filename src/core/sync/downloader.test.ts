@@ -132,7 +132,7 @@ describe('Downloader', () => {
     )
   })
 
-  it('starts at the remote log start when the head was deleted, and skips what retention removed', async () => {
+  it('starts at the remote log start when the head was deleted, keeping the remote offsets', async () => {
     const { remote, written } = await remoteWith([20])
     await remote.deleteRecords({ topics: [{ name: 'feed', partitions: [{ partition: 0, offset: 8 }] }] })
     const local = await Broker.open({ store: new MemoryStore() })
@@ -140,6 +140,10 @@ describe('Downloader', () => {
     const start = (
       await remote.listOffsets({ topics: [{ name: 'feed', partitions: [{ partition: 0, timestamp: -2 }] }] })
     ).topics[0]!.partitions[0]!.offset
-    expect(await valuesOf(local, 0)).toEqual(written[0]!.slice(start))
+    const here = await consume(local, 'feed', 0, start)
+    expect(here.map(([, v]) => v)).toEqual(written[0]!.slice(start))
+    // The same offsets as the remote's: the local log starts where the remote's does.
+    expect(start).toBeGreaterThan(0)
+    expect(here).toEqual(await consume(remote, 'feed', 0, start))
   })
 })

@@ -7,9 +7,9 @@
  * crash between the append and the commit, the same remote batch is appended again with the same
  * sequences, and the local broker's idempotent-producer check drops it.
  *
- * Local offsets equal the remote ones while the remote log is whole from its start; where the
- * remote log has gaps (retention, compaction) the local one is dense, and the position (a remote
- * offset) is what to resume from.
+ * Local offsets are the remote ones: each local append keeps its remote base offset when that is
+ * past the local log end (`keepOffsets`, as a replica's append), gaps included; only a local
+ * topic that something else writes too can fall behind that and get the next local offset.
  */
 
 import { concatBytes } from '../bytes.ts'
@@ -54,6 +54,10 @@ class ProducerLost extends Error {}
 
 /** What one local batch is made of: a remote batch taken whole, or records re-encoded. */
 interface Unit {
+  /** The remote offset of its first record: it keeps it locally when past the local log end. */
+  first: number
+  /** Offsets without records follow it (a transaction marker): no run goes on past it. */
+  gapAfter?: boolean
   batch?: Uint8Array
   records?: Record[]
   count: number
@@ -136,7 +140,7 @@ export class Downloader {
         if (last < position) continue
         // A whole batch of consecutive records goes down as it is, only its producer fields new.
         if (h.baseOffset >= position && !isControlBatch(h) && h.recordCount === h.lastOffsetDelta + 1) {
-          units.push({ batch, count: h.recordCount, next: last + 1 })
+          units.push({ batch, first: h.baseOffset, count: h.recordCount, next: last + 1 })
           continue
         }
         // Control batches (transaction markers) carry no records for readers.
@@ -145,11 +149,15 @@ export class Downloader {
           : (await decodeRecordsAsync(batch)).filter((r) => r.offset >= position)
         if (records.length === 0) {
           // Nothing to append: folded into the run before it, or stepped over on its own.
-          if (units.length > 0) units[units.length - 1]!.next = last + 1
-          else skipTo = last + 1
+          if (units.length > 0) {
+            const prev = units[units.length - 1]!
+            prev.next = last + 1
+            // Its offsets are not the next unit's: that one starts a run of its own.
+            prev.gapAfter = true
+          } else skipTo = last + 1
           continue
         }
-        units.push({ records, count: records.length, next: last + 1 })
+        units.push({ records, first: records[0]!.offset, count: records.length, next: last + 1 })
       }
       if (units.length === 0) {
         if (skipTo <= position) return downloaded
@@ -157,8 +165,19 @@ export class Downloader {
         await this.commit(topic, partition, position, cursor)
         continue
       }
-      for (let i = 0; i < units.length; i += REMEMBERED_BATCHES) {
-        const run = units.slice(i, i + REMEMBERED_BATCHES)
+      for (let i = 0; i < units.length; ) {
+        // A run ends at a gap in the remote offsets (retention, compaction, a transaction marker):
+        // its batches get consecutive local offsets, so each run starts at its own remote offset.
+        let n = 1
+        while (
+          n < REMEMBERED_BATCHES &&
+          i + n < units.length &&
+          units[i + n]!.first === units[i + n - 1]!.next &&
+          !units[i + n - 1]!.gapAfter
+        )
+          n++
+        const run = units.slice(i, i + n)
+        i += n
         try {
           cursor = await this.append(topic, partition, run, cursor)
         } catch (e) {
@@ -185,6 +204,7 @@ export class Downloader {
         ? withProducer(u.batch, c.producerId, c.epoch, seq)
         : encodeBatch({
             records: inputsOf(u.records ?? []),
+            baseOffset: u.first,
             producerId: c.producerId,
             producerEpoch: c.epoch,
             baseSequence: seq,
@@ -195,6 +215,7 @@ export class Downloader {
     const res = await this.opts.local.produce({
       acks: -1,
       timeoutMs: this.timeoutMs,
+      keepOffsets: true,
       topics: [{ name: topic, partitions: [{ partition, records: concatBytes(parts) }] }],
     })
     const code = res.topics[0]?.partitions[0]?.errorCode ?? errorCode('UNKNOWN_SERVER_ERROR')
