@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { en, zh } from '../../demo/src/strings.ts'
 import type { BrokerService } from '../../src/core/service.ts'
 import { connectKafka } from '../../src/edge/kafka/connection.ts'
-import { inWrittenOrder, relayCount, relayValues } from './relay-records.ts'
+import { inWrittenOrder, relayCount, relayValues } from '../support/relay-records.ts'
 import { axe, note, open, SHOTS, useDemo } from './support.ts'
 
 const demo = useDemo({ relay: true })

@@ -8,18 +8,17 @@
  */
 
 import { mkdtemp, writeFile } from 'node:fs/promises'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { decodeRecords, splitBatches } from '../../src/core/record-batch.ts'
 import type { BrokerService } from '../../src/core/service.ts'
 import { connectKafka } from '../../src/edge/kafka/connection.ts'
 import type { BrowserSyncStatus } from '../../src/worker/api.ts'
 import { buildSite, launchChromium, type Site } from '../browser/harness.ts'
 import { run } from '../interop/support.ts'
 import { killServes, type ServeProcess, startServe } from '../support/cli.ts'
+import { freePort, relayCount, relayPartitionValues } from '../support/relay-records.ts'
 import { APP, SERVICE_WORKER } from './fixtures/offline-app.ts'
 
 let browser: Browser
@@ -35,15 +34,6 @@ afterAll(async () => {
   await site?.close()
   killServes()
 })
-
-/** A port free a moment ago, for a relay that starts (or restarts) later on it. */
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((ok) => server.close(ok))
-  return port
-}
 
 interface RelayHandle {
   serve: ServeProcess
@@ -71,40 +61,6 @@ async function startRelay(
   ])
   const kafka = await connectKafka({ bootstrap: `127.0.0.1:${serve.port}` })
   return { serve, url: `http://127.0.0.1:${serve.httpPort}`, kafka, dir: data }
-}
-
-/** Records a relay topic holds, summed over partitions (0 when the topic does not exist). */
-async function relayCount(kafka: BrokerService, topic: string): Promise<number> {
-  const md = await kafka.metadata({ topics: [topic], allowAutoTopicCreation: false })
-  const t = md.topics.find((x) => x.name === topic)
-  if (t?.errorCode !== 0) return 0
-  const ends = await kafka.listOffsets({
-    topics: [
-      { name: topic, partitions: t.partitions.map((p) => ({ partition: p.partition, timestamp: -1 })) },
-    ],
-  })
-  return ends.topics[0]!.partitions.reduce((n, p) => n + p.offset, 0)
-}
-
-/** Every value of a relay partition, from offset 0. */
-async function relayValues(kafka: BrokerService, topic: string, partition: number): Promise<string[]> {
-  const out: string[] = []
-  let offset = 0
-  for (let round = 0; round < 10_000; round++) {
-    const res = await kafka.fetch({
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 8 << 20,
-      topics: [{ name: topic, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 8 << 20 }] }],
-    })
-    const records = splitBatches(res.topics[0]!.partitions[0]!.records)
-      .flatMap((b) => decodeRecords(b))
-      .filter((r) => r.offset >= offset)
-    if (records.length === 0) break
-    for (const r of records) out.push(new TextDecoder().decode(r.value!))
-    offset = records.at(-1)!.offset + 1
-  }
-  return out
 }
 
 /** The notes `from..from+count-1` that land in `partition`, as the app writes them. */
@@ -200,7 +156,7 @@ p.flush()
       await context.setOffline(false)
       await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 60_000 }).toBe(10_000)
       for (let p = 0; p < 3; p++)
-        expect(await relayValues(relay.kafka, 'notes', p)).toEqual(notes(0, 10_000, 3, p))
+        expect(await relayPartitionValues(relay.kafka, 'notes', p)).toEqual(notes(0, 10_000, 3, p))
       await expect
         .poll(async () => (await status(page))?.backlog.notes, { timeout: 10_000 })
         .toEqual({ records: 0, bytes: 0 })
@@ -261,7 +217,7 @@ p.flush()
       })
       await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000 }).toBe(1_000)
       for (let p = 0; p < 2; p++)
-        expect(await relayValues(relay.kafka, 'notes', p)).toEqual(notes(0, 1_000, 2, p))
+        expect(await relayPartitionValues(relay.kafka, 'notes', p)).toEqual(notes(0, 1_000, 2, p))
     } finally {
       await context.close()
       await relay.kafka.close()
@@ -310,7 +266,7 @@ p.flush()
       await app(page, 'produceOne', 'notes', 0, 'x'.repeat(100_000))
       await app(page, 'produce', 'notes', 10, 1_000, 1)
       await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000 }).toBe(1_010)
-      expect(await relayValues(relay.kafka, 'notes', 0)).toEqual(notes(0, 1_010, 1, 0))
+      expect(await relayPartitionValues(relay.kafka, 'notes', 0)).toEqual(notes(0, 1_010, 1, 0))
       const dead = await app<{ records: { value: string; headers: Record<string, string> }[] }>(
         page,
         'read',
@@ -382,7 +338,7 @@ p.flush()
           (r) => r.value,
         )
         expect(local).toHaveLength(notes(0, 40_000, 3, p).length)
-        expect(await relayValues(relay.kafka, 'notes', p)).toEqual(local)
+        expect(await relayPartitionValues(relay.kafka, 'notes', p)).toEqual(local)
       }
       await expect.poll(metric, { timeout: 10_000 }).toBe(1)
     } finally {
@@ -449,7 +405,7 @@ p.flush()
       await context.setOffline(false)
       const total = 5 + outcome.acked
       await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000 }).toBe(total)
-      expect(await relayValues(relay.kafka, 'notes', 0)).toEqual(
+      expect(await relayPartitionValues(relay.kafka, 'notes', 0)).toEqual(
         Array.from({ length: total }, (_, i) => value(i)),
       )
     } finally {
@@ -490,7 +446,7 @@ p.flush()
       await context.setOffline(false)
       await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000 }).toBe(50)
       for (let p = 0; p < 3; p++)
-        expect(await relayValues(relay.kafka, 'notes', p)).toEqual(notes(1_000, 50, 3, p))
+        expect(await relayPartitionValues(relay.kafka, 'notes', p)).toEqual(notes(1_000, 50, 3, p))
     } finally {
       await context.close()
       await relay.kafka.close()
@@ -533,7 +489,7 @@ p.flush()
       relay = await startRelay([], port, relay.dir)
       await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 60_000 }).toBe(30_000)
       for (let p = 0; p < 3; p++)
-        expect(await relayValues(relay.kafka, 'notes', p)).toEqual(notes(0, 30_000, 3, p, 100))
+        expect(await relayPartitionValues(relay.kafka, 'notes', p)).toEqual(notes(0, 30_000, 3, p, 100))
     } finally {
       await context.close()
       await relay.kafka.close()

@@ -3,6 +3,7 @@
  * topic and every value of a partition in order.
  */
 
+import net from 'node:net'
 import { decodeRecords, splitBatches } from '../../src/core/record-batch.ts'
 import type { BrokerService } from '../../src/core/service.ts'
 
@@ -25,28 +26,43 @@ export async function relayValues(kafka: BrokerService, topic: string): Promise<
   const t = md.topics.find((x) => x.name === topic)
   if (t?.errorCode !== 0) return []
   const out: string[][] = []
-  for (const { partition } of [...t.partitions].sort((a, b) => a.partition - b.partition)) {
-    const values: string[] = []
-    let offset = 0
-    for (let round = 0; round < 10_000; round++) {
-      const res = await kafka.fetch({
-        maxWaitMs: 0,
-        minBytes: 0,
-        maxBytes: 8 << 20,
-        topics: [
-          { name: topic, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 8 << 20 }] },
-        ],
-      })
-      const records = splitBatches(res.topics[0]!.partitions[0]!.records)
-        .flatMap((b) => decodeRecords(b))
-        .filter((r) => r.offset >= offset)
-      if (records.length === 0) break
-      for (const r of records) values.push(new TextDecoder().decode(r.value!))
-      offset = records.at(-1)!.offset + 1
-    }
-    out.push(values)
-  }
+  for (const { partition } of [...t.partitions].sort((a, b) => a.partition - b.partition))
+    out.push(await relayPartitionValues(kafka, topic, partition))
   return out
+}
+
+/** Every value of one partition, from offset 0, in offset order. */
+export async function relayPartitionValues(
+  kafka: BrokerService,
+  topic: string,
+  partition: number,
+): Promise<string[]> {
+  const values: string[] = []
+  let offset = 0
+  for (let round = 0; round < 10_000; round++) {
+    const res = await kafka.fetch({
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 8 << 20,
+      topics: [{ name: topic, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 8 << 20 }] }],
+    })
+    const records = splitBatches(res.topics[0]!.partitions[0]!.records)
+      .flatMap((b) => decodeRecords(b))
+      .filter((r) => r.offset >= offset)
+    if (records.length === 0) break
+    for (const r of records) values.push(new TextDecoder().decode(r.value!))
+    offset = records.at(-1)!.offset + 1
+  }
+  return values
+}
+
+/** A port free a moment ago, for a relay that starts (or restarts) later on it. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+  const { port } = server.address() as net.AddressInfo
+  await new Promise((ok) => server.close(ok))
+  return port
 }
 
 /** Whether each partition holds its values in the order they were written (`written`). */
