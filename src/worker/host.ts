@@ -27,8 +27,6 @@ export interface OpenedBroker {
   sync?: {
     control(c: SyncControl): Promise<BrowserSyncStatus>
     onStatus(fn: (s: BrowserSyncStatus) => void): () => void
-    /** A produce was stored: the backlog changed, and a round may upload it now. */
-    appended(): void
     /** Records not yet uploaded, as last measured. */
     unsent(): number
   }
@@ -138,7 +136,6 @@ export class BrokerHost {
     const service = this.broker!.service as unknown as Record<string, (a: unknown) => Promise<unknown>>
     const result = await service[method]!(arg)
     this.tabs!.observe(tab, method, arg, result)
-    if (method === 'produce') sync?.appended()
     return result
   }
 

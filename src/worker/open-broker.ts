@@ -34,7 +34,7 @@ export async function openWorkerBroker(options: BrokerOptions): Promise<OpenedBr
   if (!options.sync) return { service: broker, onBroken, close: () => broker.close() }
   const sync = await startSync(broker, store, options.sync, options.unsentBefore)
   return {
-    service: reclaimingWhenFull(broker, sync),
+    service: syncingProduce(broker, sync),
     sync,
     onBroken,
     async close() {
@@ -47,13 +47,18 @@ export async function openWorkerBroker(options: BrokerOptions): Promise<OpenedBr
 const STORAGE_ERROR = errorCode('KAFKA_STORAGE_ERROR')
 
 /**
- * The broker, whose produce makes room when storage is full: the local copies of records the
- * relay already has go first, then the partitions refused are written again, once. Only what is
- * unsent fills the store; when that alone is too much, the append is refused with
- * KAFKA_STORAGE_ERROR, never dropped.
+ * The broker, whose produce tells the sync of every append (a new backlog, a round to run) and
+ * makes room when storage is full: the local copies of records the relay already has go first,
+ * then the partitions refused are written again, once. Only what is unsent fills the store; when
+ * that alone is too much, the append is refused with KAFKA_STORAGE_ERROR, never dropped.
  */
-function reclaimingWhenFull(broker: Broker, sync: RunningSync): BrokerService {
+function syncingProduce(broker: Broker, sync: RunningSync): BrokerService {
   const produce = async (req: ProduceRequest): Promise<ProduceResponse> => {
+    const res = await appendFull(req)
+    sync.appended()
+    return res
+  }
+  const appendFull = async (req: ProduceRequest): Promise<ProduceResponse> => {
     const res = await broker.produce(req)
     const full = (p: ProducePartitionResult) =>
       p.errorCode === STORAGE_ERROR && /quota/i.test(p.errorMessage ?? '')

@@ -6,7 +6,7 @@
  */
 
 import { lastOffsetOf, readBatchHeader } from '../record-batch.ts'
-import type { BrokerService } from '../service.ts'
+import { type BrokerService, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../service.ts'
 import { partitionsOf, readBatches } from './partitions.ts'
 
 /** The group whose committed offsets are the upload positions. */
@@ -47,14 +47,17 @@ export async function uploadBacklog(
   for (const topic of topics) {
     const partitions = await partitionsOf(local, topic)
     if (partitions.length === 0) continue
-    const ends = await local.listOffsets({
-      topics: [{ name: topic, partitions: partitions.map((partition) => ({ partition, timestamp: -1 })) }],
-    })
-    const starts = await local.listOffsets({
-      topics: [{ name: topic, partitions: partitions.map((partition) => ({ partition, timestamp: -2 })) }],
-    })
+    const offsets = (timestamp: number) =>
+      local.listOffsets({
+        topics: [{ name: topic, partitions: partitions.map((partition) => ({ partition, timestamp })) }],
+      })
+    const ends = await offsets(LATEST_TIMESTAMP)
+    const starts = await offsets(EARLIEST_TIMESTAMP)
+    // Every partition's position in one request: this runs after every append.
+    const positions = await local.offsetFetch({ groupId: group, topics: [{ name: topic, partitions }] })
     for (const p of ends.topics[0]?.partitions ?? []) {
-      const position = await uploadPosition(local, group, topic, p.partition)
+      const committed = positions.topics[0]?.partitions.find((x) => x.partition === p.partition)?.offset ?? -1
+      const position = Math.max(0, committed)
       const start = starts.topics[0]?.partitions.find((x) => x.partition === p.partition)?.offset ?? 0
       out.push({
         topic,

@@ -15,17 +15,9 @@
 import { concatBytes } from '../bytes.ts'
 import { BrookError, errorCode, errorName } from '../errors.ts'
 import { REMEMBERED_BATCHES } from '../producer-state.ts'
-import {
-  decodeRecordsAsync,
-  encodeBatch,
-  isControlBatch,
-  lastOffsetOf,
-  type Record,
-  readBatchHeader,
-  withProducer,
-} from '../record-batch.ts'
+import { lastOffsetOf, readBatchHeader } from '../record-batch.ts'
 import { type BrokerService, EARLIEST_TIMESTAMP } from '../service.ts'
-import { ensureTopic, inputsOf, partitionsOf, readBatches } from './partitions.ts'
+import { eachPartition, readBatches, type Unit, unitBatch, unitOf } from './partitions.ts'
 
 const UNKNOWN_PRODUCER = errorCode('UNKNOWN_PRODUCER_ID')
 const OUT_OF_ORDER = errorCode('OUT_OF_ORDER_SEQUENCE_NUMBER')
@@ -52,16 +44,10 @@ interface Cursor {
 
 class ProducerLost extends Error {}
 
-/** What one local batch is made of: a remote batch taken whole, or records re-encoded. */
-interface Unit {
-  /** The remote offset of its first record: it keeps it locally when past the local log end. */
-  first: number
+/** A remote batch to append; its `first` offset is kept locally when past the local log end. */
+interface Download extends Unit {
   /** Offsets without records follow it (a transaction marker): no run goes on past it. */
   gapAfter?: boolean
-  batch?: Uint8Array
-  records?: Record[]
-  count: number
-  next: number
 }
 
 export interface DownloadRound {
@@ -84,23 +70,10 @@ export class Downloader {
    * first failure is thrown at the end.
    */
   async syncOnce(): Promise<DownloadRound> {
-    let downloaded = 0
-    const failures: unknown[] = []
-    for (const topic of this.opts.topics) {
-      try {
-        const partitions = await partitionsOf(this.opts.remote, topic)
-        if (partitions.length === 0) continue
-        await ensureTopic(this.opts.local, topic, partitions.length, 'locally')
-        const done = await Promise.allSettled(partitions.map((p) => this.downloadPartition(topic, p)))
-        for (const d of done) {
-          if (d.status === 'fulfilled') downloaded += d.value
-          else failures.push(d.reason)
-        }
-      } catch (e) {
-        failures.push(e)
-      }
-    }
-    if (failures.length > 0) throw failures[0]
+    const { local, remote, topics } = this.opts
+    const downloaded = await eachPartition(remote, local, topics, 'locally', (topic, p) =>
+      this.downloadPartition(topic, p),
+    )
     return { downloaded }
   }
 
@@ -132,22 +105,13 @@ export class Downloader {
       if (batches.length === 0) return downloaded
       // The next read goes out while these batches are appended locally: network and disk overlap.
       ahead = read(lastOffsetOf(readBatchHeader(batches[batches.length - 1]!)) + 1)
-      const units: Unit[] = []
+      const units: Download[] = []
       let skipTo = position
       for (const batch of batches) {
-        const h = readBatchHeader(batch)
-        const last = lastOffsetOf(h)
+        const last = lastOffsetOf(readBatchHeader(batch))
         if (last < position) continue
-        // A whole batch of consecutive records goes down as it is, only its producer fields new.
-        if (h.baseOffset >= position && !isControlBatch(h) && h.recordCount === h.lastOffsetDelta + 1) {
-          units.push({ batch, first: h.baseOffset, count: h.recordCount, next: last + 1 })
-          continue
-        }
-        // Control batches (transaction markers) carry no records for readers.
-        const records = isControlBatch(h)
-          ? []
-          : (await decodeRecordsAsync(batch)).filter((r) => r.offset >= position)
-        if (records.length === 0) {
+        const unit = await unitOf(batch, position)
+        if (!unit) {
           // Nothing to append: folded into the run before it, or stepped over on its own.
           if (units.length > 0) {
             const prev = units[units.length - 1]!
@@ -157,7 +121,7 @@ export class Downloader {
           } else skipTo = last + 1
           continue
         }
-        units.push({ records, first: records[0]!.offset, count: records.length, next: last + 1 })
+        units.push(unit)
       }
       if (units.length === 0) {
         if (skipTo <= position) return downloaded
@@ -197,18 +161,10 @@ export class Downloader {
   }
 
   /** Remote batches as local batches, one each, in one request; the cursor after them. */
-  private async append(topic: string, partition: number, run: Unit[], c: Cursor): Promise<Cursor> {
+  private async append(topic: string, partition: number, run: Download[], c: Cursor): Promise<Cursor> {
     let seq = c.seq
     const parts = run.map((u) => {
-      const bytes = u.batch
-        ? withProducer(u.batch, c.producerId, c.epoch, seq)
-        : encodeBatch({
-            records: inputsOf(u.records ?? []),
-            baseOffset: u.first,
-            producerId: c.producerId,
-            producerEpoch: c.epoch,
-            baseSequence: seq,
-          })
+      const bytes = unitBatch(u, c.producerId, c.epoch, seq)
       seq += u.count
       return bytes
     })

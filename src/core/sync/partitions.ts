@@ -1,7 +1,17 @@
 /** @module What both sync directions do to a partition: look it up, create it, read its batches. */
 
 import { BrookError, errorCode } from '../errors.ts'
-import { type Record, type RecordInput, splitBatches } from '../record-batch.ts'
+import {
+  decodeRecordsAsync,
+  encodeBatch,
+  isControlBatch,
+  lastOffsetOf,
+  type Record,
+  type RecordInput,
+  readBatchHeader,
+  splitBatches,
+  withProducer,
+} from '../record-batch.ts'
 import type { BrokerService } from '../service.ts'
 
 const TOPIC_EXISTS = errorCode('TOPIC_ALREADY_EXISTS')
@@ -77,4 +87,74 @@ export async function readBatches(
 /** Stored records as records to write again: key, value, headers and timestamp kept. */
 export function inputsOf(records: readonly Record[]): RecordInput[] {
   return records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp }))
+}
+
+/**
+ * Each topic's partitions on `source` (made to exist on `target`, `where`), handed to `each` side
+ * by side. A topic or partition that fails does not hold back the others; the first failure is
+ * thrown at the end. Returns the sum of what `each` returned.
+ */
+export async function eachPartition(
+  source: BrokerService,
+  target: BrokerService,
+  topics: readonly string[],
+  where: string,
+  each: (topic: string, partition: number) => Promise<number>,
+): Promise<number> {
+  let total = 0
+  const failures: unknown[] = []
+  for (const topic of topics) {
+    try {
+      const partitions = await partitionsOf(source, topic)
+      await ensureTopic(target, topic, partitions.length, where)
+      for (const d of await Promise.allSettled(partitions.map((p) => each(topic, p)))) {
+        if (d.status === 'fulfilled') total += d.value
+        else failures.push(d.reason)
+      }
+    } catch (e) {
+      failures.push(e)
+    }
+  }
+  if (failures.length > 0) throw failures[0]
+  return total
+}
+
+/** One batch to copy to the other side: a stored batch taken whole, or its records past a position. */
+export interface Unit {
+  /** The offset of its first record. */
+  first: number
+  /** The offset after its batch. */
+  next: number
+  count: number
+  /** A whole batch of consecutive records, copied byte for byte with new producer fields… */
+  batch?: Uint8Array
+  /** …or the records of one past the position (or with gaps), encoded again. */
+  records?: Record[]
+}
+
+/**
+ * What of `batch` lies at or past `position`, as a unit; undefined when nothing does (a control
+ * batch — a transaction marker — carries no records for readers).
+ */
+export async function unitOf(batch: Uint8Array, position: number): Promise<Unit | undefined> {
+  const h = readBatchHeader(batch)
+  const next = lastOffsetOf(h) + 1
+  if (next <= position || isControlBatch(h)) return undefined
+  if (h.baseOffset >= position && h.recordCount === h.lastOffsetDelta + 1)
+    return { batch, first: h.baseOffset, next, count: h.recordCount }
+  const records = (await decodeRecordsAsync(batch)).filter((r) => r.offset >= position)
+  if (records.length === 0) return undefined
+  return { records, first: records[0]!.offset, next, count: records.length }
+}
+
+/** A unit as a batch of the producer `producerId`/`epoch` whose first sequence is `seq`. */
+export function unitBatch(unit: Unit, producerId: number, epoch: number, seq: number): Uint8Array {
+  if (unit.batch) return withProducer(unit.batch, producerId, epoch, seq)
+  return encodeBatch({
+    records: inputsOf(unit.records ?? []),
+    baseOffset: unit.first,
+    producerId,
+    producerEpoch: epoch,
+    baseSequence: seq,
+  })
 }

@@ -22,16 +22,14 @@ import { REMEMBERED_BATCHES } from '../producer-state.ts'
 import {
   decodeRecordsAsync,
   encodeBatch,
-  isControlBatch,
   lastOffsetOf,
   type Record,
   readBatchHeader,
-  withProducer,
 } from '../record-batch.ts'
 import { type BrokerService, EARLIEST_TIMESTAMP } from '../service.ts'
 import type { Json } from '../store.ts'
 import { uploadBacklog, uploadGroup, uploadPosition } from './backlog.ts'
-import { ensureTopic, inputsOf, partitionsOf, readBatches } from './partitions.ts'
+import { eachPartition, ensureTopic, readBatches, type Unit, unitBatch, unitOf } from './partitions.ts'
 
 const DUPLICATE = errorCode('DUPLICATE_SEQUENCE_NUMBER')
 const UNKNOWN_PRODUCER = errorCode('UNKNOWN_PRODUCER_ID')
@@ -92,17 +90,6 @@ const POISON = new Set(
 /** Where refused records go, with headers naming their topic, partition, offset and the error. */
 export const DEAD_LETTER_TOPIC = 'brook-dead-letters'
 
-/** A local batch to send: its records past the position, its first offset and the one after it. */
-interface Unit {
-  /** A whole local batch of consecutive records, sent as it is with new producer fields… */
-  batch?: Uint8Array
-  /** …or the records of one past the position, encoded again. */
-  records?: Record[]
-  count: number
-  first: number
-  next: number
-}
-
 class Poison extends Error {
   constructor(readonly code: number) {
     super(errorName(code))
@@ -147,22 +134,10 @@ export class Uploader {
    * partition that fails does not hold back the others; the first failure is thrown at the end.
    */
   async syncOnce(): Promise<UploadRound> {
-    let uploaded = 0
-    const failures: unknown[] = []
-    for (const topic of this.opts.topics) {
-      try {
-        const partitions = await partitionsOf(this.opts.local, topic)
-        await ensureTopic(this.opts.remote, topic, partitions.length, 'on the remote broker')
-        const done = await Promise.allSettled(partitions.map((p) => this.uploadPartition(topic, p)))
-        for (const d of done) {
-          if (d.status === 'fulfilled') uploaded += d.value
-          else failures.push(d.reason)
-        }
-      } catch (e) {
-        failures.push(e)
-      }
-    }
-    if (failures.length > 0) throw failures[0]
+    const { local, remote, topics } = this.opts
+    const uploaded = await eachPartition(local, remote, topics, 'on the remote broker', (topic, p) =>
+      this.uploadPartition(topic, p),
+    )
     return { uploaded, lost: this.lost }
   }
 
@@ -256,26 +231,12 @@ export class Uploader {
   ): Promise<{ units: Unit[]; end: number }> {
     const batches = await readBatches(this.opts.local, topic, partition, position, 'local')
     const units: Unit[] = []
-    let end = position
     for (const batch of batches) {
-      const last = lastOffsetOf(readBatchHeader(batch))
-      end = Math.max(end, last + 1)
-      if (last < position) continue
-      const h = readBatchHeader(batch)
-      if (h.baseOffset >= position && !isControlBatch(h) && h.recordCount === h.lastOffsetDelta + 1) {
-        units.push({ batch, count: h.recordCount, first: h.baseOffset, next: last + 1 })
-        continue
-      }
-      const records = (await decodeRecordsAsync(batch)).filter((r) => r.offset >= position)
-      if (records.length === 0) continue
-      units.push({
-        records,
-        count: records.length,
-        first: records[0]!.offset,
-        next: records[records.length - 1]!.offset + 1,
-      })
+      const unit = await unitOf(batch, position)
+      if (unit) units.push(unit)
     }
-    return { units, end }
+    const last = batches[batches.length - 1]
+    return { units, end: last ? Math.max(position, lastOffsetOf(readBatchHeader(last)) + 1) : position }
   }
 
   /**
@@ -349,16 +310,7 @@ export class Uploader {
     producer: PartitionProducer,
     retried = false,
   ): Promise<void> {
-    const parts = run.map((u) =>
-      u.batch
-        ? withProducer(u.batch, producer.producerId, producer.epoch, u.first - producer.base)
-        : encodeBatch({
-            records: inputsOf(u.records ?? []),
-            producerId: producer.producerId,
-            producerEpoch: producer.epoch,
-            baseSequence: u.first - producer.base,
-          }),
-    )
+    const parts = run.map((u) => unitBatch(u, producer.producerId, producer.epoch, u.first - producer.base))
     const res = await this.opts.remote.produce({
       acks: -1,
       timeoutMs: this.timeoutMs,
