@@ -28,6 +28,17 @@ export interface BrokerOptions {
    * the records not yet uploaded before, so that the sync can say how many were lost.
    */
   unsentBefore?: number
+  /**
+   * Set by the worker that leads: its writer token, so that a former leader still running (a
+   * frozen tab thawed) is fenced off the database (see `IdbStoreOptions.fence`).
+   */
+  writer?: string
+  /**
+   * How long a tab waits for an answer from the leader's worker before it takes the broker over
+   * (dedicated-worker mode): the leader's tab may be frozen or its worker hung, holding its lock.
+   * Default 10,000 ms.
+   */
+  leaderTimeoutMs?: number
 }
 
 /** What `connect({ sync })` takes (issue 11; the first cut: upload and download, exactly once). */

@@ -36,6 +36,11 @@ export interface ConnectOptions extends Omit<BrookConfig, 'service'> {
    * worker runs it, so however many tabs are open, one syncer per origin uploads.
    */
   sync?: SyncConfig
+  /**
+   * Dedicated-worker mode: how long the tabs wait for the leader's worker to answer before one of
+   * them takes the broker over (the leader's tab frozen or its worker hung). Default 10,000 ms.
+   */
+  leaderTimeoutMs?: number
   /** Asks the browser not to evict this origin's data under storage pressure. */
   persist?: boolean
   /**
@@ -128,6 +133,7 @@ async function connectWorker(options: ConnectOptions): Promise<WorkerBrook> {
     topicDefaults: options.topicDefaults,
     retentionCheckIntervalMs: options.retentionCheckIntervalMs,
     sync: options.sync,
+    leaderTimeoutMs: options.leaderTimeoutMs,
   }
   let hello: HelloResponse
   let persisted: boolean | undefined
@@ -159,6 +165,7 @@ async function connectWorker(options: ConnectOptions): Promise<WorkerBrook> {
     retentionCheckIntervalMs: _r,
     startTimeoutMs: _s,
     sync: _sync,
+    leaderTimeoutMs: _lt,
     ...clientConfig
   } = options
   const brook = new Brook({ ...clientConfig, service }) as WorkerBrook

@@ -12,24 +12,63 @@ import { BrokerHost } from './host.ts'
 
 type Grant = (lock: { name: string } | null) => unknown
 
-/** Web Locks with exclusive mode and ifAvailable, where each holder can be killed (its tab closed). */
+interface Request {
+  owner: string
+  grant: Grant
+  /** Rejects the request's promise, as the browser does for a stolen lock or a withdrawn request. */
+  abort(): void
+}
+
+/**
+ * Web Locks with exclusive mode, ifAvailable, steal and signal, where each holder can be killed
+ * (its tab closed). A holder's callback may hold the lock with a promise and release it by
+ * settling that promise.
+ */
 class FakeLocks {
-  private holder = new Map<string, string>()
-  private waiting = new Map<string, { owner: string; grant: Grant }[]>()
+  private holder = new Map<string, Request>()
+  private waiting = new Map<string, Request[]>()
 
   for(owner: string): LockManager {
     const request = (name: string, a: unknown, b?: unknown) => {
-      const opts = (typeof a === 'function' ? {} : a) as { ifAvailable?: boolean }
+      const opts = (typeof a === 'function' ? {} : a) as LockOptions
       const grant = (typeof a === 'function' ? a : b) as Grant
-      if (this.holder.has(name)) {
-        if (opts.ifAvailable) return Promise.resolve(grant(null))
-        this.waiting.set(name, [...(this.waiting.get(name) ?? []), { owner, grant }])
-        return new Promise(() => {})
-      }
-      this.give(name, owner, grant)
-      return new Promise(() => {})
+      return new Promise((resolve, reject) => {
+        const req: Request = {
+          owner,
+          grant: (lock) => {
+            const r = grant(lock)
+            Promise.resolve(r).then(resolve, reject)
+            return r
+          },
+          abort: () => reject(new DOMException('aborted', 'AbortError')),
+        }
+        const held = this.holder.get(name)
+        if (held && opts.steal) {
+          this.holder.delete(name)
+          held.abort()
+        } else if (held) {
+          if (opts.ifAvailable) {
+            req.grant(null)
+            return
+          }
+          this.waiting.set(name, [...(this.waiting.get(name) ?? []), req])
+          opts.signal?.addEventListener('abort', () => {
+            this.waiting.set(
+              name,
+              (this.waiting.get(name) ?? []).filter((w) => w !== req),
+            )
+            req.abort()
+          })
+          return
+        }
+        this.give(name, req)
+      })
     }
     return { request } as unknown as LockManager
+  }
+
+  holderOf(name: string): string | undefined {
+    return this.holder.get(name)?.owner
   }
 
   /** The owner's worker died: its locks pass to the next in line, its queued requests vanish. */
@@ -39,24 +78,31 @@ class FakeLocks {
         name,
         list.filter((w) => w.owner !== owner),
       )
-    for (const [name, held] of [...this.holder]) {
-      if (held !== owner) continue
-      this.holder.delete(name)
-      const next = this.waiting.get(name)?.shift()
-      if (next) this.give(name, next.owner, next.grant)
-    }
+    for (const [name, held] of [...this.holder]) if (held.owner === owner) this.pass(name)
   }
 
-  private give(name: string, owner: string, grant: Grant): void {
-    this.holder.set(name, owner)
-    const r = grant({ name }) as Promise<unknown> | undefined
-    // A callback that returns (rather than holding a never-settling promise) releases the lock.
-    if (!(r instanceof Promise)) this.kill(owner)
+  private pass(name: string): void {
+    this.holder.delete(name)
+    const next = this.waiting.get(name)?.shift()
+    if (next) this.give(name, next)
+  }
+
+  private give(name: string, req: Request): void {
+    this.holder.set(name, req)
+    const r = req.grant({ name }) as Promise<unknown> | undefined
+    // The lock is held until the callback's promise settles (at once, if it returned none).
+    void Promise.resolve(r)
+      .catch(() => {})
+      .then(() => {
+        if (this.holder.get(name) === req) this.pass(name)
+      })
   }
 }
 
 const channels: BroadcastChannel[] = []
-afterEach(() => {
+const hosts: BrokerHost[] = []
+afterEach(async () => {
+  for (const h of hosts.splice(0)) await h.close().catch(() => {})
   for (const c of channels.splice(0)) c.close()
 })
 
@@ -64,8 +110,11 @@ function setup() {
   const locks = new FakeLocks()
   const disk = new MemoryStore()
   let opened = 0
+  let closed = 0
   const host = (id: string) => {
     const mine: BroadcastChannel[] = []
+    // A frozen host hears nothing until thawed; then it hears all it missed, in order.
+    let frozen: (() => void)[] | null = null
     const h = new BrokerHost({
       kind: 'dedicated',
       locks: locks.for(id),
@@ -75,22 +124,44 @@ function setup() {
         const c = new BroadcastChannel(n)
         mine.push(c)
         channels.push(c)
+        let handler: ((e: MessageEvent) => void) | null = null
+        c.onmessage = (e) => (frozen ? frozen.push(() => handler?.(e)) : handler?.(e))
+        Object.defineProperty(c, 'onmessage', {
+          set: (fn: (e: MessageEvent) => void) => {
+            handler = fn
+          },
+        })
         return c
       },
       openBroker: async () => {
         opened++
         // Each leader rebuilds from the same "IndexedDB", as a new tab's worker would.
         const broker = await Broker.open({ store: disk.reopen(), autoCreateTopics: true })
-        return { service: broker, close: () => broker.close() }
+        return {
+          service: broker,
+          close: () => {
+            closed++
+            return broker.close()
+          },
+        }
       },
     })
+    hosts.push(h)
     const kill = () => {
       for (const c of mine) c.close()
       locks.kill(id)
     }
-    return { h, kill }
+    const freeze = () => {
+      frozen = []
+    }
+    const thaw = () => {
+      const missed = frozen ?? []
+      frozen = null
+      for (const m of missed) m()
+    }
+    return { h, kill, freeze, thaw }
   }
-  return { host, opened: () => opened }
+  return { host, locks, opened: () => opened, closed: () => closed }
 }
 
 const produce = (value: string, seq: number, producerId: number) => ({
@@ -160,6 +231,37 @@ describe('BrokerHost without SharedWorker', () => {
     expect(offsets.topics[0]!.partitions[0]!.offset).toBe(2)
   })
 
+  it('takes over from a leader that holds the lock but answers nothing; the former leader, thawed, follows', async () => {
+    const { host, locks, opened, closed } = setup()
+    const a = host('a')
+    const b = host('b')
+    const options = { name: 'x', leaderTimeoutMs: 300 }
+    expect((await a.h.hello(options)).role).toBe('leader')
+    expect((await b.h.hello(options)).role).toBe('follower')
+    await b.h.call('createTopics', { topics: [{ name: 't', numPartitions: 1 }] })
+
+    // a's tab is frozen: its lock stays held, and it hears none of b's calls.
+    a.freeze()
+    const md = (await b.h.call('metadata', { topics: ['t'] })) as { topics: { name: string }[] }
+    expect(md.topics.map((t) => t.name)).toEqual(['t'])
+    expect(locks.holderOf('brook-leader:x')).toBe('b')
+    expect(opened()).toBe(2)
+
+    // Thawed, a learns its lock was taken, closes its broker and sends its own calls to b.
+    a.thaw()
+    await expect.poll(closed).toBe(1)
+    const offsets = (await a.h.call('listOffsets', {
+      topics: [{ name: 't', partitions: [{ partition: 0, timestamp: -1 }] }],
+    })) as { topics: { partitions: { offset: number }[] }[] }
+    expect(offsets.topics[0]!.partitions[0]!.offset).toBe(0)
+    expect(opened()).toBe(2)
+    // Should b go, a leads again: it queued for the lock when it stepped down.
+    b.kill()
+    await expect.poll(() => locks.holderOf('brook-leader:x')).toBe('a')
+    expect(await a.h.call('metadata', { topics: ['t'] })).toMatchObject({ topics: [{ name: 't' }] })
+    expect(opened()).toBe(3)
+  })
+
   it('fails a forwarded call with REQUEST_TIMED_OUT when no leader ever answers', async () => {
     const locks = new FakeLocks()
     // Someone else holds the lock forever and never serves: a hung leader.
@@ -176,6 +278,7 @@ describe('BrokerHost without SharedWorker', () => {
       },
       openBroker: () => Promise.reject(new Error('never the leader')),
     })
+    hosts.push(h)
     expect((await h.hello({ name: 'y' })).role).toBe('follower')
     await expect(h.call('metadata', { topics: [] })).rejects.toMatchObject({
       name: 'BrookError',

@@ -4,6 +4,9 @@
  * `brook-leader:<name>`; the holder opens the broker and serves the others over BroadcastChannel.
  * The lock is released when the holder's worker dies with its tab, so the next host in the queue
  * takes over, rebuilds from IndexedDB, announces itself, and followers resend what is unanswered.
+ * A leader that stops answering while it lives (its tab frozen, its worker hung) keeps its lock:
+ * a follower whose calls it leaves unanswered steals the lock, and the former leader, when it
+ * runs again, finds its IndexedDB writes fenced (see IdbStore's `fence`) and follows.
  */
 
 import { BrookError } from '../core/errors.ts'
@@ -32,6 +35,10 @@ export interface OpenedBroker {
   }
   /** Calls `fn` once if the browser takes the broker's storage away (see IdbStore's onBroken). */
   onBroken?(fn: (reason: string) => void): void
+  /** Calls `fn` once when another worker has taken the database over (see IdbStore's fence). */
+  onFenced?(fn: () => void): void
+  /** True once another worker has taken the database over: nothing this broker did since counts. */
+  fenced?(): boolean
   close(): Promise<void>
 }
 
@@ -55,6 +62,9 @@ type Msg =
   | { t: 'res'; id: string; ok: true; value: unknown }
   | { t: 'res'; id: string; ok: false; error: WireError }
   | { t: 'leader'; node: string }
+  /** A follower whose calls go unanswered asks whether the leader lives; the leader says so at once. */
+  | { t: 'ping' }
+  | { t: 'alive'; node: string }
 
 interface Pending {
   id: string
@@ -69,6 +79,13 @@ interface Pending {
 
 /** Answers kept by a leader so that a resent request is answered, not executed twice. */
 const SERVED_MEMORY = 4096
+/** How often a follower with unanswered calls asks the leader whether it lives. */
+const PING_MS = 1000
+/** Default `BrokerOptions.leaderTimeoutMs`. */
+const LEADER_TIMEOUT_MS = 10_000
+
+/** A deposed leader's answer to a follower: none, so the follower's resend reaches the new leader. */
+const DEPOSED = Symbol('deposed')
 
 export class BrokerHost {
   private readonly deps: HostDeps
@@ -83,7 +100,17 @@ export class BrokerHost {
   private tabs: TabMembers | null = null
   private seq = 0
   private readonly pending = new Map<string, Pending>()
-  private readonly served = new Map<string, Promise<Msg>>()
+  private readonly served = new Map<string, Promise<Msg | null>>()
+  /** Bumped whenever this host starts or stops leading: work of an older term must not land. */
+  private term = 0
+  /** Ends this host's hold of the leader lock. */
+  private release: (() => void) | undefined
+  /** Withdraws this host's place in the lock's queue (before it steals the lock instead). */
+  private queued: AbortController | undefined
+  /** When a follower last heard the leader, and the timer that watches it while calls wait. */
+  private heardAt = 0
+  private aliveAt = 0
+  private watchdog: ReturnType<typeof setInterval> | undefined
 
   constructor(deps: HostDeps) {
     this.deps = deps
@@ -124,52 +151,161 @@ export class BrokerHost {
   }
 
   async close(): Promise<void> {
+    this.stopWatch()
+    this.queued?.abort()
     this.channel?.close()
     this.events?.close()
     await this.broker?.close()
   }
 
-  private async local(method: HostMethod, arg: unknown, tab: string | undefined): Promise<unknown> {
-    await this.ready
-    const { sync } = this.broker!
-    if (method === 'sync') return sync ? sync.control(arg as SyncControl) : null
-    const service = this.broker!.service as unknown as Record<string, (a: unknown) => Promise<unknown>>
-    const result = await service[method]!(arg)
-    this.tabs!.observe(tab, method, arg, result)
+  /**
+   * Runs a call on this host's broker. Should this host lose the lead before or while it runs, the
+   * call goes to the new leader instead (`reroute`), or — for a follower's call — is not answered,
+   * so that the follower's own resend reaches the new leader: what a fenced broker answered may
+   * not have been stored.
+   */
+  private async local(
+    method: HostMethod,
+    arg: unknown,
+    tab: string | undefined,
+    reroute = true,
+  ): Promise<unknown> {
+    const deposed = () => {
+      if (!reroute) throw DEPOSED
+      return this.forward(method, arg, tab)
+    }
+    try {
+      await this.ready
+    } catch (e) {
+      if (this.role === 'follower') return deposed()
+      throw e
+    }
+    const broker = this.broker
+    const tabs = this.tabs
+    if (this.role === 'follower' || !broker || !tabs) return deposed()
+    let result: unknown
+    try {
+      if (method === 'sync') result = broker.sync ? await broker.sync.control(arg as SyncControl) : null
+      else {
+        const service = broker.service as unknown as Record<string, (a: unknown) => Promise<unknown>>
+        result = await service[method]!(arg)
+      }
+    } catch (e) {
+      if (broker.fenced?.()) return deposed()
+      throw e
+    }
+    if (broker.fenced?.()) return deposed()
+    if (method !== 'sync') tabs.observe(tab, method, arg, result)
     return result
   }
 
   /** Resolves once this host knows whether it leads now (it may still become leader later). */
   private startElection(options: BrokerOptions): Promise<void> {
-    const locks = this.deps.locks ?? navigator.locks
-    const lockName = `brook-leader:${options.name}`
     this.channel = this.createChannel(`brook:${options.name}`)
     this.channel.onmessage = (e: MessageEvent<Msg>) => this.onMessage(e.data)
-    const takeLead = (): Promise<void> => {
-      this.role = 'leader'
-      this.ready = this.lead()
-      return this.ready.then(
-        // Held until this worker dies: the lock manager then hands it to the next tab in line.
-        () => new Promise<never>(() => {}),
-        () => {
-          // This tab could not open the broker (storage refused?): let another tab lead, queue again.
-          this.role = 'follower'
-          this.broker = null
-          setTimeout(() => void locks.request(lockName, takeLead), 1000)
-        },
-      )
-    }
-    return new Promise<void>((known) => {
-      void locks.request(lockName, { ifAvailable: true }, (lock) => {
-        if (lock) {
-          known()
-          return takeLead()
+    return new Promise<void>((known) => this.requestLock('try', known))
+  }
+
+  /**
+   * Asks for the leader lock: `try` it once (at hello), `queue` behind its holder, or `steal` it
+   * from a holder that stopped answering. A lock stolen from this host while it held it ends its
+   * lead (the browser rejects the request's promise then).
+   */
+  private requestLock(how: 'try' | 'queue' | 'steal', known?: () => void): void {
+    const locks = this.deps.locks ?? navigator.locks
+    this.queued?.abort()
+    const withdraw = how === 'queue' ? new AbortController() : undefined
+    this.queued = withdraw
+    if (how === 'queue') this.watch()
+    const options: LockOptions =
+      how === 'try' ? { ifAvailable: true } : how === 'steal' ? { steal: true } : { signal: withdraw!.signal }
+    let held = false
+    locks
+      .request(`brook-leader:${this.options!.name}`, options, (lock) => {
+        known?.()
+        if (!lock) {
+          this.requestLock('queue')
+          return undefined
         }
-        known()
-        void locks.request(lockName, takeLead)
-        return undefined
+        if (this.queued === withdraw) this.queued = undefined
+        held = true
+        return this.takeLead()
       })
-    })
+      .catch(() => {
+        // A withdrawn place in the queue rejects too; only a lock that was held means deposed.
+        if (held) this.stepDown()
+      })
+  }
+
+  /** Leads until this worker dies or another takes the lock; the lock is held while this runs. */
+  private takeLead(): Promise<void> {
+    this.role = 'leader'
+    this.stopWatch()
+    const term = ++this.term
+    this.ready = this.lead()
+    return this.ready.then(
+      () =>
+        new Promise<void>((release) => {
+          this.release = release
+        }),
+      () => {
+        if (term !== this.term) return
+        // This tab could not open the broker (storage refused?): let another tab lead, queue again.
+        this.role = 'follower'
+        this.broker = null
+        setTimeout(() => this.requestLock('queue'), 1000)
+      },
+    )
+  }
+
+  /**
+   * Another worker leads now (it stole the lock, or its writer token fenced this one's writes):
+   * this one closes its broker, stops serving, and queues to lead again one day. Calls it was
+   * running are sent to the new leader (see `local`).
+   */
+  private stepDown(): void {
+    if (this.role !== 'leader') return
+    this.term++
+    this.role = 'follower'
+    this.release?.()
+    this.release = undefined
+    const old = this.broker
+    this.broker = null
+    this.tabs = null
+    this.events?.close()
+    this.events = null
+    void old?.close().catch(() => {})
+    this.requestLock('queue')
+  }
+
+  /**
+   * A follower asks the leader whether it lives whenever it has heard nothing from it for a
+   * second. A leader silent for `leaderTimeoutMs` — its tab frozen, its worker hung — still holds
+   * the lock, which would never pass on, and nobody would sync or answer: the follower steals it.
+   * Each tab waits a little longer than the last could, at random, so that one takes over and the
+   * others hear of it first.
+   */
+  private watch(): void {
+    if (this.watchdog !== undefined) return
+    this.heardAt = Date.now()
+    const limit = this.options?.leaderTimeoutMs ?? LEADER_TIMEOUT_MS
+    const patience = limit * (1 + Math.random() / 2)
+    this.watchdog = setInterval(
+      () => {
+        if (this.role !== 'follower') return this.stopWatch()
+        const silent = Date.now() - this.heardAt
+        if (silent >= patience) {
+          this.heardAt = Date.now()
+          this.requestLock('steal')
+        } else if (silent >= PING_MS) this.channel?.postMessage({ t: 'ping' } satisfies Msg)
+      },
+      Math.min(PING_MS, limit / 4),
+    )
+  }
+
+  private stopWatch(): void {
+    clearInterval(this.watchdog)
+    this.watchdog = undefined
   }
 
   /**
@@ -198,10 +334,21 @@ export class BrokerHost {
 
   private async lead(unsentBefore?: number): Promise<void> {
     const options = this.options!
-    this.broker = await this.deps.openBroker(
-      unsentBefore === undefined ? options : { ...options, unsentBefore },
-    )
-    this.broker.onBroken?.(() => this.reopen())
+    const term = this.term
+    const broker = await this.deps.openBroker({
+      ...options,
+      unsentBefore,
+      // A SharedWorker is the only one of its name: fencing is for the leaders of the election.
+      writer: this.deps.kind === 'dedicated' ? `${this.node}:${term}` : undefined,
+    })
+    if (term !== this.term) {
+      // Deposed while it opened: another leads already.
+      await broker.close().catch(() => {})
+      throw new BrookError('NOT_LEADER_OR_FOLLOWER', 'another worker leads the broker now')
+    }
+    this.broker = broker
+    broker.onBroken?.(() => this.reopen())
+    broker.onFenced?.(() => this.stepDown())
     const { service } = this.broker
     this.tabs = new TabMembers(options.name, this.deps.locks ?? globalThis.navigator?.locks, (groupId, ids) =>
       service.leaveGroup({ groupId, members: ids.map((memberId) => ({ memberId })) }),
@@ -230,7 +377,16 @@ export class BrokerHost {
   private onMessage(msg: Msg): void {
     if (msg.t === 'req') {
       if (this.role === 'leader') void this.serve(msg)
+    } else if (msg.t === 'ping') {
+      // One answer serves every follower that asked at about the same time.
+      if (this.role === 'leader' && Date.now() - this.aliveAt >= PING_MS / 4) {
+        this.aliveAt = Date.now()
+        this.channel?.postMessage({ t: 'alive', node: this.node } satisfies Msg)
+      }
+    } else if (msg.t === 'alive') {
+      this.heardAt = Date.now()
     } else if (msg.t === 'res') {
+      this.heardAt = Date.now()
       const p = this.pending.get(msg.id)
       if (!p) return
       this.pending.delete(msg.id)
@@ -238,6 +394,7 @@ export class BrokerHost {
       if (msg.ok) p.resolve(msg.value)
       else p.reject(fromWireError(msg.error))
     } else if (msg.t === 'leader' && msg.node !== this.node) {
+      this.heardAt = Date.now()
       // A new leader knows nothing of requests sent to the old one: resend them all now.
       for (const p of this.pending.values()) this.send(p)
     }
@@ -246,14 +403,20 @@ export class BrokerHost {
   private async serve(req: { id: string; method: HostMethod; arg: unknown; tab?: string }): Promise<void> {
     let answer = this.served.get(req.id)
     if (!answer) {
-      answer = this.local(req.method, req.arg, req.tab).then(
+      answer = this.local(req.method, req.arg, req.tab, false).then(
         (value): Msg => ({ t: 'res', id: req.id, ok: true, value }),
-        (e): Msg => ({ t: 'res', id: req.id, ok: false, error: toWireError(e) }),
+        (e): Msg | null =>
+          e === DEPOSED ? null : { t: 'res', id: req.id, ok: false, error: toWireError(e) },
       )
       this.served.set(req.id, answer)
       if (this.served.size > SERVED_MEMORY) this.served.delete(this.served.keys().next().value!)
     }
-    this.channel!.postMessage(await answer)
+    const msg = await answer
+    if (msg === null) {
+      this.served.delete(req.id)
+      return
+    }
+    this.channel?.postMessage(msg)
   }
 
   private forward(method: HostMethod, arg: unknown, tab: string | undefined): Promise<unknown> {

@@ -30,7 +30,19 @@ export interface IdbStoreOptions {
    * another tab deleting or upgrading it): every later call fails, so the owner opens it again.
    */
   onBroken?: (reason: string) => void
+  /**
+   * This store's writer token. Opening with one writes it into the database, and every later write
+   * transaction first checks it is still there, in the same transaction: once another store has
+   * opened the database with its own token (a new leader tab), this one's writes are aborted whole,
+   * `fenced` turns true and `onFenced` is called. So a leader frozen mid-work and thawed after
+   * another took over cannot write a byte, whatever it still believes.
+   */
+  fence?: string
+  onFenced?: () => void
 }
+
+/** The meta key holding the current writer's token (see `IdbStoreOptions.fence`). */
+const WRITER_KEY = '~writer'
 
 interface TxStores {
   batches: IDBObjectStore
@@ -74,6 +86,20 @@ export class IdbStore implements Store {
   private open = 0
   private broken: BrookError | null = null
   private onBroken: ((reason: string) => void) | undefined
+  private fence: string | undefined
+  private onFenced: (() => void) | undefined
+  private deposed = false
+
+  /**
+   * Write transactions the browser refused for quota so far: the owner compares it before and
+   * after a write to tell "full" from other storage failures, without reading error messages.
+   */
+  quotaRefusals = 0
+
+  /** True once another writer took the database over (see `IdbStoreOptions.fence`). */
+  get fenced(): boolean {
+    return this.deposed
+  }
 
   /** A strict transaction completes only after the disk write, so acks=all needs no extra flush. */
   get durableAppends(): boolean {
@@ -98,6 +124,16 @@ export class IdbStore implements Store {
     })
     store = new IdbStore(db, name, options.durability ?? 'strict')
     store.onBroken = options.onBroken
+    if (options.fence !== undefined) {
+      // Written before anything is read: a former writer's transaction either committed before
+      // this one (and recovery sees it) or starts after it and finds the token changed.
+      await store.setMeta(WRITER_KEY, options.fence).catch((e) => {
+        db.close()
+        throw e
+      })
+      store.fence = options.fence
+      store.onFenced = options.onFenced
+    }
     return store
   }
 
@@ -302,7 +338,7 @@ export class IdbStore implements Store {
 
   /** Resolves when the transaction holding every write issued before this call has committed. */
   flush(): Promise<void> {
-    this.check()
+    if (this.broken) return Promise.reject(this.broken)
     if (this.queue.length > 0 || this.scheduled) {
       return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }))
     }
@@ -320,10 +356,13 @@ export class IdbStore implements Store {
     if (this.broken) throw this.broken
   }
 
-  private fail(reason: string): void {
+  private fail(reason: string, fenced?: BrookError): void {
     if (this.broken) return
-    this.broken = new BrookError('KAFKA_STORAGE_ERROR', reason)
-    queueMicrotask(() => this.onBroken?.(reason))
+    this.broken = fenced ?? new BrookError('KAFKA_STORAGE_ERROR', reason)
+    if (fenced) {
+      this.deposed = true
+      queueMicrotask(() => this.onFenced?.())
+    } else queueMicrotask(() => this.onBroken?.(reason))
     this.db.close()
     const waiters = this.waiters
     this.queue = []
@@ -373,8 +412,27 @@ export class IdbStore implements Store {
       }
       let failure: unknown
       tx.oncomplete = () => settle(undefined)
-      tx.onabort = () => settle(storageError(failure ?? tx.error, 'write aborted; nothing of it was stored'))
+      tx.onabort = () => {
+        if (isQuota(failure ?? tx.error)) this.quotaRefusals++
+        if (failure instanceof BrookError && failure.type === 'NOT_LEADER_OR_FOLLOWER')
+          this.fail(failure.message, failure)
+        settle(storageError(failure ?? tx.error, 'write aborted; nothing of it was stored'))
+      }
       const stores: TxStores = { batches: tx.objectStore('batches'), meta: tx.objectStore('meta') }
+      const fence = this.fence
+      if (fence !== undefined) {
+        // Checked inside the transaction, so no other writer can come between check and write;
+        // the writes below are issued at once and all undone by the abort.
+        const check = stores.meta.get(WRITER_KEY)
+        check.onsuccess = () => {
+          if (check.result === fence) return
+          failure = new BrookError(
+            'NOT_LEADER_OR_FOLLOWER',
+            `another worker took over the broker "${this.name}": this one may no longer write`,
+          )
+          tx.abort()
+        }
+      }
       let i = 0
       const next = (): void => {
         try {
@@ -404,10 +462,14 @@ export class IdbStore implements Store {
   }
 }
 
+function isQuota(e: unknown): boolean {
+  return (e as { name?: string } | null)?.name === 'QuotaExceededError'
+}
+
 function storageError(e: unknown, what: string): BrookError {
   if (e instanceof BrookError) return e
   const name = (e as { name?: string } | null)?.name
-  if (name === 'QuotaExceededError') {
+  if (isQuota(e)) {
     return new BrookError(
       'KAFKA_STORAGE_ERROR',
       'storage quota exceeded: the browser refused more IndexedDB data for this origin; ' +

@@ -15,13 +15,22 @@ import { IdbStore } from './idb-store.ts'
 
 export async function openWorkerBroker(options: BrokerOptions): Promise<OpenedBroker> {
   let broken: ((reason: string) => void) | undefined
+  let deposed: (() => void) | undefined
   const store = await IdbStore.open({
     name: options.name,
     durability: options.durability ?? 'strict',
     onBroken: (reason) => broken?.(reason),
+    fence: options.writer,
+    onFenced: () => deposed?.(),
   })
-  const onBroken = (fn: (reason: string) => void) => {
-    broken = fn
+  const hooks = {
+    onBroken(fn: (reason: string) => void) {
+      broken = fn
+    },
+    onFenced(fn: () => void) {
+      deposed = fn
+    },
+    fenced: () => store.fenced,
   }
   const broker = await Broker.open({
     store,
@@ -31,12 +40,12 @@ export async function openWorkerBroker(options: BrokerOptions): Promise<OpenedBr
     // A browser budget is small and tabs come and go: check more often than a server would.
     retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 60_000,
   })
-  if (!options.sync) return { service: broker, onBroken, close: () => broker.close() }
+  if (!options.sync) return { service: broker, ...hooks, close: () => broker.close() }
   const sync = await startSync(broker, store, options.sync, options.unsentBefore)
   return {
-    service: syncingProduce(broker, sync),
+    service: syncingProduce(broker, store, sync),
     sync,
-    onBroken,
+    ...hooks,
     async close() {
       await sync.stop()
       await broker.close()
@@ -52,17 +61,17 @@ const STORAGE_ERROR = errorCode('KAFKA_STORAGE_ERROR')
  * then the partitions refused are written again, once. Only what is unsent fills the store; when
  * that alone is too much, the append is refused with KAFKA_STORAGE_ERROR, never dropped.
  */
-function syncingProduce(broker: Broker, sync: RunningSync): BrokerService {
+function syncingProduce(broker: Broker, store: IdbStore, sync: RunningSync): BrokerService {
   const produce = async (req: ProduceRequest): Promise<ProduceResponse> => {
     const res = await appendFull(req)
     sync.appended()
     return res
   }
   const appendFull = async (req: ProduceRequest): Promise<ProduceResponse> => {
+    const refusals = store.quotaRefusals
     const res = await broker.produce(req)
-    const full = (p: ProducePartitionResult) =>
-      p.errorCode === STORAGE_ERROR && /quota/i.test(p.errorMessage ?? '')
-    if (!res.topics.some((t) => t.partitions.some(full))) return res
+    const full = (p: ProducePartitionResult) => p.errorCode === STORAGE_ERROR
+    if (store.quotaRefusals === refusals || !res.topics.some((t) => t.partitions.some(full))) return res
     if ((await sync.reclaim().catch(() => 0)) === 0) return res
     // Only the refused partitions again: the others are stored, and may not be idempotent.
     const again: ProduceRequest = {

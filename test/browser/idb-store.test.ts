@@ -136,12 +136,15 @@ describe('IdbStore in Chromium', () => {
       }
       const bases = (await s.read('t', 0, 0, 1 << 30)).map((b) => brookIdb.readBatchHeader(b).baseOffset)
       const meta = await s.getMeta('k')
+      const refusals = s.quotaRefusals
       await s.close()
-      return { error, bases, offset, meta }
+      return { error, bases, offset, meta, refusals }
     })
     await context.close()
     expect(r.error).toMatchObject({ name: 'BrookError', type: 'KAFKA_STORAGE_ERROR', code: 56 })
     expect(r.error!.message).toMatch(/quota exceeded/)
+    // The owner tells "full" from other storage failures by this count (the sync reclaims then).
+    expect(r.refusals).toBe(1)
     // Everything acknowledged before the failure is there; nothing of the failed group is.
     expect(r.bases).toEqual(Array.from({ length: r.offset }, (_, i) => i))
     expect(r.meta).toBe(r.offset === 1 ? 'before' : `during ${r.offset - 2}`)
@@ -159,6 +162,54 @@ describe('IdbStore in Chromium', () => {
       }
     })
     expect(r).toMatch(/KAFKA_STORAGE_ERROR/)
+  })
+
+  it('fences a former writer: once another store opens with its own token, every write of the first is refused whole and nothing of it is stored', async () => {
+    const r = await page.evaluate(async () => {
+      let told = 0
+      const old = await brookIdb.IdbStore.open({ name: 'fenced', fence: 'tab-a:1', onFenced: () => told++ })
+      await old.append('t', 0, [brookIdb.batch(0, 1, 100)])
+      // A second leader (another tab's worker) opens the same database: the first is not told yet.
+      const next = await brookIdb.IdbStore.open({ name: 'fenced', fence: 'tab-b:1' })
+      const before = old.fenced
+      // The former leader thaws and writes a batch and its producer state in one group.
+      const late = await Promise.allSettled([
+        old.append('t', 0, [brookIdb.batch(1, 1, 100)]),
+        old.setMeta('producers/1', { seq: 1 }),
+      ])
+      const later = await old.setMeta('x', 1).then(
+        () => 'stored',
+        (e: { type?: string }) => e.type,
+      )
+      await new Promise((r) => setTimeout(r, 0))
+      const stored = (await next.read('t', 0, 0, 1 << 20)).map((b) => brookIdb.readBatchHeader(b).baseOffset)
+      // The new leader writes on.
+      await next.append('t', 0, [brookIdb.batch(1, 1, 100)])
+      const after = (await next.read('t', 0, 0, 1 << 20)).length
+      const meta = await next.getMeta('producers/1')
+      await old.close()
+      await next.close()
+      return {
+        before,
+        fenced: old.fenced,
+        told,
+        late: late.map((x) => (x.status === 'rejected' ? (x.reason as { type: string }).type : 'stored')),
+        later,
+        stored,
+        after,
+        meta: meta ?? null,
+      }
+    })
+    expect(r).toEqual({
+      before: false,
+      fenced: true,
+      told: 1,
+      late: ['NOT_LEADER_OR_FOLLOWER', 'NOT_LEADER_OR_FOLLOWER'],
+      later: 'NOT_LEADER_OR_FOLLOWER',
+      stored: [0],
+      after: 2,
+      meta: null,
+    })
   })
 
   it('creates the schema on first open and reopens an existing database at the same version', async () => {

@@ -96,6 +96,40 @@ function app<T>(page: Page, fn: string, ...args: unknown[]): Promise<T> {
 
 const status = (page: Page) => app<BrowserSyncStatus | null>(page, 'status')
 
+/**
+ * Freezes a page as a browser freezes a background tab, and its workers' JavaScript with it through
+ * the DevTools Protocol: the page by `Page.setWebLifecycleState`, each worker by pausing it in the
+ * debugger (Chromium does not freeze a frozen page's dedicated workers; a suspended mobile tab
+ * stops them too). Messages to them wait; nothing of theirs runs until `thaw`.
+ */
+async function freezeWorkers(context: BrowserContext, page: Page): Promise<{ thaw(): Promise<void> }> {
+  const cdp = await context.newCDPSession(page)
+  const workers: string[] = []
+  cdp.on('Target.attachedToTarget', (e) => {
+    if (e.targetInfo.type === 'worker') workers.push(e.sessionId)
+  })
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false })
+  await expect.poll(() => workers.length).toBeGreaterThan(0)
+  let id = 0
+  const toWorkers = async (method: string) => {
+    for (const sessionId of workers)
+      await cdp.send('Target.sendMessageToTarget', {
+        sessionId,
+        message: JSON.stringify({ id: ++id, method, params: {} }),
+      })
+  }
+  await toWorkers('Debugger.enable')
+  await toWorkers('Debugger.pause')
+  await cdp.send('Page.setWebLifecycleState', { state: 'frozen' })
+  return {
+    async thaw() {
+      await cdp.send('Page.setWebLifecycleState', { state: 'active' })
+      await toWorkers('Debugger.resume')
+      await cdp.detach()
+    },
+  }
+}
+
 describe('an offline-first page that syncs with the relay', { timeout: 120_000 }, () => {
   it('goes offline, writes 10,000 records, reloads offline, and the relay gets each once when online; what kafka-python wrote meanwhile comes down', async () => {
     const relay = await startRelay()
@@ -341,6 +375,70 @@ p.flush()
         expect(await relayPartitionValues(relay.kafka, 'notes', p)).toEqual(local)
       }
       await expect.poll(metric, { timeout: 10_000 }).toBe(1)
+    } finally {
+      await context.close()
+      await relay.kafka.close()
+    }
+  })
+
+  it('a frozen leader tab: another takes over, and the leader, thawed, is fenced — each record once', async () => {
+    const relay = await startRelay()
+    const context = await browser.newContext()
+    try {
+      const options = {
+        name: 'frozen-leader',
+        mode: 'dedicated',
+        leaderTimeoutMs: 2_000,
+        sync: {
+          url: relay.url,
+          upload: ['notes'],
+          intervalMs: 100,
+          backoff: { initialDelayMs: 50, maxDelayMs: 300 },
+        },
+      }
+      const first = await openApp(context)
+      expect(await app(first, 'start', options)).toBe('leader')
+      const second = await openApp(context)
+      expect(await app(second, 'start', options)).toBe('follower')
+      await first.evaluate(
+        `window.brook.admin().createTopics({ topics: [{ topic: 'notes', numPartitions: 3 }] })`,
+      )
+      await expect.poll(async () => (await status(second))?.state, { timeout: 20_000 }).toBe('online')
+      await context.setOffline(true)
+      await expect.poll(async () => (await status(second))?.network).toBe(false)
+      await Promise.all([
+        app(first, 'produce', 'notes', 0, 15_000, 3, 100),
+        app(second, 'produce', 'notes', 15_000, 15_000, 3, 100),
+      ])
+      await context.setOffline(false)
+      await expect
+        .poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000, interval: 5 })
+        .toBeGreaterThan(0)
+
+      // The leader's tab is frozen mid-upload: the page by the Page Lifecycle API, its worker's
+      // JavaScript by the debugger (Chromium keeps a frozen page's dedicated worker running). The
+      // worker still holds the leader lock, so nothing but a takeover lets the upload go on.
+      const frozen = await freezeWorkers(context, first)
+      const partial = await relayCount(relay.kafka, 'notes')
+      expect(partial).toBeLessThan(30_000)
+      // The other tab hears nothing from the leader, takes the lock and finishes the upload.
+      await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 60_000 }).toBe(30_000)
+
+      // Thawed, the former leader finds its writes fenced and its lock gone: it follows, and what
+      // its page writes now goes up once through the new leader.
+      await frozen.thaw()
+      await app(first, 'produce', 'notes', 30_000, 300, 3, 100)
+      await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000 }).toBe(30_300)
+      for (let p = 0; p < 3; p++) {
+        const local = (await app<{ records: { value: string }[] }>(first, 'read', 'notes', p)).records.map(
+          (r) => r.value,
+        )
+        expect(local).toHaveLength(notes(0, 30_300, 3, p).length)
+        expect(await relayPartitionValues(relay.kafka, 'notes', p)).toEqual(local)
+      }
+      await expect
+        .poll(async () => (await status(first))?.backlog.notes, { timeout: 10_000 })
+        .toEqual({ records: 0, bytes: 0 })
     } finally {
       await context.close()
       await relay.kafka.close()

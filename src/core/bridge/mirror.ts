@@ -24,6 +24,7 @@
  * `brook-mirror`), for monitoring lag with the usual tools; resuming never reads them.
  */
 
+import { timeout } from '../client/retry.ts'
 import { type Clock, systemClock } from '../clock.ts'
 import { BrookError, errorDetail } from '../errors.ts'
 import { encodeBatchAsync } from '../record-batch.ts'
@@ -295,7 +296,7 @@ export class Mirror {
   private async call<T>(side: Side, fn: (s: BrokerService) => Promise<T>, extraMs = 0): Promise<T> {
     const c = await this.open(side)
     try {
-      return await withTimeout(this.clock, fn(c.service), this.timeoutMs + extraMs)
+      return await timeout(this.clock, fn(c.service), this.timeoutMs + extraMs, 'the call')
     } catch (e) {
       if (isConnectionError(e) && this.conns[side] === c) await this.drop(side)
       throw e
@@ -597,7 +598,7 @@ export class Mirror {
     let answers: Map<string, ProducePartitionResult> | null = null
     let error: BrookError | null = null
     try {
-      const res = await withTimeout(this.clock, conn.service.produce(req), this.timeoutMs * 2)
+      const res = await timeout(this.clock, conn.service.produce(req), this.timeoutMs * 2, 'produce')
       answers = new Map()
       for (const t of res.topics)
         for (const p of t.partitions) answers.set(`${t.name}\u0000${p.partition}`, p)
@@ -681,23 +682,4 @@ function isConnectionError(e: unknown): boolean {
 
 function describe(e: unknown): string {
   return e instanceof BrookError ? `${e.type}: ${e.detail}` : errorDetail(e)
-}
-
-function withTimeout<T>(clock: Clock, p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const cancel = clock.setTimeout(
-      () => reject(new BrookError('REQUEST_TIMED_OUT', `no answer within ${ms} ms`)),
-      ms,
-    )
-    p.then(
-      (v) => {
-        cancel()
-        resolve(v)
-      },
-      (e) => {
-        cancel()
-        reject(e)
-      },
-    )
-  })
 }

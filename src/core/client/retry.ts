@@ -52,8 +52,8 @@ export function toBrookError(e: unknown): BrookError {
   return new BrookError('UNKNOWN_SERVER_ERROR', message, { cause: e })
 }
 
-/** Rejects with REQUEST_TIMED_OUT when `p` does not settle within `ms`. */
-export function withTimeout<T>(clock: Clock, p: Promise<T>, ms: number, what: string): Promise<T> {
+/** Rejects with REQUEST_TIMED_OUT when `p` does not settle within `ms`; other failures as thrown. */
+export function timeout<T>(clock: Clock, p: Promise<T>, ms: number, what: string): Promise<T> {
   if (!Number.isFinite(ms) || ms <= 0) return p
   return new Promise<T>((resolve, reject) => {
     const cancel = clock.setTimeout(
@@ -67,9 +67,16 @@ export function withTimeout<T>(clock: Clock, p: Promise<T>, ms: number, what: st
       },
       (e) => {
         cancel()
-        reject(toBrookError(e))
+        reject(e)
       },
     )
+  })
+}
+
+/** `timeout`, with every failure as a BrookError. */
+export function withTimeout<T>(clock: Clock, p: Promise<T>, ms: number, what: string): Promise<T> {
+  return timeout(clock, p, ms, what).catch((e) => {
+    throw toBrookError(e)
   })
 }
 

@@ -120,6 +120,19 @@ const CHUNKS: Out<Uint8Array[]> = {
   encode: (k, v, c, b) => encodeResponseFrameChunks(k, v, c, b as never),
 }
 
+/**
+ * A session's answer to `frame` as a whole frame (int32 size first) in arrays to write in turn:
+ * `handleFrame` where the session has it, else `handle`'s answer behind its size.
+ */
+export async function answerFrame(session: KafkaSession, frame: Uint8Array): Promise<Uint8Array[] | null> {
+  if (session.handleFrame) return session.handleFrame(frame)
+  const whole = await session.handle(frame)
+  if (whole === null) return null
+  const size = new Uint8Array(4)
+  new DataView(size.buffer).setInt32(0, whole.byteLength)
+  return [size, whole]
+}
+
 /** What one client token led to: the server's token and whether the exchange is complete; null on failure. */
 type SaslStep = { token: Uint8Array; done: boolean } | null
 

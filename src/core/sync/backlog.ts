@@ -14,6 +14,11 @@ export function uploadGroup(name = 'upload'): string {
   return `__brook-sync-${name}`
 }
 
+/** A committed offset as an upload position: none yet (-1) means everything, from offset 0. */
+function positionOf(committed: number | undefined): number {
+  return Math.max(0, committed ?? -1)
+}
+
 export async function uploadPosition(
   local: BrokerService,
   group: string,
@@ -21,7 +26,7 @@ export async function uploadPosition(
   partition: number,
 ): Promise<number> {
   const res = await local.offsetFetch({ groupId: group, topics: [{ name: topic, partitions: [partition] }] })
-  return Math.max(0, res.topics[0]?.partitions[0]?.offset ?? -1)
+  return positionOf(res.topics[0]?.partitions[0]?.offset)
 }
 
 export interface PartitionBacklog {
@@ -56,8 +61,9 @@ export async function uploadBacklog(
     // Every partition's position in one request: this runs after every append.
     const positions = await local.offsetFetch({ groupId: group, topics: [{ name: topic, partitions }] })
     for (const p of ends.topics[0]?.partitions ?? []) {
-      const committed = positions.topics[0]?.partitions.find((x) => x.partition === p.partition)?.offset ?? -1
-      const position = Math.max(0, committed)
+      const position = positionOf(
+        positions.topics[0]?.partitions.find((x) => x.partition === p.partition)?.offset,
+      )
       const start = starts.topics[0]?.partitions.find((x) => x.partition === p.partition)?.offset ?? 0
       out.push({
         topic,

@@ -9,7 +9,7 @@
 
 import type { UpgradeWebSocket, WSContext } from 'hono/ws'
 import { concatBytes } from '../../core/bytes.ts'
-import { createKafkaHandler } from '../../core/protocol/server.ts'
+import { answerFrame, createKafkaHandler } from '../../core/protocol/server.ts'
 import { type AppContext, scoped } from './context.ts'
 
 /** Close codes (RFC 6455 §7.4.1). */
@@ -113,9 +113,7 @@ export function kafkaWebSocket(
               return
             }
             try {
-              const chunks = session.handleFrame
-                ? await session.handleFrame(frame)
-                : await session.handle(frame).then((r) => (r === null ? null : [new Uint8Array(4), r]))
+              const chunks = await answerFrame(session, frame)
               if (chunks === null || !open) return
               // The WebSocket frames the message: Kafka's 4-byte size prefix is left off.
               const body = [chunks[0]!.subarray(4), ...chunks.slice(1)].filter((c) => c.byteLength > 0)

@@ -7,7 +7,12 @@
 import net from 'node:net'
 import tls from 'node:tls'
 import type { Authorizer } from '../../core/authorizer.ts'
-import { createKafkaHandler, type KafkaAuth, type KafkaSession } from '../../core/protocol/server.ts'
+import {
+  answerFrame,
+  createKafkaHandler,
+  type KafkaAuth,
+  type KafkaSession,
+} from '../../core/protocol/server.ts'
 import { type ConnectionLimiter, type ProduceQuota, principalService } from '../../core/quotas.ts'
 import type { BrokerService } from '../../core/service.ts'
 
@@ -162,12 +167,6 @@ interface ConnectionLimits {
   log: (line: string) => void
 }
 
-function sizeOf(frame: Uint8Array): Uint8Array {
-  const size = new Uint8Array(4)
-  new DataView(size.buffer).setInt32(0, frame.byteLength)
-  return size
-}
-
 /** Frames a byte stream and feeds one session; public so other Node transports can reuse it. */
 export function serveConnection(socket: net.Socket, session: KafkaSession, limits: ConnectionLimits): void {
   const peer = `${socket.remoteAddress}:${socket.remotePort}`
@@ -210,11 +209,7 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
       if (failed) return
       let response: Uint8Array[] | null
       try {
-        if (session.handleFrame) response = await session.handleFrame(frame)
-        else {
-          const whole = await session.handle(frame)
-          response = whole === null ? null : [sizeOf(whole), whole]
-        }
+        response = await answerFrame(session, frame)
       } catch (e) {
         fail(e instanceof Error ? e.message : String(e))
         return
