@@ -9,6 +9,8 @@ import { connect } from '../src/worker/index.ts'
 import { type Measured, PER_BATCH, type RawCall, values } from './sync-raw.ts'
 
 const brokers = new Map<string, WorkerBrook>()
+/** Per broker, when (wall clock, ms) its sync first reached each state: where start-up time goes. */
+const states = new Map<string, Record<string, number>>()
 const now = () => performance.timeOrigin + performance.now()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 let rawWorker: SharedWorker | undefined
@@ -38,13 +40,21 @@ const syncBench = {
   /** A broker of its own (its own SharedWorker and database) that syncs with `url`. */
   async open(name: string, url: string, upload: string[], download: string[]): Promise<void> {
     await deleteDatabase(name)
-    brokers.set(
+    const brook = await connect({
       name,
-      await connect({
-        name,
-        sync: { url, upload, download, intervalMs: 20, backoff: { initialDelayMs: 20, maxDelayMs: 40 } },
-      }),
-    )
+      sync: { url, upload, download, intervalMs: 20, backoff: { initialDelayMs: 20, maxDelayMs: 40 } },
+    })
+    brokers.set(name, brook)
+    const seen: Record<string, number> = {}
+    states.set(name, seen)
+    brook.sync.onStatus((s) => {
+      seen[s.state] ??= now()
+    })
+  },
+
+  /** When the sync of `name` first reached each state (wall clock, ms). */
+  states(name: string): Record<string, number> {
+    return states.get(name) ?? {}
   },
 
   /** `total` records into `topic`, acks=all sends of 1,000 records to one partition after another. */

@@ -6,7 +6,9 @@
  * comes up; then a second page broker downloads 100,000 records that were produced at a relay
  * before that relay came up. Both are timed from the moment the relay printed that it listens (the
  * engine retries at most 40 ms apart); the note also gives the delay to the
- * first record and the rate from it. Upload ends when the relay's end offsets (Kafka TCP,
+ * first record and the rate from it. A third page broker then downloads the same records with the
+ * relay up all along, timed from its `connect()`: what a user opening the app waits, the worker's
+ * start, module loading and the first connection included. Upload ends when the relay's end offsets (Kafka TCP,
  * polled every 10 ms) reach 100,000; download when the page broker's end offsets (polled in the
  * page every 10 ms) do. Beside them, measured in the same run in a SharedWorker of the page (where
  * brook's broker and sync engine run; bench/sync-raw.ts): raw IndexedDB puts of the same
@@ -292,9 +294,33 @@ export async function benchSync(
         `download: the page broker holds ${got.seen} of ${total} records after ${DEADLINE_MS} ms`,
       )
     const downFinal = await page.evaluate(([n, t]) => syncBench.localEnd(n, t), [down, 'down'])
+    const downStates = await page.evaluate((n) => syncBench.states(n), down)
     if (got.seen !== total || downFinal !== total)
       throw new Error(`download: the page broker holds ${downFinal} records; want ${total}`)
     await page.evaluate((n) => syncBench.close(n), down)
+
+    // The same download by a page that opens while the relay is up: from `connect()` to every
+    // record stored locally, connection and set-up included, as a user opening the app sees it.
+    const cold = 'bench-sync-down-cold'
+    const coldStart = wall()
+    const coldWaiting = page.evaluate(([n, t, c, ms]) => syncBench.waitLocal(n, t, c, 10, ms), [
+      cold,
+      'down',
+      total,
+      DEADLINE_MS,
+    ] as const)
+    coldWaiting.catch(() => {})
+    await page.evaluate(
+      ([n, u]) => syncBench.open(n, u, [], ['down']),
+      [cold, `http://127.0.0.1:${downPort}`],
+    )
+    const opened = wall()
+    const coldGot = await coldWaiting
+    const coldStates = await page.evaluate((n) => syncBench.states(n), cold)
+    const coldFinal = await page.evaluate(([n, t]) => syncBench.localEnd(n, t), [cold, 'down'])
+    if (coldGot.doneAt === 0 || coldFinal !== total)
+      throw new Error(`cold download: the page broker holds ${coldFinal} records; want ${total}`)
+    await page.evaluate((n) => syncBench.close(n), cold)
     await context.close()
 
     const upSeconds = (upDone - upRelay.readyAt) / 1000
@@ -336,8 +362,23 @@ export async function benchSync(
       seconds: downSeconds,
       note:
         `target ≥ 200,000/s; ${vs(downRate, wsDown, 'raw WS down')}, ${vs(downRate, idbOffsets, 'raw put+offset')}; ` +
-        `from relay up; 1st record +${fmt(got.firstAt - downRelay.readyAt)} ms, ` +
+        `from relay up; connected +${fmt((downStates.syncing ?? 0) - downRelay.readyAt)} ms, ` +
+        `1st record +${fmt(got.firstAt - downRelay.readyAt)} ms, ` +
         `${fmt(rate(total, (got.doneAt - got.firstAt) / 1000))}/s from it`,
+    })
+    const coldSeconds = (coldGot.doneAt - coldStart) / 1000
+    const coldRate = rate(total, coldSeconds)
+    rows.push({
+      name: 'sync download, page opens with relay up',
+      records: total,
+      bytes: total * BYTES_PER_RECORD,
+      seconds: coldSeconds,
+      note:
+        `target ≥ 200,000/s; ${vs(coldRate, wsDown, 'raw WS down')}, ${vs(coldRate, idbOffsets, 'raw put+offset')}; ` +
+        `from connect() in the page; opened +${fmt(opened - coldStart)} ms, ` +
+        (coldStates.syncing ? `syncing +${fmt(coldStates.syncing - coldStart)} ms, ` : '') +
+        `1st record +${fmt(coldGot.firstAt - coldStart)} ms, ` +
+        `${fmt(rate(total, (coldGot.doneAt - coldGot.firstAt) / 1000))}/s from it`,
     })
     return rows
   } finally {

@@ -14,6 +14,19 @@ import type { OpenedBroker } from './host.ts'
 import { IdbStore } from './idb-store.ts'
 
 export async function openWorkerBroker(options: BrokerOptions): Promise<OpenedBroker> {
+  // With sync, its code loads and the relay connection opens while IndexedDB and the broker do:
+  // a page opening the app waits for the slower of the two, not for their sum.
+  const early = options.sync ? prepareSync(options.sync) : undefined
+  try {
+    return await open(options, early)
+  } catch (e) {
+    // The broker did not open: the connection opened for its sync must not stay open.
+    void early?.then(unusedConnection, () => {})
+    throw e
+  }
+}
+
+async function open(options: BrokerOptions, early: Promise<PreparedSync> | undefined): Promise<OpenedBroker> {
   let broken: ((reason: string) => void) | undefined
   let deposed: (() => void) | undefined
   const store = await IdbStore.open({
@@ -40,8 +53,8 @@ export async function openWorkerBroker(options: BrokerOptions): Promise<OpenedBr
     // A browser budget is small and tabs come and go: check more often than a server would.
     retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 60_000,
   })
-  if (!options.sync) return { service: broker, ...hooks, close: () => broker.close() }
-  const sync = await startSync(broker, store, options.sync, options.unsentBefore)
+  if (!options.sync || !early) return { service: broker, ...hooks, close: () => broker.close() }
+  const sync = await startSync(broker, store, options.sync, await early, options.unsentBefore)
   return {
     service: syncingProduce(broker, store, sync),
     sync,
@@ -118,23 +131,54 @@ export interface RunningSync {
   stop(): Promise<void>
 }
 
-/** The sync loop, loaded only when asked for: the worker stays small without it. */
+type RelayLink = Awaited<ReturnType<ConstructorParameters<typeof SyncEngine>[0]['connect']>>
+
+interface PreparedSync {
+  SyncEngine: typeof SyncEngine
+  connect(): Promise<RelayLink>
+  /** The connection opened at once, for the engine's first attempt (undefined once taken). */
+  first: Promise<RelayLink> | undefined
+}
+
+/** The sync loop's code, loaded only when asked for (the worker stays small without it). */
+async function prepareSync(config: SyncConfig): Promise<PreparedSync> {
+  const [{ SyncEngine }, relay] = await Promise.all([
+    import('../core/sync/sync-engine.ts'),
+    import('../core/client/connect-relay.ts'),
+  ])
+  const connect = async (): Promise<RelayLink> => {
+    const c = await relay.connect({ url: config.url, token: config.token, reconnect: false })
+    return { service: c.service, close: () => c.close() }
+  }
+  const offline = globalThis.navigator?.onLine === false
+  const first = offline ? undefined : connect()
+  // Its failure is the engine's to see (an outage, a refused token), on its first attempt.
+  first?.catch(() => {})
+  return { SyncEngine, connect, first }
+}
+
+/** Closes the connection opened ahead if the engine never took it. */
+async function unusedConnection(prepared: PreparedSync): Promise<void> {
+  const first = prepared.first
+  prepared.first = undefined
+  await (await first?.catch(() => undefined))?.close().catch(() => {})
+}
+
 async function startSync(
   broker: Broker,
   store: IdbStore,
   config: SyncConfig,
+  prepared: PreparedSync,
   unsentBefore?: number,
 ): Promise<RunningSync> {
-  const [{ SyncEngine }, { connect }] = await Promise.all([
-    import('../core/sync/sync-engine.ts'),
-    import('../core/client/connect-relay.ts'),
-  ])
+  const { SyncEngine } = prepared
   const engine: SyncEngine = new SyncEngine({
     local: broker,
     state: { get: (k) => store.getMeta(k), set: (k, v) => store.setMeta(k, v) },
-    connect: async () => {
-      const relay = await connect({ url: config.url, token: config.token, reconnect: false })
-      return { service: relay.service, close: () => relay.close() }
+    connect: () => {
+      const first = prepared.first
+      prepared.first = undefined
+      return first ?? prepared.connect()
     },
     upload: config.upload,
     download: config.download,
@@ -177,6 +221,7 @@ async function startSync(
       globalThis.removeEventListener?.('online', network)
       globalThis.removeEventListener?.('offline', network)
       await engine.stop()
+      await unusedConnection(prepared)
     },
   }
 }

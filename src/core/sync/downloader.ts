@@ -85,12 +85,6 @@ export class Downloader {
   private async downloadPartition(topic: string, partition: number): Promise<number> {
     let { position, cursor } = await this.committed(topic, partition)
     if (position < 0) position = await this.remoteStart(topic, partition)
-    if (!cursor) {
-      // The producer and where its sequence starts are written down before its first append: a
-      // crash right after that append must find them to resend it as the same batch.
-      cursor = await this.newProducer()
-      await this.commit(topic, partition, position, cursor)
-    }
     let downloaded = 0
     const read = (from: number) => {
       const r = readBatches(this.opts.remote, topic, partition, from, 'remote')
@@ -98,7 +92,14 @@ export class Downloader {
       r.catch(() => {})
       return { from, batches: r }
     }
+    // The first read travels while a new producer is written down.
     let ahead = read(position)
+    if (!cursor) {
+      // The producer and where its sequence starts are written down before its first append: a
+      // crash right after that append must find them to resend it as the same batch.
+      cursor = await this.newProducer()
+      await this.commit(topic, partition, position, cursor)
+    }
     for (;;) {
       if (ahead.from !== position) ahead = read(position)
       const batches = await ahead.batches
