@@ -75,6 +75,10 @@ export type SyncControl =
   | { op: 'now' }
   /** The page's `navigator.onLine`, on connect and on every `online`/`offline` event. */
   | { op: 'network'; online: boolean }
+  /** A new token (a renewed one) for the relay: the sync reconnects with it, from now on. */
+  | { op: 'token'; token: string | undefined }
+  | { op: 'pause' }
+  | { op: 'resume' }
 
 export interface HelloResponse {
   /** `shared` = SharedWorker broker; `leader`/`follower` = dedicated worker per tab, Web Locks election. */

@@ -71,6 +71,16 @@ export interface SyncHandle {
   onStatus(fn: (status: BrowserSyncStatus) => void): () => void
   /** Starts a round now instead of after the interval or the backoff (when the network is up). */
   syncNow(): Promise<void>
+  /**
+   * Gives the sync a new token for the relay (one renewed before it expired, or after the relay
+   * refused the old one, `lastError.type === 'SASL_AUTHENTICATION_FAILED'`): it reconnects with
+   * it after the round running, at once if none is. A tab that connects later with another
+   * `sync.token` does the same: the newest token wins.
+   */
+  setToken(token: string | undefined): Promise<void>
+  /** Holds the sync (state `paused`) until `resume()`; appends keep filling the backlog. */
+  pause(): Promise<void>
+  resume(): Promise<void>
 }
 
 export type WorkerBrook = Brook & Connection
@@ -179,6 +189,15 @@ async function connectWorker(options: ConnectOptions): Promise<WorkerBrook> {
       onStatus: (fn) => service.onSyncStatus?.(fn) ?? (() => {}),
       syncNow: async () => {
         await service.sync({ op: 'now' })
+      },
+      setToken: async (token) => {
+        await service.sync({ op: 'token', token })
+      },
+      pause: async () => {
+        await service.sync({ op: 'pause' })
+      },
+      resume: async () => {
+        await service.sync({ op: 'resume' })
       },
     },
     close() {

@@ -121,6 +121,8 @@ export class BrokerHost {
     if (this.options && this.options.name !== options.name) {
       throw new BrookError('INVALID_REQUEST', `this worker serves broker "${this.options.name}"`)
     }
+    const token = options.sync?.token
+    let newToken = false
     if (!this.options) {
       this.options = options
       if (this.deps.kind === 'shared') {
@@ -129,9 +131,15 @@ export class BrokerHost {
       } else {
         this.elected = this.startElection(options)
       }
+    } else if (token !== undefined && this.options.sync && token !== this.options.sync.token) {
+      this.options = { ...this.options, sync: { ...this.options.sync, token } }
+      newToken = true
     }
     await this.elected
     if (this.role !== 'follower') await this.ready
+    // The newest tab's token wins (the older ones' may have expired): the leader's sync takes it.
+    if (token !== undefined && (newToken || this.role === 'follower'))
+      void this.sync({ op: 'token', token }).catch(() => {})
     return { role: this.role, name: options.name }
   }
 

@@ -135,6 +135,8 @@ type RelayLink = Awaited<ReturnType<ConstructorParameters<typeof SyncEngine>[0][
 
 interface PreparedSync {
   SyncEngine: typeof SyncEngine
+  /** The token the next connection presents (pages may renew it: SyncControl `token`). */
+  token: string | undefined
   connect(): Promise<RelayLink>
   /** The connection opened at once, for the engine's first attempt (undefined once taken). */
   first: Promise<RelayLink> | undefined
@@ -146,15 +148,21 @@ async function prepareSync(config: SyncConfig): Promise<PreparedSync> {
     import('../core/sync/sync-engine.ts'),
     import('../core/client/connect-relay.ts'),
   ])
-  const connect = async (): Promise<RelayLink> => {
-    const c = await relay.connect({ url: config.url, token: config.token, reconnect: false })
-    return { service: c.service, close: () => c.close() }
+  const prepared: PreparedSync = {
+    SyncEngine,
+    token: config.token,
+    async connect() {
+      const c = await relay.connect({ url: config.url, token: prepared.token, reconnect: false })
+      return { service: c.service, close: () => c.close() }
+    },
+    first: undefined,
   }
-  const offline = globalThis.navigator?.onLine === false
-  const first = offline ? undefined : connect()
-  // Its failure is the engine's to see (an outage, a refused token), on its first attempt.
-  first?.catch(() => {})
-  return { SyncEngine, connect, first }
+  if (globalThis.navigator?.onLine !== false) {
+    prepared.first = prepared.connect()
+    // Its failure is the engine's to see (an outage, a refused token), on its first attempt.
+    prepared.first.catch(() => {})
+  }
+  return prepared
 }
 
 /** Closes the connection opened ahead if the engine never took it. */
@@ -201,6 +209,13 @@ async function startSync(
     async control(c) {
       if (c.op === 'now') engine.syncNow()
       else if (c.op === 'network') engine.setNetwork(c.online)
+      else if (c.op === 'pause' || c.op === 'resume') engine.setPaused(c.op === 'pause')
+      else if (c.op === 'token' && c.token !== prepared.token) {
+        prepared.token = c.token
+        // A connection opened ahead with the old token is not used.
+        await unusedConnection(prepared)
+        engine.reconnect()
+      }
       await storage.refresh()
       return withStorage(engine.status())
     },

@@ -211,16 +211,14 @@ p.flush()
     }
   })
 
-  it('keeps the backlog whole and shows the error when the relay refuses the token, and uploads once given one it accepts', async () => {
+  it('keeps the backlog whole and shows the error when the relay refuses the token; a tab with a good token, pause and setToken work as a user expects', async () => {
     const port = await freePort()
     const relay = await startRelay(['--http-token', 'good-token=User:notes'], port)
     const context = await browser.newContext()
     try {
       const page = await openApp(context)
-      // Dedicated workers: the broker closes with its page, so the next page starts it anew.
       await app(page, 'start', {
         name: 'refused',
-        mode: 'dedicated',
         sync: { url: relay.url, token: 'stale-token', upload: ['notes'], backoff: { maxDelayMs: 300 } },
       })
       await page.evaluate(
@@ -240,18 +238,38 @@ p.flush()
           (await app<{ records: { value: string }[] }>(page, 'read', 'notes', p)).records.map((r) => r.value),
         ).toEqual(notes(0, 1_000, 2, p))
 
-      // The same broker, reopened by a page that has the right token, uploads each record once.
-      await page.close()
-      await expect.poll(() => context.pages().length).toBe(0)
+      // A tab opened later with a token the relay accepts: the newest token wins, and the same
+      // broker uploads each record once.
       const next = await openApp(context)
       await app(next, 'start', {
         name: 'refused',
-        mode: 'dedicated',
         sync: { url: relay.url, token: 'good-token', upload: ['notes'], backoff: { maxDelayMs: 300 } },
       })
       await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000 }).toBe(1_000)
       for (let p = 0; p < 2; p++)
         expect(await relayPartitionValues(relay.kafka, 'notes', p)).toEqual(notes(0, 1_000, 2, p))
+      await expect.poll(async () => (await status(page))?.state, { timeout: 10_000 }).toBe('online')
+
+      // Paused, the sync holds what is written; resumed, it goes up.
+      await page.evaluate('window.brook.sync.pause()')
+      await expect.poll(async () => (await status(next))?.state).toBe('paused')
+      await app(page, 'produce', 'notes', 1_000, 100, 2)
+      await expect.poll(async () => (await status(page))?.backlog.notes?.records).toBe(100)
+      expect(await relayCount(relay.kafka, 'notes')).toBe(1_000)
+      expect((await status(page))?.state).toBe('paused')
+      await page.evaluate('window.brook.sync.resume()')
+      await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000 }).toBe(1_100)
+
+      // A token that stops working, then a renewed one, given by the page.
+      await page.evaluate(`window.brook.sync.setToken('revoked-token')`)
+      await app(page, 'produce', 'notes', 1_100, 10, 2)
+      await expect
+        .poll(async () => (await status(page))?.lastError?.type, { timeout: 20_000 })
+        .toBe('SASL_AUTHENTICATION_FAILED')
+      await page.evaluate(`window.brook.sync.setToken('good-token')`)
+      await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000 }).toBe(1_110)
+      for (let p = 0; p < 2; p++)
+        expect(await relayPartitionValues(relay.kafka, 'notes', p)).toEqual(notes(0, 1_110, 2, p))
     } finally {
       await context.close()
       await relay.kafka.close()

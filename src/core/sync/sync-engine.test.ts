@@ -44,4 +44,64 @@ describe('SyncEngine', () => {
       await engine.stop()
     }
   })
+
+  it('pauses (no round, no connection) until resumed, and reconnects for new credentials', async () => {
+    const store = new MemoryStore()
+    const local = await Broker.open({ store, autoCreateTopics: true })
+    await local.createTopics({ topics: [{ name: 'notes', numPartitions: 1 }] })
+    await produce(local, 'notes', 0, records(['a=1']))
+    const remote = await Broker.open({ store: new MemoryStore(), autoCreateTopics: true })
+    const tokens: string[] = []
+    let token = 'first'
+    let open = 0
+    const engine = new SyncEngine({
+      local,
+      state: { get: (k) => store.getMeta(k), set: (k, v) => store.setMeta(k, v) },
+      upload: ['notes'],
+      intervalMs: 20,
+      connect: async () => {
+        tokens.push(token)
+        open++
+        return { service: remote, close: async () => void open-- }
+      },
+    })
+    const onRemote = async () =>
+      (
+        await remote.listOffsets({
+          topics: [{ name: 'notes', partitions: [{ partition: 0, timestamp: -1 }] }],
+        })
+      ).topics[0]?.partitions[0]?.offset ?? 0
+    engine.start()
+    try {
+      await expect.poll(onRemote).toBe(1)
+      engine.setPaused(true)
+      await expect.poll(() => engine.status().state).toBe('paused')
+      await expect.poll(() => open).toBe(0)
+      const seen: string[] = []
+      const off = engine.onStatus((s) => seen.push(s.state))
+      await produce(local, 'notes', 0, records(['b=2']))
+      engine.syncNow()
+      await engine.refresh()
+      expect(engine.status().backlog.notes?.records).toBe(1)
+      expect(await onRemote()).toBe(1)
+      off()
+      expect(seen.filter((s) => s !== 'paused')).toEqual([])
+
+      engine.setPaused(false)
+      await expect.poll(onRemote).toBe(2)
+      await expect.poll(() => engine.status().backlog.notes?.records).toBe(0)
+      expect(tokens).toEqual(['first', 'first'])
+
+      // A renewed token: the next round runs on a new connection that presents it.
+      token = 'second'
+      engine.reconnect()
+      await expect.poll(() => tokens).toEqual(['first', 'first', 'second'])
+      expect(open).toBe(1)
+      await produce(local, 'notes', 0, records(['c=3']))
+      engine.syncNow()
+      await expect.poll(onRemote).toBe(3)
+    } finally {
+      await engine.stop()
+    }
+  })
 })

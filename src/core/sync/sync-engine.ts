@@ -36,12 +36,13 @@ export interface SyncEngineOptions {
   unsentBefore?: number
 }
 
-export type SyncState = 'offline' | 'syncing' | 'online' | 'stopped'
+export type SyncState = 'offline' | 'paused' | 'syncing' | 'online' | 'stopped'
 
 export interface SyncStatus {
   /**
    * `offline`: no connection (the network is gone, the relay is out of reach or refused us — see
-   * `lastError`); `syncing`: a round is running; `online`: connected and caught up.
+   * `lastError`); `paused`: held by `setPaused(true)`; `syncing`: a round is running; `online`:
+   * connected and caught up.
    */
   state: SyncState
   /** What the runtime says of the network (`navigator.onLine` and its events); false stops rounds. */
@@ -100,6 +101,9 @@ export class SyncEngine {
   private refreshing: Promise<void> | undefined
   private refreshAgain: Promise<void> | undefined
   private conn: { service: BrokerService; close(): Promise<void> } | undefined
+  private paused = false
+  /** The connection is to be opened anew before the next round (new credentials). */
+  private stale = false
 
   private readonly upload: Selection
   private readonly download: Selection
@@ -153,6 +157,27 @@ export class SyncEngine {
     this.wake?.()
   }
 
+  /**
+   * Holds the sync (a metered network, the user's choice): the connection closes after the round
+   * running, and none starts until `setPaused(false)`. Appends keep filling the backlog.
+   */
+  setPaused(paused: boolean): void {
+    if (this.paused === paused) return
+    this.paused = paused
+    if (paused && this.current.state !== 'syncing') this.set({ state: 'paused' })
+    this.stale = true
+    this.wake?.()
+  }
+
+  /**
+   * Opens the connection anew before the next round — after the round running, if any — and starts
+   * that round now: new credentials (a renewed token) take effect, and a refusal's backoff ends.
+   */
+  reconnect(): void {
+    this.stale = true
+    this.syncNow()
+  }
+
   /** The backlog as the local broker has it now (an append happened): status listeners hear it. */
   refresh(): Promise<void> {
     // Many appends in a row cost one measurement running and one queued, not one each.
@@ -192,15 +217,20 @@ export class SyncEngine {
     await this.refreshBacklog().catch(() => {})
     this.reportLost()
     while (this.running) {
-      if (!this.current.network) {
-        this.set({ state: 'offline' })
+      if (this.stale || this.paused) {
+        this.stale = false
+        await this.conn?.close().catch(() => {})
+        this.conn = undefined
+      }
+      if (!this.current.network || this.paused) {
+        this.set({ state: this.paused ? 'paused' : 'offline' })
         await this.sleep(Number.POSITIVE_INFINITY)
         continue
       }
       try {
         this.conn ??= await this.opts.connect()
-        // The network may have gone while the connection opened: no round then.
-        if (!this.current.network) {
+        // The network may have gone (or the sync been paused) while the connection opened.
+        if (!this.current.network || this.paused) {
           await this.conn.close().catch(() => {})
           this.conn = undefined
           continue
@@ -213,7 +243,7 @@ export class SyncEngine {
         await this.conn?.close().catch(() => {})
         this.conn = undefined
         // The network went away under the round: that is being offline, not a failure.
-        if (!this.current.network) continue
+        if (!this.current.network || this.paused) continue
         const err = e instanceof BrookError ? e : undefined
         const failures = this.current.failures + 1
         this.set({
