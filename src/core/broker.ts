@@ -80,6 +80,8 @@ export interface BrokerOptions {
   topicDefaults?: Record<string, string>
   /** Per-partition bytes of recent batches kept in memory for tailing consumers. Default 8 MiB. */
   tailCacheBytes?: number
+  /** Where the broker reports what recovery found and maintenance failures. Default: console.warn. */
+  log?: (line: string) => void
 }
 
 const CLUSTER_ID_KEY = 'broker/clusterId'
@@ -127,6 +129,7 @@ export class Broker implements BrokerService {
       defaultPartitions: options.defaultPartitions,
       topicDefaults: options.topicDefaults,
       tailCacheBytes: options.tailCacheBytes,
+      log: options.log ?? ((line) => console.warn(line)),
       onAppend: (topic, partition, hwm) => this.appended(topic, partition, hwm),
       // Long-polls on a deleted topic answer UNKNOWN_TOPIC_OR_PARTITION at once.
       onDeleting: (name, partitions) => {

@@ -57,6 +57,36 @@ const open = (store: MemoryStore, onAppend?: (hwm: number) => void) =>
   PartitionLog.open({ store, topicId: 'T', partition: 0, onAppend })
 
 describe('PartitionLog', () => {
+  it("after a torn tail, takes the end from the data and stores a producer's retry of a lost batch again", async () => {
+    const store = new MemoryStore()
+    const log = await open(store)
+    const id = { producerId: 7, producerEpoch: 0 }
+    for (let seq = 0; seq < 3; seq++) await append(log, batch([`k=${seq}`], { ...id, baseSequence: seq }))
+    await log.close()
+    // The store loses the last batch (a torn tail cut off at start); meta still says 3 offsets.
+    await store.replaceRange('T', 0, 2, 3, [])
+    const lines: string[] = []
+    const again = await PartitionLog.open({
+      store: store.reopen(),
+      topicId: 'T',
+      partition: 0,
+      log: (l) => lines.push(l),
+    })
+    expect(again.highWatermark).toBe(2)
+    expect(lines.join('\n')).toMatch(/ends at offset 2, but offsets up to 2 had been assigned: 1 records/)
+    // The producer resends its unacknowledged-for-all-it-knows batch: it is stored, at offset 2.
+    const retry = await append(again, batch(['k=2'], { ...id, baseSequence: 2 }))
+    expect(retry.baseOffset).toBe(2)
+    expect(await readAll(again)).toEqual([
+      [0, 'k=0'],
+      [1, 'k=1'],
+      [2, 'k=2'],
+    ])
+    // A retry of a batch still stored is still a duplicate.
+    expect((await append(again, batch(['k=1'], { ...id, baseSequence: 1 }))).baseOffset).toBe(1)
+    expect(again.highWatermark).toBe(3)
+  })
+
   it("keeps a batch's own base offset past the log end when asked (a downloaded copy), and survives a reopen", async () => {
     const store = new MemoryStore()
     const log = await open(store)

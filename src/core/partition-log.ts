@@ -24,6 +24,8 @@ export interface PartitionLogOptions {
    * several tabs) do not each go to the store. Default 8 MiB.
    */
   tailCacheBytes?: number
+  /** Where what recovery found is reported (records lost to a torn tail). Default: none. */
+  log?: (line: string) => void
 }
 
 export interface AppendResult {
@@ -99,6 +101,7 @@ export class PartitionLog {
   private idle: (() => void)[] = []
   private maintenance: Promise<unknown> = Promise.resolve()
   private closed = false
+  private readonly log: ((line: string) => void) | undefined
   /** Set by appends, cleared by compaction: lets periodic compaction skip unchanged logs. */
   dirty = false
   /**
@@ -113,6 +116,7 @@ export class PartitionLog {
     this.partition = options.partition
     this.onAppend = options.onAppend
     this.tailCacheBytes = options.tailCacheBytes ?? DEFAULT_TAIL_CACHE
+    this.log = options.log
   }
 
   /** Opens a partition, rebuilding the index and producer state from what the store holds. */
@@ -157,7 +161,19 @@ export class PartitionLog {
       this.producers.replay(h)
     }
     const lastEntry = this.entries[this.entries.length - 1]
-    this.nextOffset = Math.max(lastEntry ? lastEntry.last + 1 : 0, meta?.nextOffset ?? 0)
+    // The end comes from the data: the last batch always stays (compaction keeps the log's last
+    // record), and below the persisted log start nothing is expected. A larger end remembered in
+    // meta means the store lost the tail (a crash tore it, the store cut it off): those offsets
+    // are given again, as Kafka does after truncating an unflushed tail, and it is said.
+    this.nextOffset = Math.max(lastEntry ? lastEntry.last + 1 : 0, persistedStart)
+    const remembered = meta?.nextOffset ?? 0
+    this.producers.truncate(this.nextOffset)
+    if (remembered > this.nextOffset)
+      this.log?.(
+        `brook: partition ${this.topicId}/${this.partition}: the stored log ends at offset ` +
+          `${this.nextOffset}, but offsets up to ${remembered - 1} had been assigned: ` +
+          `${remembered - this.nextOffset} records past the end were lost (unflushed or damaged tail)`,
+      )
     const first = this.entries[0]
     this.startOffset = Math.min(
       this.nextOffset,

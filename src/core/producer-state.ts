@@ -86,6 +86,25 @@ export class ProducerTable {
     remember(e, { firstSeq: h.baseSequence, lastSeq, baseOffset: h.baseOffset, lastOffset: last })
   }
 
+  /**
+   * Forgets batches at or past `end`: the log lost them (a torn tail), so a producer's retry of one
+   * must be stored again, not answered as a duplicate of records that are gone. A producer whose
+   * every remembered batch went is forgotten, as after a restart without its state.
+   */
+  truncate(end: number): void {
+    for (const [pid, e] of this.committed) {
+      if (e.lastOffset < end) continue
+      e.batches = e.batches.filter((b) => b.lastOffset < end)
+      const last = e.batches.at(-1)
+      if (!last) {
+        this.committed.delete(pid)
+        continue
+      }
+      e.lastSeq = last.lastSeq
+      e.lastOffset = last.lastOffset
+    }
+  }
+
   get size(): number {
     return this.committed.size
   }

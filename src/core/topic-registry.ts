@@ -61,6 +61,7 @@ export interface TopicRegistryOptions {
   /** Broker-wide defaults for topic configs. */
   topicDefaults?: Record<string, string>
   tailCacheBytes?: number
+  log?: (line: string) => void
   /** Called after each append that moves a high watermark. */
   onAppend: (topic: string, partition: number, highWatermark: number) => void
   /** Called once a deleted topic is out of the map, before its data goes. */
@@ -142,6 +143,7 @@ export class TopicRegistry {
       topicId: topic.topicId,
       partition,
       tailCacheBytes: this.options.tailCacheBytes,
+      log: this.options.log,
       onAppend: (hwm) => this.options.onAppend(topic.name, partition, hwm),
     })
   }

@@ -85,8 +85,8 @@ describe('produce and consume', () => {
     const one = got.find((g) => str(g.m.value) === 'one')!
     const two = got.find((g) => str(g.m.value) === 'two')!
     expect(str(one.m.key)).toBe('k1')
-    expect(str(one.m.headers.source!)).toBe('web')
-    expect([...one.m.headers.bin!]).toEqual([1, 2])
+    expect(str(one.m.headers.source as Uint8Array)).toBe('web')
+    expect([...(one.m.headers.bin as Uint8Array)]).toEqual([1, 2])
     expect(one.m.timestamp).toBe(1000)
     expect(two.m.timestamp).toBe(2000)
     expect(two.partition).toBe(one.partition)
@@ -765,7 +765,11 @@ describe('over the Kafka wire protocol', () => {
       await c.subscribe({ topic: 'wire', fromBeginning: true })
       await c.run({
         eachMessage: async ({ message }) => {
-          got.set(str(message.key)!, { value: str(message.value)!, n: str(message.headers.n!)!, who })
+          got.set(str(message.key)!, {
+            value: str(message.value)!,
+            n: str(message.headers.n as Uint8Array)!,
+            who,
+          })
         },
       })
     }

@@ -4,8 +4,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Broker } from '../../src/core/broker.ts'
+import { Brook as BrookClient } from '../../src/core/client/brook.ts'
+import type { KafkaMessage } from '../../src/core/client/types.ts'
 import { encodeBatch } from '../../src/core/record-batch.ts'
 import type { BrokerService } from '../../src/core/service.ts'
+import { connectKafka } from '../../src/edge/kafka/connection.ts'
 import { type Brook, LineProcess, PY_DIR, PYTHON, run, startBrook } from './support.ts'
 
 const enc = new TextEncoder()
@@ -127,6 +130,41 @@ describe('kafka-python interop', () => {
     const offsets = Object.fromEntries(committed.topics[0]!.partitions.map((p) => [p.partition, p.offset]))
     expect(offsets).toEqual({ [pa]: 10, [pb]: 4 })
   }, 90_000)
+
+  it("hands a kafka-python record's headers to brook's consumer as kafkajs would: repeats keep every value, __proto__ is a header", async () => {
+    brook = await startBrook()
+    const py = await run(PYTHON, [
+      '-c',
+      `
+from kafka import KafkaProducer
+p = KafkaProducer(bootstrap_servers='127.0.0.1:${brook.port}')
+p.send('hdrs', value=b'v', headers=[('dup', b'1'), ('__proto__', b'p'), ('dup', b'2'), ('constructor', b'c'), ('dup', b'3')])
+p.flush()
+`,
+    ])
+    expect(py.code, py.stderr).toBe(0)
+    const service = await connectKafka({ bootstrap: `127.0.0.1:${brook.port}` })
+    const client = new BrookClient({ service })
+    const consumer = client.consumer({ groupId: 'hdrs-reader', maxWaitTimeInMs: 100 })
+    const got: KafkaMessage[] = []
+    try {
+      await consumer.connect()
+      await consumer.subscribe({ topics: ['hdrs'], fromBeginning: true })
+      await consumer.run({ eachMessage: async ({ message }) => void got.push(message) })
+      await expect.poll(() => got.length, { timeout: 15_000 }).toBe(1)
+    } finally {
+      await consumer.disconnect()
+      await service.close()
+    }
+    const h = got[0]!.headers
+    const text = (v: unknown) =>
+      Array.isArray(v) ? v.map((x) => new TextDecoder().decode(x)) : new TextDecoder().decode(v as Uint8Array)
+    expect(Object.keys(h)).toEqual(['dup', '__proto__', 'constructor'])
+    expect(text(h.dup)).toEqual(['1', '2', '3'])
+    expect(text(h.__proto__)).toBe('p')
+    expect(text(h.constructor)).toBe('c')
+    expect(Object.getPrototypeOf(h)).toBe(Object.prototype)
+  })
 
   it('keeps every record of an acks=0 producer that closes right after sending', async () => {
     brook = await startBrook()

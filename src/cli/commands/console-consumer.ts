@@ -171,7 +171,9 @@ async function consumeAsGroup(reading: Reading, clientId: string, groupId: strin
             timestamp: m.timestamp,
             partition: batch.partition,
             offset: m.offset,
-            headers: Object.entries(m.headers),
+            headers: Object.entries(m.headers).flatMap(([k, v]) =>
+              Array.isArray(v) ? v.map((x): [string, Uint8Array | null] => [k, x]) : [[k, v] as const],
+            ),
             key: m.key,
             value: m.value,
           })

@@ -140,7 +140,7 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
   const defaultPartitions = intOption(args, 'num-partitions', 1) ?? 1
   let broker: Broker
   try {
-    broker = await Broker.open({ store, autoCreateTopics: true, defaultPartitions, host, port })
+    broker = await Broker.open({ store, autoCreateTopics: true, defaultPartitions, host, port, log })
   } catch (e) {
     await store.close()
     throw e

@@ -14,17 +14,26 @@ const record = fc.record({
   key: fc.option(bytes(40), { nil: null }),
   value: fc.option(bytes(300), { nil: null }),
   headers: fc.option(
-    fc.array(fc.record({ key: fc.string({ maxLength: 12 }), value: fc.option(bytes(20), { nil: null }) }), {
-      maxLength: 3,
-    }),
+    fc.array(
+      fc.record({
+        // Keys an object map gets wrong: the prototype's names, and repeats.
+        key: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'dup')),
+        value: fc.option(bytes(20), { nil: null }),
+      }),
+      { maxLength: 4 },
+    ),
     { nil: undefined },
   ),
   timestamp: fc.integer({ min: 0, max: 2 ** 45 }),
 })
-function headerObject(hs: { key: string; value: Uint8Array | null }[]): Record<string, Uint8Array | null> {
-  const o: Record<string, Uint8Array | null> = {}
-  for (const h of hs) o[h.key] = h.value
-  return o
+/**
+ * What kafkajs hands an application: a key seen once maps to its value, a repeated key to all its
+ * values in order. Built with `Object.fromEntries`, which defines own properties (`__proto__` too).
+ */
+function headerObject(hs: { key: string; value: Uint8Array | null }[]): Record<string, unknown> {
+  const grouped = new Map<string, (Uint8Array | null)[]>()
+  for (const h of hs) grouped.set(h.key, [...(grouped.get(h.key) ?? []), h.value])
+  return Object.fromEntries([...grouped].map(([k, vs]) => [k, vs.length === 1 ? vs[0] : vs]))
 }
 
 describe('consumer record reader', () => {
@@ -62,6 +71,8 @@ describe('consumer record reader', () => {
             out,
           )
           expect(out).toEqual(expected)
+          // toEqual compares own enumerable keys; the prototype must be the plain object's too.
+          for (const m of out) expect(Object.getPrototypeOf(m.headers)).toBe(Object.prototype)
         },
       ),
       { numRuns: 200 },
@@ -83,11 +94,18 @@ describe('consumer record reader', () => {
         async (at, x, crc) => {
           const bad = batch.slice()
           bad[at]! ^= x
+          // Outside the CRC are the base offset (bytes 0–7) and the leader epoch (12–15): a flip
+          // there is a different valid batch. Anywhere else a checked CRC must catch it.
+          const mustFail = crc && !(at < 8 || (at >= 12 && at < 16))
+          let error: unknown
           try {
             await decodePartition(bad, 0, crc)
           } catch (e) {
-            expect((e as { type?: string }).type).toMatch(/CORRUPT_MESSAGE|RECORD_LIST_TOO_LARGE/)
+            error = e
           }
+          if (error !== undefined)
+            expect((error as { type?: string }).type).toMatch(/CORRUPT_MESSAGE|RECORD_LIST_TOO_LARGE/)
+          else expect(mustFail, `a flip at byte ${at} went unnoticed`).toBe(false)
         },
       ),
       { numRuns: 300 },

@@ -5,14 +5,22 @@
  * malformed length or overrun is CORRUPT_MESSAGE.
  */
 import { BrookError } from '../errors.ts'
-import type { KafkaMessage } from './types.ts'
+import type { KafkaMessage, MessageHeaders } from './types.ts'
 
 const utf8 = new TextDecoder()
 /** Records without headers share one frozen empty object instead of allocating one each. */
-export const NO_HEADERS: Record<string, Uint8Array | null> = Object.freeze({}) as Record<
-  string,
-  Uint8Array | null
->
+export const NO_HEADERS: MessageHeaders = Object.freeze({}) as MessageHeaders
+
+/**
+ * Adds one header: defined, never assigned, so a key such as `__proto__` is a header like any
+ * other instead of replacing the object's prototype; a repeated key keeps every value.
+ */
+export function addHeader(headers: MessageHeaders, key: string, value: Uint8Array | null): void {
+  const had = Object.hasOwn(headers, key)
+  const prev = headers[key]
+  const next = !had ? value : Array.isArray(prev) ? [...prev, value] : [prev as Uint8Array | null, value]
+  Object.defineProperty(headers, key, { value: next, enumerable: true, writable: true, configurable: true })
+}
 
 function corrupt(detail: string): never {
   throw new BrookError('CORRUPT_MESSAGE', detail)
@@ -102,7 +110,7 @@ export function readMessages(
         if (kl < 0 || kl > re - pos) corrupt(`record ${i} header key length ${kl}`)
         const k = utf8.decode(buf.subarray(pos, pos + kl))
         pos += kl
-        headers[k] = bytes(buf, re, 'header value')
+        addHeader(headers, k, bytes(buf, re, 'header value'))
       }
     }
     if (pos !== re) corrupt(`record ${i} length does not match its fields`)

@@ -106,10 +106,16 @@ export interface ProducerConfig {
 
 // ---- consumer ----
 
+/**
+ * A record's headers as kafkajs gives them: one property per key, own even for `__proto__`; a key
+ * that occurs more than once holds all its values in an array, in record order.
+ */
+export type MessageHeaders = Record<string, Bytes | null | (Bytes | null)[]>
+
 export interface KafkaMessage {
   key: Bytes | null
   value: Bytes | null
-  headers: Record<string, Bytes | null>
+  headers: MessageHeaders
   timestamp: number
   offset: number
   attributes: number

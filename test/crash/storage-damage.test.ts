@@ -1,0 +1,130 @@
+/**
+ * @module Issue 12: what `brook serve` does with data damaged on disk while it was stopped — real
+ * files, real processes, the damage done by hand as a storage engineer would (truncate, flip a
+ * byte), and Kafka clients (kcat) reading the result. Each case states what a Kafka user must see.
+ */
+
+import { mkdtemp, readdir, rm, stat, truncate } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { encodeBatch } from '../../src/core/record-batch.ts'
+import { connectKafka } from '../../src/edge/kafka/connection.ts'
+import { run } from '../interop/support.ts'
+import { killServes, type ServeProcess, startServe } from '../support/cli.ts'
+
+const dirs: string[] = []
+afterAll(async () => {
+  killServes()
+  for (const d of dirs) await rm(d, { recursive: true, force: true })
+})
+
+const enc = new TextEncoder()
+
+async function serveIn(dir: string): Promise<ServeProcess> {
+  return startServe(['--port', '0', '--http-port', '-1', '--data-dir', dir, '--segment-bytes', '204800'])
+}
+
+/** Stops `serve` cleanly and returns what it wrote on stderr (its log). */
+async function stop(serve: ServeProcess): Promise<string> {
+  serve.proc.kill('SIGTERM')
+  return (await serve.exited).stderr
+}
+
+/** `count` records `v-<from>…` to partition 0 of `topic`, 1,000 to a batch, acks=all. */
+async function produce(port: number, topic: string, from: number, count: number): Promise<number[]> {
+  const kafka = await connectKafka({ bootstrap: `127.0.0.1:${port}` })
+  const bases: number[] = []
+  try {
+    for (let i = from; i < from + count; i += 1000) {
+      const n = Math.min(1000, from + count - i)
+      const records = Array.from({ length: n }, (_, k) => ({ value: enc.encode(`v-${i + k}`) }))
+      const res = await kafka.produce({
+        acks: -1,
+        timeoutMs: 10_000,
+        topics: [{ name: topic, partitions: [{ partition: 0, records: encodeBatch({ records }) }] }],
+      })
+      const p = res.topics[0]!.partitions[0]!
+      expect(p.errorCode).toBe(0)
+      bases.push(p.baseOffset)
+    }
+  } finally {
+    await kafka.close()
+  }
+  return bases
+}
+
+async function latest(port: number, topic: string): Promise<number> {
+  const kafka = await connectKafka({ bootstrap: `127.0.0.1:${port}` })
+  try {
+    const res = await kafka.listOffsets({
+      topics: [{ name: topic, partitions: [{ partition: 0, timestamp: -1 }] }],
+    })
+    return res.topics[0]!.partitions[0]!.offset
+  } finally {
+    await kafka.close()
+  }
+}
+
+/** What kcat reads of partition 0 from the beginning to the end (`-e`): offset and value per line. */
+async function kcatAll(port: number, topic: string): Promise<{ code: number | null; lines: string[] }> {
+  const r = await run(
+    'kcat',
+    [
+      '-C',
+      '-b',
+      `127.0.0.1:${port}`,
+      '-t',
+      topic,
+      '-p',
+      '0',
+      '-o',
+      'beginning',
+      '-e',
+      '-q',
+      '-f',
+      '%o %s\\n',
+    ],
+    { timeoutMs: 30_000 },
+  )
+  return { code: r.code, lines: r.stdout.split('\n').filter((l) => l !== '') }
+}
+
+/** The segment files of partition 0 of the only topic, in offset order. */
+async function segments(dir: string): Promise<string[]> {
+  const partition = (await readdir(dir)).find((n) => n.endsWith('-0'))!
+  const files = (await readdir(join(dir, partition))).filter((f) => f.endsWith('.log')).sort()
+  return files.map((f) => join(dir, partition, f))
+}
+
+describe('brook serve with data damaged on disk', { timeout: 120_000 }, () => {
+  it('a torn last segment: the log end comes from the data, kcat -e finishes, the next record follows without a hole', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'brook-damage-torn-'))
+    dirs.push(dir)
+    let serve = await serveIn(dir)
+    await produce(serve.port, 'torn', 0, 50_000)
+    expect(await latest(serve.port, 'torn')).toBe(50_000)
+    await stop(serve)
+
+    const files = await segments(dir)
+    expect(files.length).toBeGreaterThan(1)
+    const last = files.at(-1)!
+    expect((await stat(last)).size).toBeGreaterThan(60_000)
+    await truncate(last, 60_000)
+
+    serve = await serveIn(dir)
+    const end = await latest(serve.port, 'torn')
+    expect(end).toBeLessThan(50_000)
+    const read = await kcatAll(serve.port, 'torn')
+    expect(read.code).toBe(0)
+    // Every offset below the end is there, once, with its own value.
+    expect(read.lines).toEqual(Array.from({ length: end }, (_, i) => `${i} v-${i}`))
+
+    const [next] = await produce(serve.port, 'torn', 50_000, 1)
+    expect(next).toBe(end)
+    expect((await kcatAll(serve.port, 'torn')).lines.at(-1)).toBe(`${end} v-50000`)
+    const log = await stop(serve)
+    expect(log).toContain(last)
+    expect(log).toMatch(new RegExp(`ends at offset ${end}, but offsets up to 49999 had been assigned`))
+  })
+})
