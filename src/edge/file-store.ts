@@ -111,6 +111,7 @@ export class FileStore implements Store {
     await mkdir(options.dir, { recursive: true })
     const log = options.log ?? ((line: string) => console.warn(line))
     await takeLock(options.dir)
+    await checkCatalogue(options.dir, log)
     const meta = await MetaJournal.open(options.dir, log)
     const store = new FileStore(options.dir, meta, options)
     for (const entry of await readdir(options.dir, { withFileTypes: true })) {
@@ -530,6 +531,30 @@ export class FileStore implements Store {
       throw new BrookError('KAFKA_STORAGE_ERROR', `fsync failed in ${this.dir}: ${e}`, { cause: e })
     }
   }
+}
+
+/**
+ * Partition data without its catalogue (meta.log gone) must not pass for an empty broker: the
+ * topics' names, committed offsets and producer state are only there. Checked before anything is
+ * created, so a refused start leaves the directory as it found it.
+ */
+async function checkCatalogue(dir: string, log: (line: string) => void): Promise<void> {
+  const names = new Set(await readdir(dir))
+  if (names.has('meta.log')) return
+  const partitions = [...names].filter((n) => parseDirName(n)).length
+  if (partitions === 0) return
+  if (!names.has('meta.snapshot'))
+    throw new BrookError(
+      'KAFKA_STORAGE_ERROR',
+      `${join(dir, 'meta.log')} is missing while ${partitions} partition directories hold data: the ` +
+        'topic catalogue, committed offsets and producer state are gone, and starting empty would ' +
+        'hide that data. Restore meta.log (and meta.snapshot) from a backup, or move the partition ' +
+        'directories away to start a new broker here',
+    )
+  log(
+    `brook: ${join(dir, 'meta.log')} was missing: metadata changes since the last snapshot ` +
+      '(meta.snapshot) are lost; committed offsets may go back',
+  )
 }
 
 function newPartition(name: string, dir: string, logStart: number): Partition {

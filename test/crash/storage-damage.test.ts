@@ -4,7 +4,7 @@
  * byte), and Kafka clients (kcat) reading the result. Each case states what a Kafka user must see.
  */
 
-import { mkdtemp, readdir, rm, stat, truncate } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -126,5 +126,88 @@ describe('brook serve with data damaged on disk', { timeout: 120_000 }, () => {
     const log = await stop(serve)
     expect(log).toContain(last)
     expect(log).toMatch(new RegExp(`ends at offset ${end}, but offsets up to 49999 had been assigned`))
+  })
+})
+
+/** Commits `offset` for `group` on partition 0 of `topic`, through the Kafka listener. */
+async function commit(port: number, group: string, topic: string, offset: number): Promise<void> {
+  const kafka = await connectKafka({ bootstrap: `127.0.0.1:${port}` })
+  try {
+    const res = await kafka.offsetCommit({
+      groupId: group,
+      generationId: -1,
+      memberId: '',
+      topics: [{ name: topic, partitions: [{ partition: 0, offset }] }],
+    })
+    expect(res.topics[0]!.partitions[0]!.errorCode).toBe(0)
+  } finally {
+    await kafka.close()
+  }
+}
+
+async function committed(port: number, group: string, topic: string): Promise<number> {
+  const kafka = await connectKafka({ bootstrap: `127.0.0.1:${port}` })
+  try {
+    const res = await kafka.offsetFetch({ groupId: group, topics: [{ name: topic, partitions: [0] }] })
+    return res.topics[0]!.partitions[0]!.offset
+  } finally {
+    await kafka.close()
+  }
+}
+
+describe('brook serve with its metadata damaged on disk', { timeout: 120_000 }, () => {
+  it('4 damaged bytes in meta.log cost that one entry: later entries (committed offsets) stay, a copy of the damaged file is kept', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'brook-damage-meta-'))
+    dirs.push(dir)
+    let serve = await serveIn(dir)
+    await produce(serve.port, 'meta', 0, 2_000)
+    // Many entries: groups a..t each commit a few times; g-last commits 1234 last of all.
+    for (let g = 0; g < 20; g++)
+      for (let n = 1; n <= 3; n++) await commit(serve.port, `g-${g}`, 'meta', n * 10)
+    await commit(serve.port, 'g-last', 'meta', 1234)
+    await stop(serve)
+
+    const path = join(dir, 'meta.log')
+    const before = await readFile(path)
+    expect(before.length).toBeGreaterThan(2_000)
+    const damaged = Buffer.from(before)
+    for (let i = 300; i < 304; i++) damaged[i] = damaged[i]! ^ 0xff
+    await writeFile(path, damaged)
+
+    serve = await serveIn(dir)
+    expect(await committed(serve.port, 'g-last', 'meta')).toBe(1234)
+    expect(await latest(serve.port, 'meta')).toBe(2_000)
+    // At most one entry went: of the 60 commits of g-0..g-19, every group but possibly one still
+    // has its last offset.
+    let kept = 0
+    for (let g = 0; g < 20; g++) if ((await committed(serve.port, `g-${g}`, 'meta')) === 30) kept++
+    expect(kept).toBeGreaterThanOrEqual(19)
+    const log = await stop(serve)
+    expect(log).toMatch(/meta\.log: damaged entries skipped \(bytes \d+\.\.\d+\)/)
+    const copies = (await readdir(dir)).filter((f) => f.startsWith('meta.log.damaged-'))
+    expect(copies).toHaveLength(1)
+    expect(await readFile(join(dir, copies[0]!))).toEqual(damaged)
+
+    // Started again, the metadata is clean: nothing more is reported, nothing more is lost.
+    serve = await serveIn(dir)
+    expect(await committed(serve.port, 'g-last', 'meta')).toBe(1234)
+    expect(await stop(serve)).not.toMatch(/damaged/)
+  })
+
+  it('refuses to start on partition data whose meta.log is gone, and names a damaged meta.snapshot', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'brook-damage-nometa-'))
+    dirs.push(dir)
+    const serve = await serveIn(dir)
+    await produce(serve.port, 'orphan', 0, 5_000)
+    await stop(serve)
+
+    await writeFile(join(dir, 'meta.snapshot'), '{"values": {"topic/x": ')
+    await expect(serveIn(dir)).rejects.toThrow(/meta\.snapshot is damaged/)
+
+    await rm(join(dir, 'meta.snapshot'))
+    await rm(join(dir, 'meta.log'))
+    await expect(serveIn(dir)).rejects.toThrow(/meta\.log is missing while 1 partition directories hold data/)
+    // Nothing was created in its place: the next start refuses the same way.
+    await expect(serveIn(dir)).rejects.toThrow(/meta\.log is missing/)
   })
 })

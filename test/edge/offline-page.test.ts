@@ -433,13 +433,29 @@ p.flush()
         .poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000, interval: 5 })
         .toBeGreaterThan(0)
 
-      // The leader's tab is frozen mid-upload: the page by the Page Lifecycle API, its worker's
-      // JavaScript by the debugger (Chromium keeps a frozen page's dedicated worker running). The
-      // worker still holds the leader lock, so nothing but a takeover lets the upload go on.
+      // Mid-upload the network goes, and while the leader's tab is in the background it is frozen:
+      // the page by the Page Lifecycle API, its worker's JavaScript by the debugger (Chromium keeps
+      // a frozen page's dedicated worker running). Frozen while quiet — no IndexedDB transaction of
+      // its own open, as a browser freezes between tasks — it still holds the leader lock, so
+      // nothing but a takeover lets the upload go on.
+      await context.setOffline(true)
+      await expect.poll(async () => (await status(second))?.state, { timeout: 10_000 }).toBe('offline')
+      const quiet = async () => JSON.stringify(await status(second))
+      let last = ''
+      await expect
+        .poll(async () => {
+          const now = await quiet()
+          const same = now === last
+          last = now
+          return same
+        })
+        .toBe(true)
       const frozen = await freezeWorkers(context, first)
       const partial = await relayCount(relay.kafka, 'notes')
       expect(partial).toBeLessThan(30_000)
-      // The other tab hears nothing from the leader, takes the lock and finishes the upload.
+      // The network is back. The other tab hears nothing from the leader, takes the lock and
+      // finishes the upload; what the frozen leader may have left in flight is settled once.
+      await context.setOffline(false)
       await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 60_000 }).toBe(30_000)
 
       // Thawed, the former leader finds its writes fenced and its lock gone: it follows, and what

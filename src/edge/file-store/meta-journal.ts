@@ -5,11 +5,17 @@
  * journal outgrows the map, the map is written to `meta.snapshot` atomically (temp, fsync, rename)
  * and the journal is emptied. Replaying a journal over a snapshot that already holds its changes
  * gives the same map, so a crash between those two steps is harmless.
+ *
+ * Damage costs only what is damaged: a bad entry in the middle of the journal is stepped over to
+ * the next entry whose length and CRC hold, a copy of the damaged file is kept beside it, and the
+ * good entries are written to a fresh snapshot. Only a cut-short last entry (a crash mid-write) is
+ * simply dropped.
  */
 
-import { type FileHandle, open, readFile } from 'node:fs/promises'
+import { copyFile, type FileHandle, open, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { crc32c } from '../../core/crc32c.ts'
+import { BrookError } from '../../core/errors.ts'
 import type { Json } from '../../core/store.ts'
 import { readAt, writeAll, writeFileAtomic } from './fsutil.ts'
 import { Mutex } from './locks.ts'
@@ -44,7 +50,12 @@ export class MetaJournal {
     await (await open(path, 'a')).close()
     const fh = await open(path, 'r+')
     const journal = new MetaJournal(dir, fh)
-    await journal.load(log)
+    try {
+      await journal.load(log)
+    } catch (e) {
+      await fh.close()
+      throw e
+    }
     return journal
   }
 
@@ -117,50 +128,66 @@ export class MetaJournal {
     this.dirty = false
   }
 
+  /** Reads the snapshot and replays the journal over it. */
   private async load(log: (line: string) => void): Promise<void> {
-    const snapshot = await readFile(join(this.dir, 'meta.snapshot')).catch((e: NodeJS.ErrnoException) => {
+    const snapshotPath = join(this.dir, 'meta.snapshot')
+    const snapshot = await readFile(snapshotPath).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') return undefined
       throw e
     })
     if (snapshot) {
       this.snapshotBytes = snapshot.length
-      const parsed = JSON.parse(utf8d.decode(snapshot)) as {
-        values: Record<string, string>
-        logStarts: Record<string, number>
+      let parsed: { values: Record<string, string>; logStarts: Record<string, number> }
+      try {
+        parsed = JSON.parse(utf8d.decode(snapshot))
+        if (typeof parsed?.values !== 'object' || typeof parsed?.logStarts !== 'object')
+          throw new Error('not a brook metadata snapshot')
+      } catch (e) {
+        throw new BrookError(
+          'KAFKA_STORAGE_ERROR',
+          `${snapshotPath} is damaged (${(e as Error).message}): the topic catalogue and committed ` +
+            'offsets cannot be read. Restore it from a backup; brook will not start on a guess',
+        )
       }
       for (const [k, v] of Object.entries(parsed.values)) this.values.set(k, v)
       for (const [k, v] of Object.entries(parsed.logStarts)) this.logStarts.set(k, v)
     }
+    const path = join(this.dir, 'meta.log')
     const fileBytes = (await this.fh.stat()).size
     const bytes = await readAt(this.fh, 0, fileBytes)
     let pos = 0
-    let problem: string | undefined
+    const skipped: string[] = []
     while (pos < bytes.length) {
-      if (bytes.length - pos < 8) {
-        problem = 'entry header cut short'
+      const entry = entryAt(bytes, pos)
+      if (entry) {
+        this.apply(entry.entry)
+        pos = entry.end
+        continue
+      }
+      // Damaged here: the next position where a whole entry holds is where the journal goes on.
+      let next = pos + 1
+      while (next < bytes.length && !entryAt(bytes, next)) next++
+      if (next >= bytes.length) {
+        // Nothing good after it: a last entry cut short by a crash, dropped as Kafka drops a torn tail.
+        log(`brook: ${path}: last entry cut short at byte ${pos}; dropped ${bytes.length - pos} bytes`)
+        await this.fh.truncate(pos)
+        await this.fh.datasync()
         break
       }
-      const v = new DataView(bytes.buffer, bytes.byteOffset + pos)
-      const length = v.getUint32(0)
-      if (pos + 8 + length > bytes.length) {
-        problem = 'entry cut short'
-        break
-      }
-      if (crc32c(bytes, pos + 8, pos + 8 + length) !== v.getUint32(4)) {
-        problem = 'entry CRC-32C does not match'
-        break
-      }
-      this.apply(JSON.parse(utf8d.decode(bytes.subarray(pos + 8, pos + 8 + length))) as Entry)
-      pos += 8 + length
+      skipped.push(`bytes ${pos}..${next - 1}`)
+      pos = next
     }
-    if (problem) {
+    this.size = Math.min(pos, bytes.length)
+    if (skipped.length > 0) {
+      const copy = `${path}.damaged-${Date.now()}`
+      await copyFile(path, copy)
       log(
-        `brook: ${join(this.dir, 'meta.log')}: ${problem} at byte ${pos}; dropped ${bytes.length - pos} bytes`,
+        `brook: ${path}: damaged entries skipped (${skipped.join(', ')}); every other entry was read. ` +
+          `A copy of the damaged file is ${copy}; the metadata is rewritten without the damage`,
       )
-      await this.fh.truncate(pos)
-      await this.fh.datasync()
+      // The good entries become the snapshot, and the damaged journal goes.
+      await this.compact()
     }
-    this.size = pos
   }
 
   private apply(entry: Entry): void {
@@ -172,6 +199,23 @@ export class MetaJournal {
     } else {
       this.values.set(entry.k, JSON.stringify(entry.v))
     }
+  }
+}
+
+/** The entry framed at `pos` when its length, CRC and JSON all hold; else undefined. */
+function entryAt(bytes: Uint8Array, pos: number): { entry: Entry; end: number } | undefined {
+  if (bytes.length - pos < 8) return undefined
+  const v = new DataView(bytes.buffer, bytes.byteOffset + pos)
+  const length = v.getUint32(0)
+  const end = pos + 8 + length
+  if (length < 2 || end > bytes.length) return undefined
+  if (crc32c(bytes, pos + 8, end) !== v.getUint32(4)) return undefined
+  try {
+    const entry = JSON.parse(utf8d.decode(bytes.subarray(pos + 8, end))) as Entry
+    if (typeof entry !== 'object' || entry === null) return undefined
+    return { entry, end }
+  } catch {
+    return undefined
   }
 }
 
