@@ -642,6 +642,51 @@ describe('Broker retention and compaction', () => {
     await broker.close()
   })
 
+  it('logs a failing retention once per episode, keeps going with the other partitions, and says when it works again', async () => {
+    const clock = new ManualClock(1_000_000)
+    let broken = true
+    let deleted = false
+    class FailingStore extends MemoryStore {
+      override async deleteBefore(topicId: string, partition: number, before: number): Promise<void> {
+        if (broken && partition === 0) throw new Error('EIO: i/o error')
+        if (partition === 0) deleted = true
+        return super.deleteBefore(topicId, partition, before)
+      }
+    }
+    const lines: string[] = []
+    const broker = await Broker.open({
+      store: new FailingStore(),
+      clock,
+      retentionCheckIntervalMs: 1000,
+      log: (l) => lines.push(l),
+    })
+    await broker.createTopics({
+      topics: [{ name: 't', numPartitions: 2, configs: { 'retention.ms': '60000' } }],
+    })
+    for (const p of [0, 1]) {
+      await produce(broker, 't', p, records(['old'], {}, 1_000_000))
+      await produce(broker, 't', p, records(['new'], {}, 1_050_000))
+    }
+    clock.advance(61_000)
+    // Partition 1 is cleaned although partition 0 fails.
+    await expect.poll(() => broker.log('t', 1)!.logStartOffset).toBe(1)
+    await expect.poll(() => lines.length).toBe(1)
+    expect(lines[0]).toMatch(/retention of t\[0\] failed: .*EIO: i\/o error; tried again at every check/)
+    for (let i = 0; i < 3; i++) {
+      clock.advance(1000)
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    expect(lines).toHaveLength(1)
+    expect(deleted).toBe(false)
+    // The store heals: the bytes of the expired batch, hidden all along, are deleted at last.
+    broken = false
+    clock.advance(1000)
+    await expect.poll(() => lines.at(-1)).toBe('brook: retention of t[0] works again')
+    expect(deleted).toBe(true)
+    expect(broker.log('t', 0)!.logStartOffset).toBe(1)
+    await broker.close()
+  })
+
   it('keeps a topic under retention.bytes on demand', async () => {
     const broker = await open()
     await broker.createTopics({ topics: [{ name: 't', configs: { 'retention.bytes': '300' } }] })

@@ -12,7 +12,7 @@ import { FetchHandler } from './broker-fetch.ts'
 import { deleteRecords, listOffsets } from './broker-offsets.ts'
 import type { Clock } from './clock.ts'
 import { systemClock } from './clock.ts'
-import { BrookError } from './errors.ts'
+import { BrookError, errorDetail } from './errors.ts'
 import { FetchWaiters, partitionKey } from './fetch-waiter.ts'
 import { GroupCoordinator } from './group-coordinator.ts'
 import type { PartitionLog } from './partition-log.ts'
@@ -97,6 +97,9 @@ export class Broker implements BrokerService {
   private readonly store: Store
   private readonly clock: Clock
   private readonly options: BrokerOptions
+  private readonly report: (line: string) => void
+  /** Maintenance tasks failing now, with the reason last logged. */
+  private readonly failingTasks = new Map<string, string>()
   private readonly registry: TopicRegistry
   private readonly acls: AclStore
   private readonly waiters: FetchWaiters
@@ -116,6 +119,7 @@ export class Broker implements BrokerService {
 
   private constructor(options: BrokerOptions) {
     this.options = options
+    this.report = options.log ?? ((line) => console.warn(line))
     this.store = options.store
     this.clock = options.clock ?? systemClock
     this.nodeId = options.nodeId ?? 0
@@ -129,7 +133,7 @@ export class Broker implements BrokerService {
       defaultPartitions: options.defaultPartitions,
       topicDefaults: options.topicDefaults,
       tailCacheBytes: options.tailCacheBytes,
-      log: options.log ?? ((line) => console.warn(line)),
+      log: this.report,
       onAppend: (topic, partition, hwm) => this.appended(topic, partition, hwm),
       // Long-polls on a deleted topic answer UNKNOWN_TOPIC_OR_PARTITION at once.
       onDeleting: (name, partitions) => {
@@ -461,16 +465,35 @@ export class Broker implements BrokerService {
   }
 
   private async maintain(): Promise<void> {
-    try {
-      await this.enforceRetention()
-      for (const topic of this.registry.values()) {
-        if (!topic.config.compactEnabled) continue
-        for (const log of topic.logs)
-          if (log.dirty || log.cleanAgainAt <= this.clock.now())
-            await log.compact(topic.config.deleteRetentionMs, this.clock.now())
+    for (const topic of this.registry.values()) {
+      for (let p = 0; p < topic.logs.length; p++) {
+        const log = topic.logs[p]!
+        if (topic.config.deleteEnabled)
+          await this.attempt(`retention of ${topic.name}[${p}]`, () =>
+            log.enforceRetention(topic.config, this.clock.now()),
+          )
+        if (topic.config.compactEnabled && (log.dirty || log.cleanAgainAt <= this.clock.now()))
+          await this.attempt(`compaction of ${topic.name}[${p}]`, () =>
+            log.compact(topic.config.deleteRetentionMs, this.clock.now()),
+          )
       }
-    } catch {
-      // A failing store is reported to producers; the next round tries again.
+    }
+  }
+
+  /**
+   * Runs one maintenance task. A failure does not stop the others and is tried again next round;
+   * it is logged when it starts (or its reason changes) and when it ends, not every round.
+   */
+  private async attempt(what: string, task: () => Promise<unknown>): Promise<void> {
+    try {
+      await task()
+      if (this.failingTasks.delete(what)) this.report(`brook: ${what} works again`)
+    } catch (e) {
+      if (this.closed) return
+      const reason = errorDetail(e)
+      if (this.failingTasks.get(what) === reason) return
+      this.failingTasks.set(what, reason)
+      this.report(`brook: ${what} failed: ${reason}; tried again at every check`)
     }
   }
 

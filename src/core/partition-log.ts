@@ -102,6 +102,8 @@ export class PartitionLog {
   private maintenance: Promise<unknown> = Promise.resolve()
   private closed = false
   private readonly log: ((line: string) => void) | undefined
+  /** Batches below this are out of the log but their bytes may still be in the store. */
+  private hiddenBefore = Number.NEGATIVE_INFINITY
   /** Set by appends, cleared by compaction: lets periodic compaction skip unchanged logs. */
   dirty = false
   /**
@@ -453,6 +455,7 @@ export class PartitionLog {
   /** Deletes expired batches (by max timestamp) and trims the log to its byte budget. */
   enforceRetention(policy: RetentionPolicy, now: number): Promise<number> {
     return this.exclusive(async () => {
+      await this.reclaimHidden()
       const n = this.entries.length
       let k = 0
       const { retentionMs, retentionBytes } = policy
@@ -483,7 +486,16 @@ export class PartitionLog {
     } as unknown as Json)
     this.startOffset = start
     this.dropHead(k)
-    await this.store.deleteBefore(this.topicId, this.partition, keepFrom)
+    // Hidden already (the persisted start is past them); should the store fail to delete the
+    // bytes, the next retention pass tries again rather than leaving them on disk for good.
+    this.hiddenBefore = Math.max(this.hiddenBefore, keepFrom)
+    await this.reclaimHidden()
+  }
+
+  private async reclaimHidden(): Promise<void> {
+    if (this.hiddenBefore === Number.NEGATIVE_INFINITY) return
+    await this.store.deleteBefore(this.topicId, this.partition, this.hiddenBefore)
+    this.hiddenBefore = Number.NEGATIVE_INFINITY
   }
 
   /**

@@ -156,11 +156,17 @@ describe('FileStore on disk', () => {
     await s.close()
   })
 
-  it('refuses a second process on the same data directory', async () => {
+  it('refuses a second store on the same data directory; a stale .lock naming a live process does not', async () => {
     const dir = await tempDir()
-    // PID 1 always exists: a data dir locked by a live process other than us.
+    // PID 1 always exists: a PID file would take it for the owner (after a reboot, in a container).
     await writeFile(join(dir, '.lock'), '1\n')
-    await expect(FileStore.open({ dir, log: quiet })).rejects.toThrow(/in use by process 1/)
+    const first = await FileStore.open({ dir, log: quiet })
+    await expect(FileStore.open({ dir, log: quiet })).rejects.toThrow(
+      new RegExp(`in use by another brook process \\(pid ${process.pid}\\)`),
+    )
+    await first.close()
+    const again = await FileStore.open({ dir, log: quiet })
+    await again.close()
   })
 
   it('compacts the metadata journal and keeps the latest value of every key', async () => {

@@ -90,6 +90,7 @@ export class FileStore implements Store {
   private flushQueued: Promise<void> | undefined
   private closed = false
   private syncRounds = 0
+  private releaseLock: () => Promise<void> = async () => {}
 
   private constructor(
     readonly dir: string,
@@ -110,16 +111,25 @@ export class FileStore implements Store {
   static async open(options: FileStoreOptions): Promise<FileStore> {
     await mkdir(options.dir, { recursive: true })
     const log = options.log ?? ((line: string) => console.warn(line))
-    await takeLock(options.dir)
-    await checkCatalogue(options.dir, log)
-    const meta = await MetaJournal.open(options.dir, log)
-    const store = new FileStore(options.dir, meta, options)
-    for (const entry of await readdir(options.dir, { withFileTypes: true })) {
-      if (entry.isDirectory() && parseDirName(entry.name)) {
-        await store.loadPartition(entry.name, options.verifyAllOnOpen ?? false)
+    const releaseLock = await takeLock(options.dir)
+    let meta: MetaJournal | undefined
+    try {
+      await checkCatalogue(options.dir, log)
+      meta = await MetaJournal.open(options.dir, log)
+      const store = new FileStore(options.dir, meta, options)
+      store.releaseLock = releaseLock
+      for (const entry of await readdir(options.dir, { withFileTypes: true })) {
+        if (entry.isDirectory() && parseDirName(entry.name)) {
+          await store.loadPartition(entry.name, options.verifyAllOnOpen ?? false)
+        }
       }
+      return store
+    } catch (e) {
+      // A store that did not open holds nothing: the next attempt must not find it locked.
+      await meta?.close().catch(() => {})
+      await releaseLock()
+      throw e
     }
-    return store
   }
 
   async append(topicId: string, partition: number, batches: Uint8Array[]): Promise<void> {
@@ -342,7 +352,7 @@ export class FileStore implements Store {
     this.cancelFlushTimer?.()
     await this.handles.closeAll()
     await this.meta.close()
-    await rm(join(this.dir, '.lock'), { force: true })
+    await this.releaseLock()
   }
 
   /** Completed fsync rounds (each covers every file written before it): for tests and benchmarks. */

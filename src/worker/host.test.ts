@@ -262,6 +262,37 @@ describe('BrokerHost without SharedWorker', () => {
     expect(opened()).toBe(3)
   })
 
+  it('ends the calls still waiting for a leader when closed, with no resend left to fire', async () => {
+    const locks = new FakeLocks()
+    locks.for('ghost').request('brook-leader:z', () => new Promise(() => {}))
+    const posted: unknown[] = []
+    const h = new BrokerHost({
+      kind: 'dedicated',
+      locks: locks.for('me'),
+      attemptTimeoutMs: 20,
+      createChannel: (n) => {
+        const c = new BroadcastChannel(n)
+        channels.push(c)
+        const post = c.postMessage.bind(c)
+        c.postMessage = (m: unknown) => {
+          posted.push(m)
+          post(m)
+        }
+        return c
+      },
+      openBroker: () => Promise.reject(new Error('never the leader')),
+    })
+    expect((await h.hello({ name: 'z' })).role).toBe('follower')
+    const waiting = h.call('metadata', { topics: [] })
+    await expect.poll(() => posted.length).toBeGreaterThan(1)
+    await h.close()
+    await expect(waiting).rejects.toMatchObject({ type: 'BROKER_NOT_AVAILABLE' })
+    const sent = posted.length
+    await new Promise((r) => setTimeout(r, 60))
+    expect(posted.length).toBe(sent)
+    await expect(h.call('metadata', { topics: [] })).rejects.toMatchObject({ type: 'BROKER_NOT_AVAILABLE' })
+  })
+
   it('fails a forwarded call with REQUEST_TIMED_OUT when no leader ever answers', async () => {
     const locks = new FakeLocks()
     // Someone else holds the lock forever and never serves: a hung leader.

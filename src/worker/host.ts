@@ -109,6 +109,7 @@ export class BrokerHost {
   private queued: AbortController | undefined
   /** When a follower last heard the leader, and the timer that watches it while calls wait. */
   private heardAt = 0
+  private closed = false
   private aliveAt = 0
   private watchdog: ReturnType<typeof setInterval> | undefined
 
@@ -159,8 +160,17 @@ export class BrokerHost {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     this.stopWatch()
     this.queued?.abort()
+    // Calls still waiting for a leader end now: their resend timers would post to a closed channel.
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer)
+      p.reject(
+        new BrookError('BROKER_NOT_AVAILABLE', `the broker host closed before ${p.method} was answered`),
+      )
+    }
+    this.pending.clear()
     this.channel?.close()
     this.events?.close()
     await this.broker?.close()
@@ -428,6 +438,8 @@ export class BrokerHost {
   }
 
   private forward(method: HostMethod, arg: unknown, tab: string | undefined): Promise<unknown> {
+    if (this.closed)
+      return Promise.reject(new BrookError('BROKER_NOT_AVAILABLE', `the broker host is closed (${method})`))
     const wait = intendedWaitMs(method, arg)
     return new Promise((resolve, reject) => {
       const p: Pending = {
@@ -446,6 +458,7 @@ export class BrokerHost {
 
   private send(p: Pending): void {
     clearTimeout(p.timer)
+    if (this.closed) return
     const now = Date.now()
     if (now >= p.deadline) {
       this.pending.delete(p.id)

@@ -6,7 +6,7 @@
  * many producers share one commit.
  */
 
-import type { IDBPDatabase } from 'idb'
+import type { IDBPDatabase, IDBPTransaction } from 'idb'
 import { deleteDB, unwrap } from 'idb'
 import { BrookError } from '../core/errors.ts'
 import type { Json, Store } from '../core/store.ts'
@@ -172,7 +172,12 @@ export class IdbStore implements Store {
       }
       return true
     }
-    const tx = this.db.transaction('batches', 'readonly')
+    let tx: IDBPTransaction<BrookDB, ['batches'], 'readonly'>
+    try {
+      tx = this.db.transaction('batches', 'readonly')
+    } catch (e) {
+      throw storageError(e, 'read failed')
+    }
     // The value holding `fromBaseOffset` may start before it: look one value back as well.
     const before = IDBKeyRange.bound(
       lowest(topicId, partition),
@@ -213,7 +218,9 @@ export class IdbStore implements Store {
       // A fresh transaction per chunk: the consumer may await between items, which would let a
       // long-lived transaction auto-commit under us.
       const range = IDBKeyRange.bound(lower, highest(topicId, partition), lowerOpen, false)
-      const rows = await this.db.getAll('batches', range, SCAN_CHUNK)
+      const rows = await this.db.getAll('batches', range, SCAN_CHUNK).catch((e) => {
+        throw storageError(e, 'scan failed')
+      })
       for (const row of rows) yield* splitChunk(row)
       if (rows.length < SCAN_CHUNK) return
       lower = [topicId, partition, baseOffsetOf(rows[rows.length - 1]!)]
@@ -306,7 +313,9 @@ export class IdbStore implements Store {
 
   async getMeta(key: string): Promise<Json | undefined> {
     this.check()
-    return this.db.get('meta', key)
+    return this.db.get('meta', key).catch((e) => {
+      throw storageError(e, `reading ${key} failed`)
+    })
   }
 
   setMeta(key: string, value: Json): Promise<void> {
@@ -327,10 +336,14 @@ export class IdbStore implements Store {
 
   async listMeta(prefix: string): Promise<[string, Json][]> {
     this.check()
-    const tx = this.db.transaction('meta', 'readonly')
     // Keys compare by UTF-16 code units, as JS strings do, so the range holds exactly the prefix.
     const range = prefix === '' ? undefined : IDBKeyRange.bound(prefix, `${prefix}\uffff`, false, false)
-    const [keys, values] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)])
+    const [keys, values] = await (async () => {
+      const tx = this.db.transaction('meta', 'readonly')
+      return Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)])
+    })().catch((e) => {
+      throw storageError(e, 'listing metadata failed')
+    })
     const out: [string, Json][] = []
     for (let i = 0; i < keys.length; i++) if (keys[i]!.startsWith(prefix)) out.push([keys[i]!, values[i]!])
     return out

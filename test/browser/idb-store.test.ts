@@ -212,6 +212,31 @@ describe('IdbStore in Chromium', () => {
     })
   })
 
+  it('reports a database the browser closed under it as KAFKA_STORAGE_ERROR on every read path', async () => {
+    const r = await page.evaluate(async () => {
+      const s = await brookIdb.IdbStore.open({ name: 'closed-under' })
+      await s.append('t', 0, [brookIdb.batch(0, 1, 100)])
+      // The connection goes without the store's knowing (as when the browser drops it).
+      ;(s as unknown as { db: { close(): void } }).db.close()
+      const type = (p: Promise<unknown>) =>
+        p.then(
+          () => 'ok',
+          (e: { name?: string; type?: string }) => `${e.name}:${e.type}`,
+        )
+      const scan = async () => {
+        for await (const _ of s.scan('t', 0)) return
+      }
+      return {
+        read: await type(s.read('t', 0, 0, 1 << 20)),
+        scan: await type(scan()),
+        getMeta: await type(s.getMeta('x')),
+        listMeta: await type(s.listMeta('')),
+      }
+    })
+    const want = 'BrookError:KAFKA_STORAGE_ERROR'
+    expect(r).toEqual({ read: want, scan: want, getMeta: want, listMeta: want })
+  })
+
   it('creates the schema on first open and reopens an existing database at the same version', async () => {
     const r = await page.evaluate(async () => {
       const s = await brookIdb.IdbStore.open({ name: 'schema' })

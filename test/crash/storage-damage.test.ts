@@ -211,3 +211,23 @@ describe('brook serve with its metadata damaged on disk', { timeout: 120_000 }, 
     await expect(serveIn(dir)).rejects.toThrow(/meta\.log is missing/)
   })
 })
+
+describe('brook serve data-directory lock', { timeout: 60_000 }, () => {
+  it('is held by the OS: a second serve is refused, a restart right after kill -9 is not, nor is a stale .lock naming a live process', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'brook-lock-'))
+    dirs.push(dir)
+    // PID 1 is always alive: a PID file would take it for the owner (after a reboot, in a container).
+    await writeFile(join(dir, '.lock'), '1\n')
+    const first = await serveIn(dir)
+    await produce(first.port, 'locked', 0, 1_000)
+    await expect(serveIn(dir)).rejects.toThrow(
+      new RegExp(`in use by another brook process \\(pid ${first.proc.pid}\\)`),
+    )
+    first.proc.kill('SIGKILL')
+    await first.exited
+    // At once: nothing to wait for, no stale file to remove by hand.
+    const second = await serveIn(dir)
+    expect(await latest(second.port, 'locked')).toBe(1_000)
+    await stop(second)
+  })
+})

@@ -2,6 +2,7 @@ import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { decodeResponse, encodeRequest } from '../../core/protocol/frames.ts'
 import type { BrokerService } from '../../core/service.ts'
+import { connectKafka } from './connection.ts'
 import { type KafkaServer, startKafkaServer } from './server.ts'
 
 const service = new Proxy({} as BrokerService, {
@@ -112,6 +113,31 @@ describe('Kafka TCP listener', () => {
     await good.until(() => good.frames.length === 1)
     expect(good.correlationIds()).toEqual([7])
     good.socket.destroy()
+  })
+
+  it("answers a failed SASL authentication only after Kafka's delay, then closes; a negative frame size is logged as such", async () => {
+    server = await startKafkaServer({
+      broker: service,
+      port: 0,
+      auth: { plain: (u, p) => u === 'alice' && p === 's3cret' },
+      failedAuthenticationDelayMs: 300,
+      log: (l) => logs.push(l),
+    })
+    const started = performance.now()
+    await expect(
+      connectKafka({
+        bootstrap: `127.0.0.1:${server.port}`,
+        sasl: { mechanism: 'plain', username: 'alice', password: 'guess' },
+      }),
+    ).rejects.toMatchObject({ type: 'SASL_AUTHENTICATION_FAILED' })
+    // A lower bound, which any scheduling delay only lengthens: no guess is answered sooner.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290)
+    await expect.poll(() => logs.some((l) => /SASL authentication failed/.test(l))).toBe(true)
+
+    const raw = new RawClient(server.port)
+    raw.socket.write(Buffer.from([0xff, 0xff, 0xff, 0xfe]))
+    await raw.until(() => raw.closed)
+    expect(logs.join('\n')).toMatch(/size field is negative \(-2\): not a Kafka request/)
   })
 
   it('closes on an unknown API key or a malformed frame, with a log line', async () => {

@@ -31,6 +31,11 @@ export interface KafkaServerOptions {
   maxRequestBytes?: number
   /** Kafka's `connections.max.idle.ms`. */
   idleTimeoutMs?: number
+  /**
+   * Kafka's `connection.failed.authentication.delay.ms`: a failed SASL authentication is answered
+   * (and its connection closed) this much later, so that guessing passwords is slow. Default 100.
+   */
+  failedAuthenticationDelayMs?: number
   auth?: KafkaAuth
   /**
    * TLS: the listener speaks SSL (with `auth`, SASL_SSL). `cert` and `key` are PEM (a chain may follow
@@ -115,6 +120,7 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
     serveConnection(socket, session, {
       maxRequestBytes,
       idleTimeoutMs,
+      failedAuthenticationDelayMs: opts.failedAuthenticationDelayMs ?? 100,
       log,
     })
   }
@@ -164,6 +170,8 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
 interface ConnectionLimits {
   maxRequestBytes: number
   idleTimeoutMs: number
+  /** See KafkaServerOptions. Default 0. */
+  failedAuthenticationDelayMs?: number
   log: (line: string) => void
 }
 
@@ -220,12 +228,19 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
         if (drained && !closed && socket.isPaused()) socket.resume()
       }
       if (response === null || closed) return
+      const refused = session.failed?.() === true
+      if (refused) {
+        // Nothing more is read from a peer that failed to authenticate, and it hears so only later.
+        failed = true
+        const delay = limits.failedAuthenticationDelayMs ?? 0
+        if (delay > 0) await new Promise((r) => setTimeout(r, delay))
+        if (socket.destroyed) return
+      }
       // Corked, the chunks leave in one writev: fetched record bytes go out without a copy.
       socket.cork()
       for (const chunk of response) socket.write(chunk)
-      if (session.failed?.()) {
+      if (refused) {
         // Authentication failed: the response says so, then the connection closes, as in Kafka.
-        failed = true
         closed = true
         limits.log(`closing connection from ${peer}: SASL authentication failed`)
         socket.end()
@@ -261,7 +276,11 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
         session.authenticated?.() === false
           ? Math.min(PRE_AUTH_MAX_BYTES, limits.maxRequestBytes)
           : limits.maxRequestBytes
-      if (size < 0 || size > max) {
+      if (size < 0) {
+        fail(`the frame's size field is negative (${size}): not a Kafka request`)
+        return
+      }
+      if (size > max) {
         fail(`request of ${size} bytes is over the ${max}-byte limit`)
         return
       }
