@@ -157,7 +157,9 @@ describe('brook serve', () => {
     )
     expect(sameDir.code).toBe(1)
     expect(sameDir.stderr).toMatch(
-      /^Error: KAFKA_STORAGE_ERROR: data directory .* is in use by process \d+\n$/,
+      new RegExp(
+        `^Error: KAFKA_STORAGE_ERROR: data directory .* is in use by another brook process \\(pid ${a.proc.pid}\\)\n$`,
+      ),
     )
     a.proc.kill('SIGTERM')
     await a.exited
