@@ -346,13 +346,17 @@ export class FileStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return
-    for (const p of this.partitions.values()) await this.exclusive(p, async () => undefined)
-    await this.flush()
-    this.closed = true
-    this.cancelFlushTimer?.()
-    await this.handles.closeAll()
-    await this.meta.close()
-    await this.releaseLock()
+    try {
+      for (const p of this.partitions.values()) await this.exclusive(p, async () => undefined)
+      await this.flush()
+    } finally {
+      // Whatever the last flush did, the files are let go: another store may open them now.
+      this.closed = true
+      this.cancelFlushTimer?.()
+      await this.handles.closeAll().catch(() => {})
+      await this.meta.close().catch(() => {})
+      await this.releaseLock()
+    }
   }
 
   /** Completed fsync rounds (each covers every file written before it): for tests and benchmarks. */

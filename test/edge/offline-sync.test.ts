@@ -77,18 +77,22 @@ describe('offline sync over the relay', () => {
     const { startRemote, stopRemote } = relayOn(await mkdtemp(join(tmpdir(), 'brook-offline-upload-')))
     await startRemote()
 
-    // Round 1: the uploader dies after the relay acknowledged its 20th batch.
-    // Round 2: the relay restarts (on its store) after the 15th batch of a new uploader.
+    // Round 1: the uploader dies after the relay acknowledged its 4th request (runs of batches).
+    // Round 2: the relay restarts (on its store) after the 1st request of a new uploader (the resend
+    // of what round 1 left in doubt: partitions go side by side, so the others may be done).
     // Round 3: a new uploader on a new connection finishes.
+    const crashed: boolean[] = []
     const rounds: ((acks: number) => Promise<void>)[] = [
       async (acks) => {
-        if (acks === 20) throw new Crash()
+        if (acks !== 4) return
+        crashed[0] = true
+        throw new Crash()
       },
       async (acks) => {
-        if (acks === 15) {
-          await stopRemote()
-          throw new Crash()
-        }
+        if (acks !== 1) return
+        crashed[1] = true
+        await stopRemote()
+        throw new Crash()
       },
       async () => {},
     ]
@@ -109,6 +113,8 @@ describe('offline sync over the relay', () => {
       }
     }
 
+    // Each crash happened (the test proves nothing if the upload finishes before its crash point).
+    expect(crashed).toEqual([true, true])
     const check = new Uploader({ local, remote: client!.service, state, topics: ['notes'] })
     expect([...(await check.pending()).values()]).toEqual([0, 0, 0])
     for (let p = 0; p < PARTITIONS; p++)
@@ -132,15 +138,18 @@ describe('offline sync over the relay', () => {
     await publish(1_000)
 
     const local = await Broker.open({ store: new MemoryStore() })
+    const crashed: boolean[] = []
     const rounds: ((n: number) => Promise<void>)[] = [
       async (n) => {
-        if (n === 7) throw new Crash()
+        if (n !== 7) return
+        crashed[0] = true
+        throw new Crash()
       },
       async (n) => {
-        if (n === 5) {
-          await stopRemote()
-          throw new Crash()
-        }
+        if (n !== 1) return
+        crashed[1] = true
+        await stopRemote()
+        throw new Crash()
       },
       async () => {},
     ]
@@ -162,6 +171,7 @@ describe('offline sync over the relay', () => {
         if (!(e instanceof Crash)) throw e
       }
     }
+    expect(crashed).toEqual([true, true])
     for (let p = 0; p < PARTITIONS; p++)
       expect((await consume(local, 'news', p)).map(([, v]) => v)).toEqual(written[p])
   })
