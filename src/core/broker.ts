@@ -98,6 +98,8 @@ export class Broker implements BrokerService {
   private readonly clock: Clock
   private readonly options: BrokerOptions
   private readonly report: (line: string) => void
+  /** The store refused the last writes (see noteStorage). */
+  private storageRefusing = false
   /** Maintenance tasks failing now, with the reason last logged. */
   private readonly failingTasks = new Map<string, string>()
   private readonly registry: TopicRegistry
@@ -312,10 +314,16 @@ export class Broker implements BrokerService {
       topics.map(async (t) => {
         const name = nameOf(t)
         let topic = this.registry.get(name)
-        if (!topic && acksValid && this.options.autoCreateTopics) topic = await this.registry.autoCreate(name)
-        const parts = Array.isArray(t?.partitions) ? t.partitions : []
         let nameError: unknown
-        if (!topic) {
+        if (!topic && acksValid && this.options.autoCreateTopics) {
+          // A topic that cannot be created (a full disk) fails its partitions, not the request.
+          topic = await this.registry.autoCreate(name).catch((e) => {
+            nameError = e
+            return undefined
+          })
+        }
+        const parts = Array.isArray(t?.partitions) ? t.partitions : []
+        if (!topic && !nameError) {
           try {
             validateTopicName(name)
           } catch (e) {
@@ -353,7 +361,33 @@ export class Broker implements BrokerService {
         }
       }
     }
+    this.noteStorage(results)
     return { topics: results }
+  }
+
+  /**
+   * A store refusing writes (a full disk) is logged once when it starts, and once when writes pass
+   * again, not on every produce: clients hear KAFKA_STORAGE_ERROR meanwhile and retry.
+   */
+  private noteStorage(results: { name: string; partitions: ProducePartitionResult[] }[]): void {
+    const STORAGE = code('KAFKA_STORAGE_ERROR')
+    let refused: ProducePartitionResult | undefined
+    let stored = false
+    for (const t of results)
+      for (const p of t.partitions) {
+        if (p.errorCode === STORAGE) refused ??= p
+        else if (p.errorCode === NONE) stored = true
+      }
+    if (refused && !this.storageRefusing) {
+      this.storageRefusing = true
+      this.report(
+        `brook: the store refuses writes (${refused.errorMessage ?? 'storage error'}); producers get ` +
+          'KAFKA_STORAGE_ERROR until it accepts them again',
+      )
+    } else if (stored && !refused && this.storageRefusing) {
+      this.storageRefusing = false
+      this.report('brook: the store accepts writes again')
+    }
   }
 
   private async producePartition(

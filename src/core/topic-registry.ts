@@ -212,12 +212,16 @@ export class TopicRegistry {
   }
 
   /** Creates a topic with defaults for auto-creation; undefined if the name is not valid. */
-  autoCreate(name: string): Promise<Topic | undefined> {
+  /** The topic, created with the defaults if missing; rejects with why it could not be. */
+  autoCreate(name: string): Promise<Topic> {
     return this.admin(async () => {
       const existing = this.topics.get(name)
       if (existing) return existing
       const r = await this.createOne({ name }, false)
-      return r.errorCode === NONE ? this.topics.get(name) : undefined
+      const topic = this.topics.get(name)
+      if (r.errorCode !== NONE || !topic)
+        throw BrookError.fromCode(r.errorCode || code('UNKNOWN_SERVER_ERROR'), r.errorMessage ?? undefined)
+      return topic
     })
   }
 

@@ -132,7 +132,11 @@ export class FileStore implements Store {
     }
   }
 
-  async append(topicId: string, partition: number, batches: Uint8Array[]): Promise<void> {
+  append(topicId: string, partition: number, batches: Uint8Array[]): Promise<void> {
+    return this.io('append', this.appendNow(topicId, partition, batches))
+  }
+
+  private async appendNow(topicId: string, partition: number, batches: Uint8Array[]): Promise<void> {
     this.checkOpen()
     if (batches.length === 0) return
     const infos = batches.map(checkedInfo)
@@ -225,7 +229,11 @@ export class FileStore implements Store {
     }
   }
 
-  async deleteBefore(topicId: string, partition: number, beforeBaseOffset: number): Promise<void> {
+  deleteBefore(topicId: string, partition: number, beforeBaseOffset: number): Promise<void> {
+    return this.io('delete', this.deleteBeforeNow(topicId, partition, beforeBaseOffset))
+  }
+
+  private async deleteBeforeNow(topicId: string, partition: number, beforeBaseOffset: number): Promise<void> {
     this.checkOpen()
     const p = await this.partition(topicId, partition, false)
     if (!p) {
@@ -251,7 +259,17 @@ export class FileStore implements Store {
     })
   }
 
-  async replaceRange(
+  replaceRange(
+    topicId: string,
+    partition: number,
+    fromBaseOffset: number,
+    toBaseOffset: number,
+    batches: Uint8Array[],
+  ): Promise<void> {
+    return this.io('rewrite', this.replaceRangeNow(topicId, partition, fromBaseOffset, toBaseOffset, batches))
+  }
+
+  private async replaceRangeNow(
     topicId: string,
     partition: number,
     fromBaseOffset: number,
@@ -302,16 +320,26 @@ export class FileStore implements Store {
     return this.meta.get(key)
   }
 
-  async setMeta(key: string, value: Json): Promise<void> {
-    this.checkOpen()
-    await this.meta.set(key, value)
-    await this.afterWrite(0)
+  setMeta(key: string, value: Json): Promise<void> {
+    return this.io(
+      'metadata write',
+      (async () => {
+        this.checkOpen()
+        await this.meta.set(key, value)
+        await this.afterWrite(0)
+      })(),
+    )
   }
 
-  async deleteMeta(key: string): Promise<void> {
-    this.checkOpen()
-    await this.meta.delete(key)
-    await this.afterWrite(0)
+  deleteMeta(key: string): Promise<void> {
+    return this.io(
+      'metadata write',
+      (async () => {
+        this.checkOpen()
+        await this.meta.delete(key)
+        await this.afterWrite(0)
+      })(),
+    )
   }
 
   async listMeta(prefix: string): Promise<[string, Json][]> {
@@ -370,6 +398,21 @@ export class FileStore implements Store {
   }
 
   // ---- internals ----
+
+  /**
+   * The Store's promise: a storage failure is KAFKA_STORAGE_ERROR (a full disk, an I/O error), with
+   * the directory and the system's reason, never a bare system error that would reach a Kafka
+   * client as UNKNOWN_SERVER_ERROR.
+   */
+  private async io<T>(what: string, work: Promise<T>): Promise<T> {
+    try {
+      return await work
+    } catch (e) {
+      if (e instanceof BrookError) throw e
+      const reason = e instanceof Error ? e.message : String(e)
+      throw new BrookError('KAFKA_STORAGE_ERROR', `${what} failed in ${this.dir}: ${reason}`, { cause: e })
+    }
+  }
 
   private checkOpen(): void {
     if (this.closed) throw new BrookError('KAFKA_STORAGE_ERROR', `the file store in ${this.dir} is closed`)

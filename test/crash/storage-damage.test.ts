@@ -8,6 +8,7 @@ import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { errorName } from '../../src/core/errors.ts'
 import { encodeBatch } from '../../src/core/record-batch.ts'
 import { connectKafka } from '../../src/edge/kafka/connection.ts'
 import { run } from '../interop/support.ts'
@@ -229,5 +230,66 @@ describe('brook serve data-directory lock', { timeout: 60_000 }, () => {
     const second = await serveIn(dir)
     expect(await latest(second.port, 'locked')).toBe(1_000)
     await stop(second)
+  })
+})
+
+/** One produce of `values` to partition 0 of `topic`: its error name ('NONE' when stored). */
+async function produceOnce(port: number, topic: string, values: string[]): Promise<string> {
+  const kafka = await connectKafka({ bootstrap: `127.0.0.1:${port}` })
+  try {
+    const res = await kafka.produce({
+      acks: -1,
+      timeoutMs: 10_000,
+      topics: [
+        {
+          name: topic,
+          partitions: [
+            {
+              partition: 0,
+              records: encodeBatch({ records: values.map((v) => ({ value: enc.encode(v) })) }),
+            },
+          ],
+        },
+      ],
+    })
+    return errorName(res.topics[0]!.partitions[0]!.errorCode)
+  } finally {
+    await kafka.close()
+  }
+}
+
+describe('brook serve when the disk refuses writes', { timeout: 60_000 }, () => {
+  it('answers KAFKA_STORAGE_ERROR (a new topic too), logs the episode once, and goes on when space is back, losing nothing acknowledged', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'brook-full-'))
+    dirs.push(dir)
+    const serve = await serveIn(dir)
+    await produce(serve.port, 'full', 0, 2_000)
+    // The disk fills: no file may grow past the size of the smallest one the broker writes
+    // (RLIMIT_FSIZE set on the running process; writes past it fail as on a full disk).
+    const limit = (await stat(join(dir, 'meta.log'))).size
+    const pid = String(serve.proc.pid)
+    // Soft limit only: the hard one stays, so that it can be raised again without privilege.
+    const lower = await run('prlimit', ['--pid', pid, `--fsize=${limit}:unlimited`])
+    expect(lower.code, lower.stderr).toBe(0)
+
+    for (let i = 0; i < 5; i++)
+      expect(await produceOnce(serve.port, 'full', [`refused-${i}`])).toBe('KAFKA_STORAGE_ERROR')
+    // A client's first step with a new topic, Metadata with auto-creation: the creation fails for
+    // the same reason, and says so (it was UNKNOWN_SERVER_ERROR).
+    const kafka = await connectKafka({ bootstrap: `127.0.0.1:${serve.port}` })
+    const md = await kafka.metadata({ topics: ['brand-new'], allowAutoTopicCreation: true })
+    await kafka.close()
+    expect(errorName(md.topics[0]!.errorCode)).toBe('KAFKA_STORAGE_ERROR')
+
+    // Space is back: the next produce is stored, after the acknowledged ones, with no gap.
+    const raise = await run('prlimit', ['--pid', pid, '--fsize=unlimited:unlimited'])
+    expect(raise.code, raise.stderr).toBe(0)
+    expect(await produceOnce(serve.port, 'full', ['after'])).toBe('NONE')
+    const read = await kcatAll(serve.port, 'full')
+    expect(read.lines).toEqual([...Array.from({ length: 2_000 }, (_, i) => `${i} v-${i}`), '2000 after'])
+    const log = await stop(serve)
+    expect(log.match(/the store refuses writes/g)).toHaveLength(1)
+    expect(log).toMatch(/the store refuses writes \(append failed in .*: .*EFBIG/)
+    expect(log.match(/the store accepts writes again/g)).toHaveLength(1)
   })
 })

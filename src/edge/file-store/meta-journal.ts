@@ -69,25 +69,26 @@ export class MetaJournal {
     return keys.map((k) => [k, JSON.parse(this.values.get(k)!) as Json])
   }
 
+  // Each change reaches memory only once its entry is written: a refused write (a full disk)
+  // leaves the map as the disk has it.
+
   set(key: string, value: Json): Promise<void> {
     const text = JSON.stringify(value)
     if (text === undefined) throw new TypeError(`metadata ${key} is not JSON`)
-    this.values.set(key, text)
-    return this.write({ k: key, v: value })
+    return this.write({ k: key, v: value }, () => this.values.set(key, text))
   }
 
   delete(key: string): Promise<void> {
-    if (!this.values.delete(key)) return Promise.resolve()
-    return this.write({ k: key, d: 1 })
+    if (!this.values.has(key)) return Promise.resolve()
+    return this.write({ k: key, d: 1 }, () => this.values.delete(key))
   }
 
   setLogStart(dirName: string, offset: number | null): Promise<void> {
-    if (offset === null) {
-      if (!this.logStarts.delete(dirName)) return Promise.resolve()
-    } else {
-      this.logStarts.set(dirName, offset)
-    }
-    return this.write({ ls: dirName, o: offset })
+    if (offset === null && !this.logStarts.has(dirName)) return Promise.resolve()
+    return this.write({ ls: dirName, o: offset }, () => {
+      if (offset === null) this.logStarts.delete(dirName)
+      else this.logStarts.set(dirName, offset)
+    })
   }
 
   /** fsyncs the journal: everything set before is durable. */
@@ -102,10 +103,12 @@ export class MetaJournal {
     return this.lock.run(() => this.fh.close())
   }
 
-  private write(entry: Entry): Promise<void> {
+  private write(entry: Entry, apply: () => void): Promise<void> {
     const frame = encodeFrame(entry)
     return this.lock.run(async () => {
+      // A refused write may leave part of the frame: the next one is written over it.
       await writeAll(this.fh, frame, this.size)
+      apply()
       this.size += frame.length
       this.dirty = true
       if (this.size > Math.max(MIN_COMPACT_BYTES, 4 * this.snapshotBytes)) await this.compact()
