@@ -34,6 +34,7 @@ import { encodeBatch } from '../src/core/record-batch.ts'
 import type { BrokerService } from '../src/core/service.ts'
 import { connectKafka } from '../src/edge/kafka/connection.ts'
 import { buildSite, DIST, launchChromium } from '../test/browser/harness.ts'
+import { relayCount } from '../test/support/relay-records.ts'
 import type { SyncBench } from './sync-page.ts'
 import type { Measured, RawCall } from './sync-raw.ts'
 import { type BenchRow, printTable } from './table.ts'
@@ -116,19 +117,6 @@ function serve(dir: string, httpPort: number, origin?: string): Promise<Relay> {
       })
     })
   })
-}
-
-/** The sum of `topic`'s end offsets on `service`; 0 while it does not exist there. */
-async function remoteEnd(service: BrokerService, topic: string): Promise<number> {
-  const md = await service.metadata({ topics: [topic], allowAutoTopicCreation: false })
-  const t = md.topics.find((x) => x.name === topic)
-  if (t?.errorCode !== 0) return 0
-  const ends = await service.listOffsets({
-    topics: [
-      { name: topic, partitions: t.partitions.map((p) => ({ partition: p.partition, timestamp: -1 })) },
-    ],
-  })
-  return (ends.topics[0]?.partitions ?? []).reduce((n, p) => n + (p.errorCode === 0 ? p.offset : 0), 0)
 }
 
 /** Pre-encoded 1,000-record batches to `topic` over Kafka TCP, acks=all, one request at a time. */
@@ -253,7 +241,7 @@ export async function benchSync(
     let onRelay = 0
     const upDeadline = Date.now() + DEADLINE_MS
     while (Date.now() < upDeadline) {
-      onRelay = await remoteEnd(kafka, 'up')
+      onRelay = await relayCount(kafka, 'up')
       if (onRelay > 0 && firstUp === 0) firstUp = wall()
       if (onRelay >= total) break
       await sleep(10)
@@ -263,7 +251,7 @@ export async function benchSync(
       throw new Error(`upload: the relay holds ${onRelay} of ${total} records after ${DEADLINE_MS} ms`)
     const committed = await waitCommitted(page, up, 'up', total)
     // Settled: a duplicate would show as more records on the relay than in the page.
-    const finalUp = await remoteEnd(kafka, 'up')
+    const finalUp = await relayCount(kafka, 'up')
     if (finalUp !== total || committed !== total)
       throw new Error(
         `upload: the relay holds ${finalUp} records, the upload position is ${committed}; want ${total}`,

@@ -114,15 +114,13 @@ export class FileStore implements Store {
     const releaseLock = await takeLock(options.dir)
     let meta: MetaJournal | undefined
     try {
-      await checkCatalogue(options.dir, log)
+      const entries = await readdir(options.dir, { withFileTypes: true })
+      const partitions = entries.filter((e) => e.isDirectory() && parseDirName(e.name)).map((e) => e.name)
+      await checkCatalogue(options.dir, new Set(entries.map((e) => e.name)), partitions.length, log)
       meta = await MetaJournal.open(options.dir, log)
       const store = new FileStore(options.dir, meta, options)
       store.releaseLock = releaseLock
-      for (const entry of await readdir(options.dir, { withFileTypes: true })) {
-        if (entry.isDirectory() && parseDirName(entry.name)) {
-          await store.loadPartition(entry.name, options.verifyAllOnOpen ?? false)
-        }
-      }
+      for (const name of partitions) await store.loadPartition(name, options.verifyAllOnOpen ?? false)
       return store
     } catch (e) {
       // A store that did not open holds nothing: the next attempt must not find it locked.
@@ -595,11 +593,13 @@ export class FileStore implements Store {
  * topics' names, committed offsets and producer state are only there. Checked before anything is
  * created, so a refused start leaves the directory as it found it.
  */
-async function checkCatalogue(dir: string, log: (line: string) => void): Promise<void> {
-  const names = new Set(await readdir(dir))
-  if (names.has('meta.log')) return
-  const partitions = [...names].filter((n) => parseDirName(n)).length
-  if (partitions === 0) return
+async function checkCatalogue(
+  dir: string,
+  names: Set<string>,
+  partitions: number,
+  log: (line: string) => void,
+): Promise<void> {
+  if (names.has('meta.log') || partitions === 0) return
   if (!names.has('meta.snapshot'))
     throw new BrookError(
       'KAFKA_STORAGE_ERROR',

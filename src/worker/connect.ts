@@ -8,7 +8,7 @@ import { Brook } from '../core/client/brook.ts'
 import type { RelayBrook, RelayConnectOptions } from '../core/client/connect-relay.ts'
 import type { BrookConfig } from '../core/client/types.ts'
 import { BrookError } from '../core/errors.ts'
-import type { BrokerOptions, BrowserSyncStatus, HelloResponse, SyncConfig } from './api.ts'
+import type { BrokerOptions, BrowserSyncStatus, HelloResponse, SyncConfig, SyncControl } from './api.ts'
 import type { Durability } from './idb-store.ts'
 import { tabLockName } from './tab-members.ts'
 import type { WorkerService } from './transport.ts'
@@ -180,6 +180,9 @@ async function connectWorker(options: ConnectOptions): Promise<WorkerBrook> {
   } = options
   const brook = new Brook({ ...clientConfig, service }) as WorkerBrook
   const stopReporting = reportNetwork(service)
+  const control = async (c: SyncControl) => {
+    await service.sync(c)
+  }
   const connection: Connection = {
     role: hello.role,
     persisted,
@@ -187,18 +190,10 @@ async function connectWorker(options: ConnectOptions): Promise<WorkerBrook> {
     sync: {
       status: () => service.sync({ op: 'status' }),
       onStatus: (fn) => service.onSyncStatus?.(fn) ?? (() => {}),
-      syncNow: async () => {
-        await service.sync({ op: 'now' })
-      },
-      setToken: async (token) => {
-        await service.sync({ op: 'token', token })
-      },
-      pause: async () => {
-        await service.sync({ op: 'pause' })
-      },
-      resume: async () => {
-        await service.sync({ op: 'resume' })
-      },
+      syncNow: () => control({ op: 'now' }),
+      setToken: (token) => control({ op: 'token', token }),
+      pause: () => control({ op: 'pause' }),
+      resume: () => control({ op: 'resume' }),
     },
     close() {
       stopReporting()

@@ -8,7 +8,7 @@ import type {
   ProduceRequest,
   ProduceResponse,
 } from '../core/service.ts'
-import type { SyncEngine } from '../core/sync/sync-engine.ts'
+import type { SyncEngine, SyncEngineOptions } from '../core/sync/sync-engine.ts'
 import type { BrokerOptions, BrowserSyncStatus, StorageStatus, SyncConfig, SyncControl } from './api.ts'
 import type { OpenedBroker } from './host.ts'
 import { IdbStore } from './idb-store.ts'
@@ -131,7 +131,7 @@ export interface RunningSync {
   stop(): Promise<void>
 }
 
-type RelayLink = Awaited<ReturnType<ConstructorParameters<typeof SyncEngine>[0]['connect']>>
+type RelayLink = Awaited<ReturnType<SyncEngineOptions['connect']>>
 
 interface PreparedSync {
   SyncEngine: typeof SyncEngine

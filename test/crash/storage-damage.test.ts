@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { errorName } from '../../src/core/errors.ts'
 import { encodeBatch } from '../../src/core/record-batch.ts'
+import type { BrokerService } from '../../src/core/service.ts'
 import { connectKafka } from '../../src/edge/kafka/connection.ts'
 import { run } from '../interop/support.ts'
 import { killServes, type ServeProcess, startServe } from '../support/cli.ts'
@@ -32,39 +33,57 @@ async function stop(serve: ServeProcess): Promise<string> {
   return (await serve.exited).stderr
 }
 
-/** `count` records `v-<from>…` to partition 0 of `topic`, 1,000 to a batch, acks=all. */
-async function produce(port: number, topic: string, from: number, count: number): Promise<number[]> {
+/** Runs `fn` on a Kafka connection to the broker at `port`, closed afterwards. */
+async function withKafka<T>(port: number, fn: (kafka: BrokerService) => Promise<T>): Promise<T> {
   const kafka = await connectKafka({ bootstrap: `127.0.0.1:${port}` })
-  const bases: number[] = []
   try {
-    for (let i = from; i < from + count; i += 1000) {
-      const n = Math.min(1000, from + count - i)
-      const records = Array.from({ length: n }, (_, k) => ({ value: enc.encode(`v-${i + k}`) }))
-      const res = await kafka.produce({
-        acks: -1,
-        timeoutMs: 10_000,
-        topics: [{ name: topic, partitions: [{ partition: 0, records: encodeBatch({ records }) }] }],
-      })
-      const p = res.topics[0]!.partitions[0]!
-      expect(p.errorCode).toBe(0)
-      bases.push(p.baseOffset)
-    }
+    return await fn(kafka)
   } finally {
     await kafka.close()
   }
-  return bases
 }
 
-async function latest(port: number, topic: string): Promise<number> {
-  const kafka = await connectKafka({ bootstrap: `127.0.0.1:${port}` })
-  try {
+/** One batch of `values` to partition 0 of `topic`, acks=all: the partition's answer. */
+async function produceBatch(kafka: BrokerService, topic: string, values: string[]) {
+  const records = values.map((v) => ({ value: enc.encode(v) }))
+  const res = await kafka.produce({
+    acks: -1,
+    timeoutMs: 10_000,
+    topics: [{ name: topic, partitions: [{ partition: 0, records: encodeBatch({ records }) }] }],
+  })
+  return res.topics[0]!.partitions[0]!
+}
+
+/** `count` records `v-<from>…` to partition 0 of `topic`, 1,000 to a batch: their base offsets. */
+function produce(port: number, topic: string, from: number, count: number): Promise<number[]> {
+  return withKafka(port, async (kafka) => {
+    const bases: number[] = []
+    for (let i = from; i < from + count; i += 1000) {
+      const n = Math.min(1000, from + count - i)
+      const p = await produceBatch(
+        kafka,
+        topic,
+        Array.from({ length: n }, (_, k) => `v-${i + k}`),
+      )
+      expect(p.errorCode).toBe(0)
+      bases.push(p.baseOffset)
+    }
+    return bases
+  })
+}
+
+/** One produce of `values` to partition 0 of `topic`: its error name ('NONE' when stored). */
+function produceOnce(port: number, topic: string, values: string[]): Promise<string> {
+  return withKafka(port, async (kafka) => errorName((await produceBatch(kafka, topic, values)).errorCode))
+}
+
+function latest(port: number, topic: string): Promise<number> {
+  return withKafka(port, async (kafka) => {
     const res = await kafka.listOffsets({
       topics: [{ name: topic, partitions: [{ partition: 0, timestamp: -1 }] }],
     })
     return res.topics[0]!.partitions[0]!.offset
-  } finally {
-    await kafka.close()
-  }
+  })
 }
 
 /** What kcat reads of partition 0 from the beginning to the end (`-e`): offset and value per line. */
@@ -131,9 +150,8 @@ describe('brook serve with data damaged on disk', { timeout: 120_000 }, () => {
 })
 
 /** Commits `offset` for `group` on partition 0 of `topic`, through the Kafka listener. */
-async function commit(port: number, group: string, topic: string, offset: number): Promise<void> {
-  const kafka = await connectKafka({ bootstrap: `127.0.0.1:${port}` })
-  try {
+function commit(port: number, group: string, topic: string, offset: number): Promise<void> {
+  return withKafka(port, async (kafka) => {
     const res = await kafka.offsetCommit({
       groupId: group,
       generationId: -1,
@@ -141,19 +159,14 @@ async function commit(port: number, group: string, topic: string, offset: number
       topics: [{ name: topic, partitions: [{ partition: 0, offset }] }],
     })
     expect(res.topics[0]!.partitions[0]!.errorCode).toBe(0)
-  } finally {
-    await kafka.close()
-  }
+  })
 }
 
-async function committed(port: number, group: string, topic: string): Promise<number> {
-  const kafka = await connectKafka({ bootstrap: `127.0.0.1:${port}` })
-  try {
+function committed(port: number, group: string, topic: string): Promise<number> {
+  return withKafka(port, async (kafka) => {
     const res = await kafka.offsetFetch({ groupId: group, topics: [{ name: topic, partitions: [0] }] })
     return res.topics[0]!.partitions[0]!.offset
-  } finally {
-    await kafka.close()
-  }
+  })
 }
 
 describe('brook serve with its metadata damaged on disk', { timeout: 120_000 }, () => {
@@ -233,31 +246,6 @@ describe('brook serve data-directory lock', { timeout: 60_000 }, () => {
   })
 })
 
-/** One produce of `values` to partition 0 of `topic`: its error name ('NONE' when stored). */
-async function produceOnce(port: number, topic: string, values: string[]): Promise<string> {
-  const kafka = await connectKafka({ bootstrap: `127.0.0.1:${port}` })
-  try {
-    const res = await kafka.produce({
-      acks: -1,
-      timeoutMs: 10_000,
-      topics: [
-        {
-          name: topic,
-          partitions: [
-            {
-              partition: 0,
-              records: encodeBatch({ records: values.map((v) => ({ value: enc.encode(v) })) }),
-            },
-          ],
-        },
-      ],
-    })
-    return errorName(res.topics[0]!.partitions[0]!.errorCode)
-  } finally {
-    await kafka.close()
-  }
-}
-
 describe('brook serve when the disk refuses writes', { timeout: 60_000 }, () => {
   it('answers KAFKA_STORAGE_ERROR (a new topic too), logs the episode once, and goes on when space is back, losing nothing acknowledged', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'brook-full-'))
@@ -276,9 +264,9 @@ describe('brook serve when the disk refuses writes', { timeout: 60_000 }, () => 
       expect(await produceOnce(serve.port, 'full', [`refused-${i}`])).toBe('KAFKA_STORAGE_ERROR')
     // A client's first step with a new topic, Metadata with auto-creation: the creation fails for
     // the same reason, and says so (it was UNKNOWN_SERVER_ERROR).
-    const kafka = await connectKafka({ bootstrap: `127.0.0.1:${serve.port}` })
-    const md = await kafka.metadata({ topics: ['brand-new'], allowAutoTopicCreation: true })
-    await kafka.close()
+    const md = await withKafka(serve.port, (kafka) =>
+      kafka.metadata({ topics: ['brand-new'], allowAutoTopicCreation: true }),
+    )
     expect(errorName(md.topics[0]!.errorCode)).toBe('KAFKA_STORAGE_ERROR')
 
     // Space is back: the next produce is stored, after the acknowledged ones, with no gap.

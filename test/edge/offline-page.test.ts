@@ -97,6 +97,53 @@ function app<T>(page: Page, fn: string, ...args: unknown[]): Promise<T> {
 const status = (page: Page) => app<BrowserSyncStatus | null>(page, 'status')
 
 /**
+ * Two tabs of one broker on dedicated workers (each tab has its own; the Web Locks election picks
+ * the broker): the first leads, the second follows. Once the sync is online (`whenOnline` runs
+ * then), the network goes, each tab writes `perTab` notes over 3 partitions, and the network comes
+ * back: resolves when the leader's upload has begun.
+ */
+async function twoTabsUploading(
+  context: BrowserContext,
+  relay: RelayHandle,
+  name: string,
+  perTab: number,
+  extra: Record<string, unknown> = {},
+  whenOnline?: () => Promise<void>,
+): Promise<{ first: Page; second: Page }> {
+  const options = {
+    name,
+    mode: 'dedicated',
+    ...extra,
+    sync: {
+      url: relay.url,
+      upload: ['notes'],
+      intervalMs: 100,
+      backoff: { initialDelayMs: 50, maxDelayMs: 300 },
+    },
+  }
+  const first = await openApp(context)
+  expect(await app(first, 'start', options)).toBe('leader')
+  const second = await openApp(context)
+  expect(await app(second, 'start', options)).toBe('follower')
+  await first.evaluate(
+    `window.brook.admin().createTopics({ topics: [{ topic: 'notes', numPartitions: 3 }] })`,
+  )
+  await expect.poll(async () => (await status(second))?.state, { timeout: 20_000 }).toBe('online')
+  await whenOnline?.()
+  await context.setOffline(true)
+  await expect.poll(async () => (await status(second))?.network).toBe(false)
+  await Promise.all([
+    app(first, 'produce', 'notes', 0, perTab, 3, 100),
+    app(second, 'produce', 'notes', perTab, perTab, 3, 100),
+  ])
+  await context.setOffline(false)
+  await expect
+    .poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000, interval: 5 })
+    .toBeGreaterThan(0)
+  return { first, second }
+}
+
+/**
  * Freezes a page as a browser freezes a background tab, and its workers' JavaScript with it through
  * the DevTools Protocol: the page by `Page.setWebLifecycleState`, each worker by pausing it in the
  * debugger (Chromium does not freeze a frozen page's dedicated workers; a suspended mobile tab
@@ -348,38 +395,10 @@ p.flush()
       return Number(/brook_connections\{door="websocket"\} (\d+)/.exec(text)?.[1] ?? 0)
     }
     try {
-      // Dedicated workers: each tab has its own, and the Web Locks election picks the broker.
-      const options = {
-        name: 'two-tabs',
-        mode: 'dedicated',
-        sync: {
-          url: relay.url,
-          upload: ['notes'],
-          intervalMs: 100,
-          backoff: { initialDelayMs: 50, maxDelayMs: 300 },
-        },
-      }
-      const first = await openApp(context)
-      expect(await app(first, 'start', options)).toBe('leader')
-      const second = await openApp(context)
-      expect(await app(second, 'start', options)).toBe('follower')
-      await first.evaluate(
-        `window.brook.admin().createTopics({ topics: [{ topic: 'notes', numPartitions: 3 }] })`,
+      const { first, second } = await twoTabsUploading(context, relay, 'two-tabs', 20_000, {}, async () =>
+        // The follower's status is the leader's: one syncer, one connection to the relay.
+        expect(await metric()).toBe(1),
       )
-      // The follower's status is the leader's: one syncer, one connection to the relay.
-      await expect.poll(async () => (await status(second))?.state, { timeout: 20_000 }).toBe('online')
-      expect(await metric()).toBe(1)
-
-      await context.setOffline(true)
-      await expect.poll(async () => (await status(second))?.network).toBe(false)
-      await Promise.all([
-        app(first, 'produce', 'notes', 0, 20_000, 3, 100),
-        app(second, 'produce', 'notes', 20_000, 20_000, 3, 100),
-      ])
-      await context.setOffline(false)
-      await expect
-        .poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000, interval: 5 })
-        .toBeGreaterThan(0)
       // The leader's tab goes, its worker with it, mid-upload.
       await first.close()
       const partial = await relayCount(relay.kafka, 'notes')
@@ -403,35 +422,9 @@ p.flush()
     const relay = await startRelay()
     const context = await browser.newContext()
     try {
-      const options = {
-        name: 'frozen-leader',
-        mode: 'dedicated',
+      const { first, second } = await twoTabsUploading(context, relay, 'frozen-leader', 15_000, {
         leaderTimeoutMs: 2_000,
-        sync: {
-          url: relay.url,
-          upload: ['notes'],
-          intervalMs: 100,
-          backoff: { initialDelayMs: 50, maxDelayMs: 300 },
-        },
-      }
-      const first = await openApp(context)
-      expect(await app(first, 'start', options)).toBe('leader')
-      const second = await openApp(context)
-      expect(await app(second, 'start', options)).toBe('follower')
-      await first.evaluate(
-        `window.brook.admin().createTopics({ topics: [{ topic: 'notes', numPartitions: 3 }] })`,
-      )
-      await expect.poll(async () => (await status(second))?.state, { timeout: 20_000 }).toBe('online')
-      await context.setOffline(true)
-      await expect.poll(async () => (await status(second))?.network).toBe(false)
-      await Promise.all([
-        app(first, 'produce', 'notes', 0, 15_000, 3, 100),
-        app(second, 'produce', 'notes', 15_000, 15_000, 3, 100),
-      ])
-      await context.setOffline(false)
-      await expect
-        .poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000, interval: 5 })
-        .toBeGreaterThan(0)
+      })
 
       // Mid-upload the network goes, and while the leader's tab is in the background it is frozen:
       // the page by the Page Lifecycle API, its worker's JavaScript by the debugger (Chromium keeps

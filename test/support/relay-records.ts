@@ -17,7 +17,7 @@ export async function relayCount(kafka: BrokerService, topic: string): Promise<n
       { name: topic, partitions: t.partitions.map((p) => ({ partition: p.partition, timestamp: -1 })) },
     ],
   })
-  return ends.topics[0]!.partitions.reduce((n, p) => n + p.offset, 0)
+  return ends.topics[0]!.partitions.reduce((n, p) => n + (p.errorCode === 0 ? p.offset : 0), 0)
 }
 
 /** Every value of each partition of a topic, from offset 0, in offset order. */

@@ -4,13 +4,19 @@ import { produce, records } from '../broker-test-helpers.ts'
 import { MemoryStore } from '../memory-store.ts'
 import { SyncEngine } from './sync-engine.ts'
 
+/** A local broker whose topic `notes` holds one record to upload, and an empty remote. */
+async function brokers() {
+  const store = new MemoryStore()
+  const local = await Broker.open({ store, autoCreateTopics: true })
+  await local.createTopics({ topics: [{ name: 'notes', numPartitions: 1 }] })
+  await produce(local, 'notes', 0, records(['a=1']))
+  const remote = await Broker.open({ store: new MemoryStore(), autoCreateTopics: true })
+  return { store, local, remote }
+}
+
 describe('SyncEngine', () => {
   it('runs no round when the network went away while the connection was opening', async () => {
-    const store = new MemoryStore()
-    const local = await Broker.open({ store, autoCreateTopics: true })
-    await local.createTopics({ topics: [{ name: 'notes', numPartitions: 1 }] })
-    await produce(local, 'notes', 0, records(['a=1']))
-    const remote = await Broker.open({ store: new MemoryStore(), autoCreateTopics: true })
+    const { store, local, remote } = await brokers()
     let produced = 0
     let closed = 0
     let opened: (() => void) | undefined
@@ -46,11 +52,7 @@ describe('SyncEngine', () => {
   })
 
   it('pauses (no round, no connection) until resumed, and reconnects for new credentials', async () => {
-    const store = new MemoryStore()
-    const local = await Broker.open({ store, autoCreateTopics: true })
-    await local.createTopics({ topics: [{ name: 'notes', numPartitions: 1 }] })
-    await produce(local, 'notes', 0, records(['a=1']))
-    const remote = await Broker.open({ store: new MemoryStore(), autoCreateTopics: true })
+    const { store, local, remote } = await brokers()
     const tokens: string[] = []
     let token = 'first'
     let open = 0

@@ -29,6 +29,22 @@ async function localWith(counts: number[]) {
   return { local, state, written }
 }
 
+/**
+ * An outbox partition holding a small record, one too big for the remote (which takes batches of
+ * at most 300 bytes) and another small one.
+ */
+async function withPoison() {
+  const { local, state } = await localWith([0])
+  const remote = await Broker.open({ store: new MemoryStore() })
+  await remote.createTopics({
+    topics: [{ name: 'outbox', numPartitions: 1, configs: { 'max.message.bytes': '300' } }],
+  })
+  await produce(local, 'outbox', 0, records(['a=small']))
+  await produce(local, 'outbox', 0, records([`big=${'x'.repeat(1000)}`]))
+  await produce(local, 'outbox', 0, records(['b=small']))
+  return { local, state, remote }
+}
+
 describe('Uploader', () => {
   it('uploads each partition in order and reports what is pending, exactly', async () => {
     const { local, state, written } = await localWith([40, 0, 13])
@@ -176,14 +192,7 @@ describe('Uploader', () => {
   })
 
   it('sets a refused batch aside once even when the uploader stops right after writing it aside', async () => {
-    const { local, state } = await localWith([0])
-    const remote = await Broker.open({ store: new MemoryStore() })
-    await remote.createTopics({
-      topics: [{ name: 'outbox', numPartitions: 1, configs: { 'max.message.bytes': '300' } }],
-    })
-    await produce(local, 'outbox', 0, records(['a=small']))
-    await produce(local, 'outbox', 0, records([`big=${'x'.repeat(1000)}`]))
-    await produce(local, 'outbox', 0, records(['b=small']))
+    const { local, state, remote } = await withPoison()
     // It stops before its new producer is written down: the next one meets the refusal again.
     let calls = 0
     const stops = new Proxy(remote, {
@@ -213,15 +222,7 @@ describe('Uploader', () => {
   })
 
   it('sets a batch the remote refuses for good aside, with the reason, and keeps the rest flowing', async () => {
-    const { local, state } = await localWith([0])
-    const remote = await Broker.open({ store: new MemoryStore() })
-    // The remote takes batches of at most 300 bytes.
-    await remote.createTopics({
-      topics: [{ name: 'outbox', numPartitions: 1, configs: { 'max.message.bytes': '300' } }],
-    })
-    await produce(local, 'outbox', 0, records(['a=small']))
-    await produce(local, 'outbox', 0, records([`big=${'x'.repeat(1000)}`]))
-    await produce(local, 'outbox', 0, records(['b=small']))
+    const { local, state, remote } = await withPoison()
     let acks = 0
     // A crash right after the refused batch was set aside must not set it aside twice or block.
     const crashing = new Uploader({
