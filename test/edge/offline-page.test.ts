@@ -500,6 +500,9 @@ p.flush()
           `(async () => (await import('/app.js')).produceOne('notes', 0, noteValue(${i})))()`,
         )
       await expect.poll(() => relayCount(relay.kafka, 'notes'), { timeout: 30_000 }).toBe(5)
+      // The relay has them a moment before the page records that it has (the upload position
+      // moves after the relay's answer): only then are all five known to be uploaded.
+      await expect.poll(async () => (await status(page))?.backlog.notes?.records, { timeout: 10_000 }).toBe(0)
 
       // Offline, the store fills up: what the relay has goes first, then appends are refused.
       await context.setOffline(true)
