@@ -244,17 +244,81 @@ describe('FileStore start-up recovery', () => {
     await r.close()
   })
 
-  it('cuts a batch whose bytes were damaged (CRC mismatch) and everything after it', async () => {
+  it('moves a damaged batch (CRC mismatch) aside and keeps the good batches after it', async () => {
     const { dir, file, batches } = await written(4)
-    const bytes = new Uint8Array(await readFile(file))
+    const original = new Uint8Array(await readFile(file))
+    const bytes = original.slice()
     const third = batches[0]!.length + batches[1]!.length
-    bytes[third + 70] ^= 0xff // inside the records of batch 3
+    bytes[third + 70] ^= 0xff // inside the records of batch 3 (offsets 6..8)
     await writeFile(file, bytes)
     const lines: string[] = []
     const r = await FileStore.open({ dir, log: (l) => lines.push(l) })
-    expect(await r.read('t', 0, 0, 1 << 20)).toEqual(batches.slice(0, 2))
-    expect(lines.join('\n')).toMatch(/CRC/)
+    expect(await r.read('t', 0, 0, 1 << 20)).toEqual([batches[0], batches[1], batches[3]])
+    const line = lines.join('\n')
+    expect(line).toContain(file)
+    expect(line).toMatch(
+      new RegExp(
+        `CRC-32C does not match at byte ${third}; ${batches[2]!.length} damaged bytes \\(offsets 6\\.\\.8\\) are not served`,
+      ),
+    )
+    // Nothing was destroyed: the file as it was sits beside the segment.
+    const aside = (await readdir(join(dir, 't-0'))).filter((f) => f.includes('.damaged-'))
+    expect(aside).toHaveLength(1)
+    expect(new Uint8Array(await readFile(join(dir, 't-0', aside[0]!)))).toEqual(bytes)
+    // Appends go on after the last good batch, and a restart finds nothing more to report.
+    await r.append('t', 0, [batch(12)])
     await r.close()
+    const again: string[] = []
+    const s = await FileStore.open({ dir, log: (l) => again.push(l) })
+    expect(await collect(s.scan('t', 0))).toEqual([0, 3, 9, 12])
+    expect(again).toEqual([])
+    await s.close()
+  })
+
+  it('a damaged batch length in an earlier segment costs only that batch, not the rest of the segment', async () => {
+    const s = await openStore({ segmentBytes: 1200 })
+    const batches = Array.from({ length: 12 }, (_, i) => batch(i * 3, 3, 50))
+    for (const b of batches) await s.append('t', 0, [b])
+    await s.close()
+    const files = (await readdir(join(s.dir, 't-0'))).filter((f) => f.endsWith('.log')).sort()
+    expect(files.length).toBeGreaterThan(1)
+    const first = join(s.dir, 't-0', files[0]!)
+    const bytes = new Uint8Array(await readFile(first))
+    // The length field (bytes 8..11) of the segment's second batch becomes nonsense.
+    const second = batches[0]!.length
+    bytes.set([0x7f, 0xff, 0xff, 0xf0], second + 8)
+    await writeFile(first, bytes)
+    const lines: string[] = []
+    const r = await FileStore.open({ dir: s.dir, log: (l) => lines.push(l) })
+    const kept = await collect(r.scan('t', 0))
+    expect(kept).toEqual(batches.map((_, i) => i * 3).filter((o) => o !== 3))
+    expect(lines.join('\n')).toMatch(
+      /runs past the end of the file at byte \d+; \d+ damaged bytes \(offsets 3\.\.5\) are not served/,
+    )
+    await r.close()
+  })
+
+  it('reports a segment file that is gone, with the offsets it held, and serves the rest', async () => {
+    const s = await openStore({ segmentBytes: 700 })
+    const batches = Array.from({ length: 12 }, (_, i) => batch(i * 3, 3, 50))
+    for (const b of batches) await s.append('t', 0, [b])
+    await s.close()
+    const files = (await readdir(join(s.dir, 't-0'))).filter((f) => f.endsWith('.log')).sort()
+    expect(files.length).toBeGreaterThan(2)
+    const gone = join(s.dir, 't-0', files[1]!)
+    const from = Number(files[1]!.slice(0, 20))
+    const to = Number(files[2]!.slice(0, 20))
+    await rm(gone)
+    const lines: string[] = []
+    const r = await FileStore.open({ dir: s.dir, log: (l) => lines.push(l) })
+    expect(lines).toEqual([`brook: ${gone} is missing: offsets ${from}..${to - 1} are lost and not served`])
+    const kept = await collect(r.scan('t', 0))
+    expect(kept).toEqual(batches.map((_, i) => i * 3).filter((o) => o < from || o >= to))
+    await r.close()
+    // Said once: the store now knows the file is gone.
+    const again: string[] = []
+    await (await FileStore.open({ dir: s.dir, log: (l) => again.push(l) })).close()
+    expect(again).toEqual([])
   })
 
   it('drops garbage appended after the last batch (zeros from a lost page)', async () => {

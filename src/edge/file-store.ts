@@ -14,6 +14,7 @@ import { systemClock } from '../core/clock.ts'
 import { BrookError } from '../core/errors.ts'
 import { BATCH_HEADER_SIZE, concatBytes } from '../core/record-batch.ts'
 import type { Json, Store } from '../core/store.ts'
+import { moveDamageAside } from './file-store/damage.ts'
 import { fsyncDir, writeAll } from './file-store/fsutil.ts'
 import { HandleCache } from './file-store/handles.ts'
 import { Mutex, RwLock } from './file-store/locks.ts'
@@ -23,11 +24,12 @@ import {
   type BatchInfo,
   batchesIn,
   batchInfo,
-  loadSegment,
+  type Damage,
   newSegment,
   noteBatch,
   parseSegmentFileName,
   type Segment,
+  scanSegment,
   segmentFileName,
 } from './file-store/segment.ts'
 import { completeSwap, finishInterruptedSwaps, writeSwapFile } from './file-store/swap.ts'
@@ -49,7 +51,11 @@ export interface FileStoreOptions {
   indexIntervalBytes?: number
   /** Open segment files kept at most (least recently used are closed first). Default 256. */
   maxOpenFiles?: number
-  /** Check every segment's CRCs at start, not only the last one's. Default false. */
+  /**
+   * Check every segment's CRCs at start, not only the last one's. Default true: the start reads
+   * every byte to rebuild the index anyway, and CRC-32C runs faster than a disk reads. Turn off
+   * only for data directories so large that start-up time matters more than finding rot early.
+   */
   verifyAllOnOpen?: boolean
   clock?: Clock
   /** Where start-up repairs are reported. Default: console.warn. */
@@ -120,7 +126,8 @@ export class FileStore implements Store {
       meta = await MetaJournal.open(options.dir, log)
       const store = new FileStore(options.dir, meta, options)
       store.releaseLock = releaseLock
-      for (const name of partitions) await store.loadPartition(name, options.verifyAllOnOpen ?? false)
+      for (const name of partitions) await store.loadPartition(name, options.verifyAllOnOpen ?? true)
+      store.reportMissingPartitions(new Set(partitions))
       return store
     } catch (e) {
       // A store that did not open holds nothing: the next attempt must not find it locked.
@@ -252,6 +259,7 @@ export class FileStore implements Store {
       const doomed: Segment[] = []
       while (p.segments.length > 1 && p.segments[0]!.lastBase < beforeBaseOffset)
         doomed.push(p.segments.shift()!)
+      if (doomed.length > 0) await this.noteSegments(p)
       for (const seg of doomed) await this.removeSegmentFile(seg)
       if (doomed.length > 0) await fsyncDir(p.dir)
     })
@@ -299,6 +307,7 @@ export class FileStore implements Store {
       await this.handles.forgetUnder(join(this.dir, name))
       await rm(join(this.dir, name), { recursive: true, force: true })
       await this.meta.setLogStart(name, null)
+      await this.meta.setSegments(name, null)
       await fsyncDir(this.dir)
     }
     if (!p) return drop()
@@ -462,7 +471,16 @@ export class FileStore implements Store {
     const seg = newSegment(base, path, this.indexInterval, this.clock.now())
     p.segments.push(seg)
     this.dirtyDirs.add(p.dir)
+    await this.noteSegments(p)
     return seg
+  }
+
+  /** Journals which segment files the partition holds, so one that goes missing is noticed. */
+  private noteSegments(p: Partition): Promise<void> {
+    return this.meta.setSegments(
+      p.name,
+      p.segments.map((s) => s.base),
+    )
   }
 
   private async removeSegmentFile(seg: Segment): Promise<void> {
@@ -498,6 +516,13 @@ export class FileStore implements Store {
     const endBase = segs[last + 1]?.base
     const base = Math.min(affected[0]!.base, infos[0]?.baseOffset ?? Number.POSITIVE_INFINITY)
     const swap = await writeSwapFile(p.dir, base, endBase, affected, from, to, batches, this.handles)
+    // The new list is durable before a replaced file goes: a crash in between is then no "loss".
+    await this.meta.setSegments(p.name, [
+      ...segs.slice(0, first).map((s) => s.base),
+      base,
+      ...segs.slice(last + 1).map((s) => s.base),
+    ])
+    await this.meta.sync()
     for (const seg of affected) {
       seg.deleted = true
       this.dirtySegments.delete(seg)
@@ -506,7 +531,7 @@ export class FileStore implements Store {
     const finalPath = await completeSwap(p.dir, swap, base, endBase ?? Number.POSITIVE_INFINITY)
     const seg = newSegment(base, finalPath, this.indexInterval, this.clock.now())
     const loaded = await this.handles.use(finalPath, (fh) =>
-      loadSegment(fh, seg, { verify: false, minOffset: 0 }),
+      scanSegment(fh, seg, { verify: false, minOffset: 0 }),
     )
     seg.size = loaded.validBytes
     seg.createdMs = affected.at(-1)!.createdMs
@@ -515,38 +540,104 @@ export class FileStore implements Store {
 
   private async loadPartition(name: string, verifyAll: boolean): Promise<void> {
     const dir = join(this.dir, name)
-    await finishInterruptedSwaps(dir, this.log)
+    const swapped = await finishInterruptedSwaps(dir, this.log)
     const bases = (await readdir(dir))
       .map(parseSegmentFileName)
       .filter((b): b is number => b !== undefined)
       .sort((a, b) => a - b)
     const p = newPartition(name, dir, this.meta.logStarts.get(name) ?? 0)
+    this.reportMissingSegments(p, bases, swapped)
     let minOffset = 0
     for (let i = 0; i < bases.length; i++) {
-      const path = join(dir, segmentFileName(bases[i]!))
-      const seg = newSegment(bases[i]!, path, this.indexInterval, this.clock.now())
-      const verify = verifyAll || i === bases.length - 1
-      const result = await this.handles.use(path, async (fh) => {
-        const r = await loadSegment(fh, seg, { verify, minOffset })
-        if (r.problem) {
-          await fh.truncate(r.validBytes)
-          await fh.datasync()
-        }
-        return r
-      })
-      if (result.problem) {
-        this.log(
-          `brook: ${path}: ${result.problem} at byte ${result.validBytes}; ` +
-            `truncated ${result.fileBytes - result.validBytes} bytes to the last good batch`,
-        )
-      }
-      seg.size = result.validBytes
+      const last = i === bases.length - 1
+      const seg = await this.loadSegmentFile(p, bases[i]!, bases[i + 1], verifyAll || last, minOffset)
       const now = this.clock.now()
       if (seg.firstTimestamp > 0 && seg.firstTimestamp <= now) seg.createdMs = seg.firstTimestamp
       if (seg.lastBase >= 0) minOffset = seg.nextOffset
       p.segments.push(seg)
     }
+    const listed = this.meta.segmentBases.get(name)
+    if (!listed || listed.join() !== bases.join()) await this.meta.setSegments(name, bases)
     this.partitions.set(name, p)
+  }
+
+  /**
+   * Loads one segment file. Bad bytes at the end of the last segment are a write torn by a crash
+   * (earlier segments were fsynced before the next began) and are cut off, as Kafka does. Anything
+   * else bad — in an earlier segment, or with good batches after it — is damage: the file as it was
+   * is kept aside, the segment keeps every batch whose CRC holds, and each damaged run is logged
+   * with its file, byte and the offsets no longer served.
+   */
+  private async loadSegmentFile(
+    p: Partition,
+    base: number,
+    nextBase: number | undefined,
+    verify: boolean,
+    minOffset: number,
+  ): Promise<Segment> {
+    const path = join(p.dir, segmentFileName(base))
+    const last = nextBase === undefined
+    const load = async () => {
+      const seg = newSegment(base, path, this.indexInterval, this.clock.now())
+      const scan = await this.handles.use(path, (fh) => scanSegment(fh, seg, { verify, minOffset }))
+      return { seg, scan }
+    }
+    let { seg, scan } = await load()
+    const torn = last && scan.tail !== undefined && scan.damaged.length === 0
+    if (torn) {
+      await this.handles.use(path, async (fh) => {
+        await fh.truncate(scan.validBytes)
+        await fh.datasync()
+      })
+      this.log(
+        `brook: ${path}: ${scan.tail!.problem} at byte ${scan.validBytes}; ` +
+          `truncated ${scan.fileBytes - scan.validBytes} bytes to the last good batch`,
+      )
+      seg.size = scan.validBytes
+      return seg
+    }
+    if (scan.damaged.length === 0 && !scan.tail) {
+      seg.size = scan.validBytes
+      return seg
+    }
+    const cut = scan.tail ? [...scan.damaged, scan.tail] : scan.damaged
+    await this.handles.forget(path)
+    const aside = await moveDamageAside(path, cut, scan.fileBytes, this.clock.now())
+    for (const d of cut) {
+      this.log(
+        `brook: ${path}: ${d.problem} at byte ${d.start}; ${d.end - d.start} damaged bytes ` +
+          `(${lostOffsets(d, nextBase)}) are not served; the file as it was is kept as ${aside}`,
+      )
+    }
+    ;({ seg, scan } = await load())
+    seg.size = scan.validBytes
+    return seg
+  }
+
+  /** Logs each journaled segment file that is gone, with the offsets it held. */
+  private reportMissingSegments(p: Partition, onDisk: number[], swapped: { base: number; end: number }[]) {
+    const listed = this.meta.segmentBases.get(p.name)
+    if (!listed) return
+    const present = new Set(onDisk)
+    const all = [...new Set([...listed, ...onDisk])].sort((a, b) => a - b)
+    for (const base of listed) {
+      if (present.has(base) || swapped.some((s) => base > s.base && base < s.end)) continue
+      const end = all.find((b) => b > base)
+      if (end !== undefined && end <= p.logStart) continue
+      const offsets = end === undefined ? `offsets from ${base} on` : `offsets ${base}..${end - 1}`
+      this.log(`brook: ${join(p.dir, segmentFileName(base))} is missing: ${offsets} are lost and not served`)
+    }
+  }
+
+  /** Logs each partition directory the journal knows of that is gone from the data directory. */
+  private reportMissingPartitions(onDisk: Set<string>): void {
+    for (const [name, bases] of this.meta.segmentBases) {
+      if (onDisk.has(name) || bases.length === 0) continue
+      this.log(
+        `brook: ${join(this.dir, name)} is missing: its ${bases.length} segment files ` +
+          `(offsets from ${bases[0]} on) are lost and not served`,
+      )
+    }
   }
 
   private async afterWrite(records: number): Promise<void> {
@@ -612,6 +703,14 @@ async function checkCatalogue(
     `brook: ${join(dir, 'meta.log')} was missing: metadata changes since the last snapshot ` +
       '(meta.snapshot) are lost; committed offsets may go back',
   )
+}
+
+/** The offsets a damaged run of bytes leaves without data, in words. */
+function lostOffsets(d: Damage, nextBase: number | undefined): string {
+  const to = d.toOffset ?? nextBase
+  if (to === undefined) return `offsets from ${d.fromOffset} on`
+  if (to <= d.fromOffset) return 'no offsets'
+  return `offsets ${d.fromOffset}..${to - 1}`
 }
 
 function newPartition(name: string, dir: string, logStart: number): Partition {

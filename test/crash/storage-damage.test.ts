@@ -23,8 +23,9 @@ afterAll(async () => {
 
 const enc = new TextEncoder()
 
-async function serveIn(dir: string): Promise<ServeProcess> {
-  return startServe(['--port', '0', '--http-port', '-1', '--data-dir', dir, '--segment-bytes', '204800'])
+async function serveIn(dir: string, segmentBytes = 204_800): Promise<ServeProcess> {
+  const args = ['--port', '0', '--http-port', '-1', '--data-dir', dir]
+  return startServe([...args, '--segment-bytes', String(segmentBytes)])
 }
 
 /** Stops `serve` cleanly and returns what it wrote on stderr (its log). */
@@ -87,10 +88,15 @@ function latest(port: number, topic: string): Promise<number> {
 }
 
 /** What kcat reads of partition 0 from the beginning to the end (`-e`): offset and value per line. */
-async function kcatAll(port: number, topic: string): Promise<{ code: number | null; lines: string[] }> {
+async function kcatAll(
+  port: number,
+  topic: string,
+  extra: string[] = [],
+): Promise<{ code: number | null; lines: string[] }> {
   const r = await run(
     'kcat',
     [
+      ...extra,
       '-C',
       '-b',
       `127.0.0.1:${port}`,
@@ -117,7 +123,82 @@ async function segments(dir: string): Promise<string[]> {
   return files.map((f) => join(dir, partition, f))
 }
 
+/** The batches of a segment file: byte position and the offsets each holds. */
+function batchesOf(bytes: Uint8Array): { at: number; size: number; base: number; last: number }[] {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length)
+  const out = []
+  for (let at = 0; at < bytes.length; ) {
+    const size = v.getInt32(at + 8) + 12
+    const base = Number(v.getBigInt64(at))
+    out.push({ at, size, base, last: base + v.getInt32(at + 23) })
+    at += size
+  }
+  return out
+}
+
 describe('brook serve with data damaged on disk', { timeout: 120_000 }, () => {
+  it('damage in earlier segments (a flipped byte, a broken batch length, a deleted file) is reported with file and offsets, never served, and costs only the damaged batches', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'brook-damage-middle-'))
+    dirs.push(dir)
+    let serve = await serveIn(dir, 65_536)
+    await produce(serve.port, 'middle', 0, 50_000)
+    await stop(serve)
+    const files = await segments(dir)
+    expect(files.length).toBeGreaterThan(6)
+
+    // A byte flipped inside the records of the third batch of the second segment.
+    const flipped = new Uint8Array(await readFile(files[1]!))
+    const hit = batchesOf(flipped)[2]!
+    flipped[hit.at + 200] ^= 0x01
+    await writeFile(files[1]!, flipped)
+    // The length of the second batch of the fourth segment made nonsense (past the file's end).
+    const broken = new Uint8Array(await readFile(files[3]!))
+    const cut = batchesOf(broken)[1]!
+    // Good batches follow it in that segment: they must survive.
+    expect(batchesOf(broken).length).toBeGreaterThan(2)
+    broken.set([0x00, 0x7f, 0xff, 0xff], cut.at + 8)
+    await writeFile(files[3]!, broken)
+    // The sixth segment deleted.
+    const gone = batchesOf(new Uint8Array(await readFile(files[5]!)))
+    const goneFrom = gone[0]!.base
+    const goneTo = gone.at(-1)!.last
+    await rm(files[5]!)
+
+    serve = await serveIn(dir, 65_536)
+    const lost = (o: number) =>
+      (o >= hit.base && o <= hit.last) || (o >= cut.base && o <= cut.last) || (o >= goneFrom && o <= goneTo)
+    const expected = Array.from({ length: 50_000 }, (_, i) => i)
+      .filter((o) => !lost(o))
+      .map((o) => `${o} v-${o}`)
+    // Nothing damaged reaches a consumer, whether it checks CRCs or not, and kcat -e finishes.
+    for (const extra of [['-X', 'check.crcs=true'], []]) {
+      const read = await kcatAll(serve.port, 'middle', extra)
+      expect(read.code).toBe(0)
+      expect(read.lines).toEqual(expected)
+    }
+    expect(await latest(serve.port, 'middle')).toBe(50_000)
+    const log = await stop(serve)
+    expect(log).toContain(
+      `${files[1]}: batch CRC-32C does not match at byte ${hit.at}; ${hit.size} damaged bytes (offsets ${hit.base}..${hit.last}) are not served; the file as it was is kept as ${files[1]}.damaged-`,
+    )
+    expect(log).toMatch(
+      new RegExp(
+        `${files[3]}: batch of \\d+ bytes runs past the end of the file at byte ${cut.at}; \\d+ damaged bytes \\(offsets ${cut.base}\\.\\.${cut.last}\\) are not served`,
+      ),
+    )
+    expect(log).toContain(`${files[5]} is missing: offsets ${goneFrom}..${goneTo} are lost and not served`)
+    // Moved aside, not destroyed: the damaged files are kept as they were.
+    const kept = (await readdir(join(files[1]!, '..'))).filter((f) => f.includes('.damaged-')).sort()
+    expect(kept).toHaveLength(2)
+    expect(new Uint8Array(await readFile(join(files[1]!, '..', kept[0]!)))).toEqual(flipped)
+    expect(new Uint8Array(await readFile(join(files[1]!, '..', kept[1]!)))).toEqual(broken)
+
+    // Started again: nothing more to report, nothing more lost.
+    serve = await serveIn(dir, 65_536)
+    expect((await kcatAll(serve.port, 'middle')).lines).toEqual(expected)
+    expect(await stop(serve)).not.toMatch(/damaged|missing/)
+  })
+
   it('a torn last segment: the log end comes from the data, kcat -e finishes, the next record follows without a hole', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'brook-damage-torn-'))
     dirs.push(dir)

@@ -25,6 +25,8 @@ type Entry =
   | { k: string; d: 1 }
   /** Log-start offset of a partition directory (`o: null` forgets it). */
   | { ls: string; o: number | null }
+  /** Base offsets of a partition directory's segment files (`b: null` forgets them). */
+  | { sg: string; b: number[] | null }
 
 const utf8 = new TextEncoder()
 const utf8d = new TextDecoder()
@@ -34,6 +36,11 @@ export class MetaJournal {
   /** Values kept as JSON text: every `get` returns a fresh copy the caller may change. */
   private readonly values = new Map<string, string>()
   readonly logStarts = new Map<string, number>()
+  /**
+   * The segment files each partition directory should hold: a file gone from disk is then a loss
+   * to report (offsets it held), not a gap nobody notices.
+   */
+  readonly segmentBases = new Map<string, number[]>()
   private readonly lock = new Mutex()
   private size = 0
   private snapshotBytes = 0
@@ -91,6 +98,14 @@ export class MetaJournal {
     })
   }
 
+  setSegments(dirName: string, bases: number[] | null): Promise<void> {
+    if (bases === null && !this.segmentBases.has(dirName)) return Promise.resolve()
+    return this.write({ sg: dirName, b: bases }, () => {
+      if (bases === null) this.segmentBases.delete(dirName)
+      else this.segmentBases.set(dirName, bases)
+    })
+  }
+
   /** fsyncs the journal: everything set before is durable. */
   sync(): Promise<void> {
     return this.lock.run(async () => {
@@ -121,6 +136,7 @@ export class MetaJournal {
       JSON.stringify({
         values: Object.fromEntries(this.values),
         logStarts: Object.fromEntries(this.logStarts),
+        segments: Object.fromEntries(this.segmentBases),
       }),
     )
     await writeFileAtomic(join(this.dir, 'meta.snapshot'), snapshot)
@@ -140,7 +156,11 @@ export class MetaJournal {
     })
     if (snapshot) {
       this.snapshotBytes = snapshot.length
-      let parsed: { values: Record<string, string>; logStarts: Record<string, number> }
+      let parsed: {
+        values: Record<string, string>
+        logStarts: Record<string, number>
+        segments?: Record<string, number[]>
+      }
       try {
         parsed = JSON.parse(utf8d.decode(snapshot))
         if (typeof parsed?.values !== 'object' || typeof parsed?.logStarts !== 'object')
@@ -154,6 +174,8 @@ export class MetaJournal {
       }
       for (const [k, v] of Object.entries(parsed.values)) this.values.set(k, v)
       for (const [k, v] of Object.entries(parsed.logStarts)) this.logStarts.set(k, v)
+      // Snapshots written before segment lists were kept have none: those are learnt from disk.
+      for (const [k, v] of Object.entries(parsed.segments ?? {})) this.segmentBases.set(k, v)
     }
     const path = join(this.dir, 'meta.log')
     const fileBytes = (await this.fh.stat()).size
@@ -194,7 +216,10 @@ export class MetaJournal {
   }
 
   private apply(entry: Entry): void {
-    if ('ls' in entry) {
+    if ('sg' in entry) {
+      if (entry.b === null) this.segmentBases.delete(entry.sg)
+      else this.segmentBases.set(entry.sg, entry.b)
+    } else if ('ls' in entry) {
       if (entry.o === null) this.logStarts.delete(entry.ls)
       else this.logStarts.set(entry.ls, entry.o)
     } else if ('d' in entry) {

@@ -1,7 +1,7 @@
 /**
  * @module One segment file of a partition: its name (20-digit base offset + `.log`, as Kafka names
- * them), its sparse offset index, the start-up scan that finds a torn tail, and chunked reads of
- * whole batches. The file holds nothing but RecordBatch v2 bytes back to back, like a Kafka `.log`.
+ * them), its sparse offset index, the start-up scan that finds damage and torn tails, and
+ * chunked reads of whole batches. The file holds nothing but RecordBatch v2 bytes back to back, like a Kafka `.log`.
  */
 
 import type { FileHandle } from 'node:fs/promises'
@@ -120,53 +120,127 @@ export function noteBatch(seg: Segment, info: BatchInfo, position: number): void
 
 const LOAD_CHUNK = 4 << 20
 
+/** A run of bytes that is not a trustworthy batch, with the offsets it leaves without data. */
+export interface Damage {
+  /** File positions [start, end). */
+  start: number
+  end: number
+  problem: string
+  /** First offset not served: after the last good batch before it, or the segment's base. */
+  fromOffset: number
+  /** Base offset of the next good batch in this segment; undefined when none follows. */
+  toOffset: number | undefined
+}
+
+export interface SegmentScan {
+  fileBytes: number
+  /** End of the last good batch. */
+  validBytes: number
+  /** Damaged runs with good batches after them: bytes that must be moved aside, not cut off. */
+  damaged: Damage[]
+  /** Bad bytes at the end with no good batch after them: a torn write, or damage at the end. */
+  tail: Damage | undefined
+}
+
+/** A moving window over a file, read `LOAD_CHUNK` bytes at a time. */
+class FileWindow {
+  buf: Uint8Array = new Uint8Array(0)
+  private start = 0
+
+  constructor(
+    private readonly fh: FileHandle,
+    readonly size: number,
+  ) {}
+
+  /** Makes `need` bytes at `pos` available; returns their index in `buf`. */
+  async at(pos: number, need: number): Promise<number> {
+    if (pos < this.start || pos + need > this.start + this.buf.length) {
+      this.buf = await readAt(this.fh, pos, Math.min(this.size - pos, Math.max(LOAD_CHUNK, need)))
+      this.start = pos
+    }
+    return pos - this.start
+  }
+}
+
 /**
- * Walks every batch of the file to rebuild the segment's index. Stops at the first batch that does
- * not fit the file, has a bad header or offset order, or (with `verify`) a bad CRC, and returns why:
- * everything from `validBytes` on is a torn or corrupt tail the caller truncates.
+ * The batch at `pos` when its header holds (length within the file, magic 2, offsets in order and
+ * not below `minOffset`) and, with `verify`, its CRC-32C matches; else why not. The one place the
+ * store decides whether bytes on disk are a batch it may serve.
  */
-export async function loadSegment(
+async function batchAtPos(
+  w: FileWindow,
+  pos: number,
+  minOffset: number,
+  verify: boolean,
+): Promise<{ info: BatchInfo } | { problem: string }> {
+  if (w.size - pos < BATCH_HEADER_SIZE) return { problem: `${w.size - pos} bytes too few for a batch header` }
+  const at = await w.at(pos, BATCH_HEADER_SIZE)
+  const v = new DataView(w.buf.buffer, w.buf.byteOffset + at, BATCH_HEADER_SIZE)
+  const length = v.getInt32(8)
+  if (length < BATCH_HEADER_SIZE - LOG_OVERHEAD) return { problem: `batch length ${length} is invalid` }
+  if (pos + length + LOG_OVERHEAD > w.size)
+    return { problem: `batch of ${length + LOG_OVERHEAD} bytes runs past the end of the file` }
+  if (v.getInt8(16) !== 2) return { problem: `batch magic ${v.getInt8(16)} is not 2` }
+  const info = batchInfo(w.buf, at)
+  if (info.lastOffset < info.baseOffset || info.recordCount < 0)
+    return { problem: 'batch header is inconsistent' }
+  if (info.baseOffset < minOffset) return { problem: `batch offset ${info.baseOffset} goes backwards` }
+  if (verify) {
+    const a = await w.at(pos, info.size)
+    const stored = new DataView(w.buf.buffer, w.buf.byteOffset + a + 17, 4).getUint32(0)
+    if (crc32c(w.buf, a + 21, a + info.size) !== stored) return { problem: 'batch CRC-32C does not match' }
+  }
+  return { info }
+}
+
+/** The next position after `from` where a whole batch with a matching CRC starts, if any. */
+async function resync(w: FileWindow, from: number, minOffset: number): Promise<number | undefined> {
+  for (let q = from; q + BATCH_HEADER_SIZE <= w.size; q++) {
+    const at = await w.at(q, BATCH_HEADER_SIZE)
+    if (w.buf[at + 16] !== 2) continue
+    if ('info' in (await batchAtPos(w, q, minOffset, true))) return q
+  }
+  return undefined
+}
+
+/**
+ * Walks every batch of the file to rebuild the segment's index (`noteBatch` for each good one).
+ * A batch that fails its checks does not end the walk: the scan steps forward to the next position
+ * where a batch with a matching CRC starts, so damage in the middle costs only the damaged bytes
+ * (`damaged`), and only bad bytes with nothing good after them are a `tail`. With `verify` every
+ * batch's CRC is checked, otherwise only the headers.
+ */
+export async function scanSegment(
   fh: FileHandle,
   seg: Segment,
   opts: { verify: boolean; minOffset: number },
-): Promise<{ validBytes: number; fileBytes: number; problem?: string }> {
+): Promise<SegmentScan> {
   const fileBytes = (await fh.stat()).size
-  let buf: Uint8Array = new Uint8Array(0)
-  let bufStart = 0
+  const w = new FileWindow(fh, fileBytes)
+  const damaged: Damage[] = []
   let pos = 0
+  let validBytes = 0
   let minOffset = opts.minOffset
-  const ensure = async (need: number) => {
-    if (pos + need <= bufStart + buf.length) return
-    buf = await readAt(fh, pos, Math.min(fileBytes - pos, Math.max(LOAD_CHUNK, need)))
-    bufStart = pos
-  }
-  const stop = (problem: string) => ({ validBytes: pos, fileBytes, problem })
   while (pos < fileBytes) {
-    if (fileBytes - pos < BATCH_HEADER_SIZE)
-      return stop(`${fileBytes - pos} bytes too few for a batch header`)
-    await ensure(BATCH_HEADER_SIZE)
-    const at = pos - bufStart
-    const v = new DataView(buf.buffer, buf.byteOffset + at, BATCH_HEADER_SIZE)
-    const length = v.getInt32(8)
-    if (length < BATCH_HEADER_SIZE - LOG_OVERHEAD) return stop(`batch length ${length} is invalid`)
-    if (pos + length + LOG_OVERHEAD > fileBytes) {
-      return stop(`batch of ${length + LOG_OVERHEAD} bytes runs past the end of the file`)
+    const found = await batchAtPos(w, pos, minOffset, opts.verify)
+    if ('info' in found) {
+      noteBatch(seg, found.info, pos)
+      minOffset = found.info.lastOffset + 1
+      pos += found.info.size
+      validBytes = pos
+      continue
     }
-    if (v.getInt8(16) !== 2) return stop(`batch magic ${v.getInt8(16)} is not 2`)
-    const info = batchInfo(buf, at)
-    if (info.lastOffset < info.baseOffset || info.recordCount < 0) return stop('batch header is inconsistent')
-    if (info.baseOffset < minOffset) return stop(`batch offset ${info.baseOffset} goes backwards`)
-    if (opts.verify) {
-      await ensure(info.size)
-      const a = pos - bufStart
-      const stored = new DataView(buf.buffer, buf.byteOffset + a + 17, 4).getUint32(0)
-      if (crc32c(buf, a + 21, a + info.size) !== stored) return stop('batch CRC-32C does not match')
+    const next = await resync(w, pos + 1, minOffset)
+    const fromOffset = seg.lastBase >= 0 ? seg.nextOffset : seg.base
+    if (next === undefined) {
+      const tail = { start: pos, end: fileBytes, problem: found.problem, fromOffset, toOffset: undefined }
+      return { fileBytes, validBytes, damaged, tail }
     }
-    noteBatch(seg, info, pos)
-    minOffset = info.lastOffset + 1
-    pos += info.size
+    const toOffset = batchInfo(w.buf, await w.at(next, BATCH_HEADER_SIZE)).baseOffset
+    damaged.push({ start: pos, end: next, problem: found.problem, fromOffset, toOffset })
+    pos = next
   }
-  return { validBytes: pos, fileBytes }
+  return { fileBytes, validBytes, damaged, tail: undefined }
 }
 
 /**

@@ -84,19 +84,29 @@ export async function completeSwap(
   return finalPath
 }
 
-/** Start-up: drops unfinished `.cleaned` and `.tmp` files, completes committed `.swap` files. */
-export async function finishInterruptedSwaps(dir: string, log: (line: string) => void): Promise<void> {
+/**
+ * Start-up: drops unfinished `.cleaned`, `.repair` and `.tmp` files, completes committed `.swap` files.
+ * Returns the ranges of base offsets whose segments the completed swaps replaced.
+ */
+export async function finishInterruptedSwaps(
+  dir: string,
+  log: (line: string) => void,
+): Promise<{ base: number; end: number }[]> {
+  const done: { base: number; end: number }[] = []
   const files = (await readdir(dir)).sort()
   for (const f of files) {
-    if (f.endsWith('.cleaned') || f.endsWith('.tmp')) await rm(join(dir, f), { force: true })
+    if (f.endsWith('.cleaned') || f.endsWith('.tmp') || f.endsWith('.repair'))
+      await rm(join(dir, f), { force: true })
   }
   for (const f of files) {
     const m = SWAP.exec(f)
     if (!m) continue
     const end = m[2] === 'end' ? Number.POSITIVE_INFINITY : Number(m[2])
     await completeSwap(dir, join(dir, f), Number(m[1]), end)
+    done.push({ base: Number(m[1]), end })
     log(`brook: ${dir}: finished an interrupted compaction swap (${f})`)
   }
+  return done
 }
 
 /** Collects small writes into large ones. */
