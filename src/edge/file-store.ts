@@ -2,8 +2,10 @@
  * @module `FileStore`: brook's durable `Store` for Node. Each partition is a directory
  * `<dir>/<topicId>-<partition>/` of append-only segment files whose bytes are a Kafka log segment
  * (RecordBatch v2 back to back, baseOffset set), rolled by size and age. A sparse offset index is
- * rebuilt at start by walking the batch headers; the last segment's CRCs are checked and a torn or
- * corrupt tail is cut off. Metadata lives in a CRC-framed journal (see `meta-journal.ts`).
+ * rebuilt at start by walking the batches and checking their CRCs: a torn tail of the last segment
+ * is cut off, damage anywhere else is moved aside (`damage.ts`) and reported, and a segment file
+ * that the journal lists but the disk lacks is reported with the offsets it held. Metadata lives
+ * in a CRC-framed journal (see `meta-journal.ts`).
  * Durability follows Kafka's `flush.messages` / `flush.ms`; `flush()` fsyncs everything before it.
  */
 
