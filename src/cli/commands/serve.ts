@@ -83,6 +83,12 @@ const command = defineCommand(
       arg: '<n>',
       help: 'Open connections per principal: Kafka, WebSocket and SSE together',
     },
+    'queued-max-request-bytes': {
+      type: 'string',
+      arg: '<bytes>',
+      help: "Bytes of Kafka requests being received or answered, all connections together (Kafka's queued.max.request.bytes)",
+      default: '134217728',
+    },
     'num-partitions': { type: 'string', arg: '<n>', help: 'Partitions of auto-created topics', default: '1' },
     'segment-bytes': {
       type: 'string',
@@ -168,6 +174,7 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
       authorizer,
       produceQuota,
       connections,
+      queuedMaxRequestBytes: intOption(args, 'queued-max-request-bytes', 1),
       log: (line) => log(`brook kafka: ${line}`),
     })
   } catch (e) {

@@ -15,6 +15,7 @@ import {
 } from '../../core/protocol/server.ts'
 import { type ConnectionLimiter, type ProduceQuota, principalService } from '../../core/quotas.ts'
 import type { BrokerService } from '../../core/service.ts'
+import { RequestMemory } from './request-memory.ts'
 
 export interface KafkaServerOptions {
   /** The broker to serve (`service` is accepted as an alias). */
@@ -29,6 +30,12 @@ export interface KafkaServerOptions {
   nodeId?: number
   /** Kafka's `socket.request.max.bytes`: a bigger frame closes the connection. */
   maxRequestBytes?: number
+  /**
+   * Kafka's `queued.max.request.bytes`: bytes of requests being received or awaiting their answer,
+   * over all connections. A connection whose next request does not fit stops being read until
+   * earlier ones are answered. Default 128 MiB (Kafka's default is unbounded).
+   */
+  queuedMaxRequestBytes?: number
   /** Kafka's `connections.max.idle.ms`. */
   idleTimeoutMs?: number
   /**
@@ -68,6 +75,7 @@ export interface KafkaServer {
 }
 
 const DEFAULT_MAX_REQUEST_BYTES = 100 * 1024 * 1024
+const DEFAULT_QUEUED_MAX_REQUEST_BYTES = 128 * 1024 * 1024
 /** Kafka's `sasl.server.max.receive.size` default. */
 const PRE_AUTH_MAX_BYTES = 512 * 1024
 /** Stop reading from a client that pipelines faster than the broker answers (Kafka mutes instead). */
@@ -82,6 +90,7 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
   if (!service) throw new Error('startKafkaServer needs a broker')
   const host = opts.host ?? '127.0.0.1'
   const maxRequestBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES
+  const memory = new RequestMemory(opts.queuedMaxRequestBytes ?? DEFAULT_QUEUED_MAX_REQUEST_BYTES)
   const idleTimeoutMs = opts.idleTimeoutMs ?? 600_000
   const log = opts.log ?? ((line: string) => console.error(`brook kafka: ${line}`))
   const sockets = new Set<net.Socket>()
@@ -121,6 +130,7 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
       maxRequestBytes,
       idleTimeoutMs,
       failedAuthenticationDelayMs: opts.failedAuthenticationDelayMs ?? 100,
+      memory,
       log,
     })
   }
@@ -172,14 +182,24 @@ interface ConnectionLimits {
   idleTimeoutMs: number
   /** See KafkaServerOptions. Default 0. */
   failedAuthenticationDelayMs?: number
+  /** The listener's budget for requests in flight (`queued.max.request.bytes`); none: unbounded. */
+  memory?: RequestMemory
   log: (line: string) => void
 }
 
 /** Frames a byte stream and feeds one session; public so other Node transports can reuse it. */
 export function serveConnection(socket: net.Socket, session: KafkaSession, limits: ConnectionLimits): void {
   const peer = `${socket.remoteAddress}:${socket.remotePort}`
-  let chunks: Buffer[] = []
-  let buffered = 0
+  /** Received bytes not yet in a request. */
+  let pending: Buffer[] = []
+  let pendingBytes = 0
+  /** The request being received, once its bytes are granted; `filled` of its bytes are here. */
+  let frame: Buffer | undefined
+  let filled = 0
+  /** Size of the request whose bytes are waited for (its size field read), or -1. */
+  let awaiting = -1
+  /** Releases the budget of the request being received (or cancels waiting for it). */
+  let releaseFrame: (() => void) | undefined
   let queued = 0
   let queuedBytes = 0
   /** The peer went away: finish what it sent (an acks=0 producer closes right after writing). */
@@ -189,6 +209,16 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
   // Responses must leave in request order; chaining every request on the previous one's write
   // also matches Kafka, which handles one request per connection at a time.
   let tail: Promise<void> = Promise.resolve()
+  /** Why reading is paused: too many queued requests, or no budget for the next one. */
+  const pauses = new Set<'queue' | 'memory'>()
+  const pause = (why: 'queue' | 'memory') => {
+    pauses.add(why)
+    socket.pause()
+  }
+  const unpause = (why: 'queue' | 'memory') => {
+    pauses.delete(why)
+    if (pauses.size === 0 && !closed && socket.isPaused()) socket.resume()
+  }
 
   if (limits.idleTimeoutMs > 0) socket.setTimeout(limits.idleTimeoutMs)
   socket.on('timeout', () => {
@@ -198,6 +228,12 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
   socket.on('error', () => {})
   socket.on('close', () => {
     closed = true
+    // A half-received request holds nothing once its connection is gone.
+    releaseFrame?.()
+    releaseFrame = undefined
+    frame = undefined
+    pending = []
+    pendingBytes = 0
     session.close?.()
   })
 
@@ -209,23 +245,29 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
     socket.destroy()
   }
 
-  const enqueue = (frame: Uint8Array) => {
+  const enqueue = (request: Uint8Array, release: (() => void) | undefined) => {
     queued++
-    queuedBytes += frame.byteLength
-    if (queued >= MAX_QUEUED_REQUESTS || queuedBytes >= MAX_QUEUED_BYTES) socket.pause()
+    queuedBytes += request.byteLength
+    if (queued >= MAX_QUEUED_REQUESTS || queuedBytes >= MAX_QUEUED_BYTES) pause('queue')
+    const finished = () => {
+      queued--
+      queuedBytes -= request.byteLength
+      release?.()
+      if (queued < MAX_QUEUED_REQUESTS / 2 && queuedBytes < MAX_QUEUED_BYTES / 2) unpause('queue')
+    }
     tail = tail.then(async () => {
-      if (failed) return
+      if (failed) {
+        finished()
+        return
+      }
       let response: Uint8Array[] | null
       try {
-        response = await answerFrame(session, frame)
+        response = await answerFrame(session, request)
       } catch (e) {
         fail(e instanceof Error ? e.message : String(e))
         return
       } finally {
-        queued--
-        queuedBytes -= frame.byteLength
-        const drained = queued < MAX_QUEUED_REQUESTS / 2 && queuedBytes < MAX_QUEUED_BYTES / 2
-        if (drained && !closed && socket.isPaused()) socket.resume()
+        finished()
       }
       if (response === null || closed) return
       const refused = session.failed?.() === true
@@ -262,14 +304,57 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
     })
   }
 
-  socket.on('data', (data: Buffer) => {
-    if (failed) return
-    chunks.push(data)
-    buffered += data.length
-    while (buffered >= 4) {
-      const head = chunks[0]!.length >= 4 ? chunks[0]! : Buffer.concat(chunks)
-      if (head !== chunks[0]) chunks = [head]
-      const size = head.readInt32BE(0)
+  /** Removes `n` received bytes (n <= pendingBytes) from the front of `pending`. */
+  const take = (n: number): Buffer => {
+    const head = pending[0]!
+    if (head.length >= n) {
+      if (head.length === n) pending.shift()
+      else pending[0] = head.subarray(n)
+      pendingBytes -= n
+      return head.subarray(0, n)
+    }
+    const whole = Buffer.concat(pending, pendingBytes)
+    pending = whole.length > n ? [whole.subarray(n)] : []
+    pendingBytes -= n
+    return whole.subarray(0, n)
+  }
+
+  /** The request's bytes are granted: it is received into its own buffer from here on. */
+  const begin = (size: number) => {
+    awaiting = -1
+    if (pendingBytes >= size && pending[0]!.length >= size) {
+      // All of it arrived in one piece: used where it is, without a copy.
+      const whole = take(size)
+      const release = releaseFrame
+      releaseFrame = undefined
+      enqueue(new Uint8Array(whole.buffer, whole.byteOffset, size), release)
+      return
+    }
+    frame = Buffer.allocUnsafeSlow(size)
+    filled = 0
+  }
+
+  const pump = () => {
+    while (!failed && !closed) {
+      if (frame) {
+        const n = Math.min(pendingBytes, frame.length - filled)
+        if (n > 0) {
+          take(n).copy(frame, filled)
+          filled += n
+        }
+        if (filled < frame.length) return
+        const done = frame
+        const release = releaseFrame
+        frame = undefined
+        releaseFrame = undefined
+        // A plain Uint8Array view: core code must not rely on Buffer semantics.
+        enqueue(new Uint8Array(done.buffer, done.byteOffset, done.length), release)
+        continue
+      }
+      if (awaiting >= 0 || pendingBytes < 4) return
+      const size = (pending[0]!.length >= 4 ? pending[0]! : Buffer.concat(pending, pendingBytes)).readInt32BE(
+        0,
+      )
       // Before SASL succeeds only small frames are accepted, as Kafka's sasl.server.max.receive.size:
       // an unauthenticated peer must not make the broker buffer 100 MiB.
       const max =
@@ -284,18 +369,37 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
         fail(`request of ${size} bytes is over the ${max}-byte limit`)
         return
       }
-      if (buffered < 4 + size) break
-      let whole = chunks[0]!
-      if (whole.length < 4 + size) {
-        whole = Buffer.concat(chunks, buffered)
-        chunks = [whole]
+      take(4)
+      awaiting = size
+      if (!limits.memory) {
+        begin(size)
+        continue
       }
-      // A plain Uint8Array view: core code must not rely on Buffer semantics.
-      enqueue(new Uint8Array(whole.buffer, whole.byteOffset + 4, size))
-      const rest = whole.length - 4 - size
-      if (rest === 0) chunks.shift()
-      else chunks[0] = whole.subarray(4 + size)
-      buffered -= 4 + size
+      let reserving = true
+      let grantedNow = false
+      releaseFrame = limits.memory.reserve(size, () => {
+        if (reserving) {
+          grantedNow = true
+          return
+        }
+        // Granted later, once earlier requests were answered (a closed connection cancelled its wait).
+        begin(size)
+        unpause('memory')
+        pump()
+      })
+      reserving = false
+      if (!grantedNow) {
+        pause('memory')
+        return
+      }
+      begin(size)
     }
+  }
+
+  socket.on('data', (data: Buffer) => {
+    if (failed) return
+    pending.push(data)
+    pendingBytes += data.length
+    pump()
   })
 }
