@@ -15,6 +15,7 @@ import { systemClock } from './clock.ts'
 import { BrookError, errorDetail } from './errors.ts'
 import { FetchWaiters, partitionKey } from './fetch-waiter.ts'
 import { GroupCoordinator } from './group-coordinator.ts'
+import type { Log } from './log.ts'
 import type { PartitionLog } from './partition-log.ts'
 import { checkProduceRecords } from './produce-validation.ts'
 import { code, errorCodeOf, errorMessageOf, isInt, NONE, nameOf, show } from './request-values.ts'
@@ -81,7 +82,7 @@ export interface BrokerOptions {
   /** Per-partition bytes of recent batches kept in memory for tailing consumers. Default 8 MiB. */
   tailCacheBytes?: number
   /** Where the broker reports what recovery found and maintenance failures. Default: console.warn. */
-  log?: (line: string) => void
+  log?: Log
 }
 
 const CLUSTER_ID_KEY = 'broker/clusterId'
@@ -97,7 +98,7 @@ export class Broker implements BrokerService {
   private readonly store: Store
   private readonly clock: Clock
   private readonly options: BrokerOptions
-  private readonly report: (line: string) => void
+  private readonly report: Log
   /** The store refused the last writes (see noteStorage). */
   private storageRefusing = false
   /** Maintenance tasks failing now, with the reason last logged. */
@@ -383,10 +384,11 @@ export class Broker implements BrokerService {
       this.report(
         `brook: the store refuses writes (${refused.errorMessage ?? 'storage error'}); producers get ` +
           'KAFKA_STORAGE_ERROR until it accepts them again',
+        'error',
       )
     } else if (stored && !refused && this.storageRefusing) {
       this.storageRefusing = false
-      this.report('brook: the store accepts writes again')
+      this.report('brook: the store accepts writes again', 'info')
     }
   }
 
@@ -521,13 +523,13 @@ export class Broker implements BrokerService {
   private async attempt(what: string, task: () => Promise<unknown>): Promise<void> {
     try {
       await task()
-      if (this.failingTasks.delete(what)) this.report(`brook: ${what} works again`)
+      if (this.failingTasks.delete(what)) this.report(`brook: ${what} works again`, 'info')
     } catch (e) {
       if (this.closed) return
       const reason = errorDetail(e)
       if (this.failingTasks.get(what) === reason) return
       this.failingTasks.set(what, reason)
-      this.report(`brook: ${what} failed: ${reason}; tried again at every check`)
+      this.report(`brook: ${what} failed: ${reason}; tried again at every check`, 'error')
     }
   }
 

@@ -8,6 +8,7 @@
 
 import { compactBatches } from './compaction.ts'
 import { BrookError, isBrookError } from './errors.ts'
+import type { Log } from './log.ts'
 import { ProducerTable } from './producer-state.ts'
 import type { BatchHeader } from './record-batch.ts'
 import { readBatchHeader, setBaseOffset, setLogAppendTime } from './record-batch.ts'
@@ -25,7 +26,7 @@ export interface PartitionLogOptions {
    */
   tailCacheBytes?: number
   /** Where what recovery found is reported (records lost to a torn tail). Default: none. */
-  log?: (line: string) => void
+  log?: Log
 }
 
 export interface AppendResult {
@@ -101,7 +102,7 @@ export class PartitionLog {
   private idle: (() => void)[] = []
   private maintenance: Promise<unknown> = Promise.resolve()
   private closed = false
-  private readonly log: ((line: string) => void) | undefined
+  private readonly log: Log | undefined
   /** Batches below this are out of the log but their bytes may still be in the store. */
   private hiddenBefore = Number.NEGATIVE_INFINITY
   /** Set by appends, cleared by compaction: lets periodic compaction skip unchanged logs. */
@@ -175,6 +176,7 @@ export class PartitionLog {
         `brook: partition ${this.topicId}/${this.partition}: the stored log ends at offset ` +
           `${this.nextOffset}, but offsets up to ${remembered - 1} had been assigned: ` +
           `${remembered - this.nextOffset} records past the end were lost (unflushed or damaged tail)`,
+        'warn',
       )
     const first = this.entries[0]
     this.startOffset = Math.min(

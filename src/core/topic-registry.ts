@@ -5,6 +5,7 @@
  */
 
 import { BrookError } from './errors.ts'
+import type { Log } from './log.ts'
 import { logMetaKey, PartitionLog } from './partition-log.ts'
 import { code, errorCodeOf, errorMessageOf, isInt, NONE, nameOf, show } from './request-values.ts'
 import type {
@@ -61,7 +62,7 @@ export interface TopicRegistryOptions {
   /** Broker-wide defaults for topic configs. */
   topicDefaults?: Record<string, string>
   tailCacheBytes?: number
-  log?: (line: string) => void
+  log?: Log
   /** Called after each append that moves a high watermark. */
   onAppend: (topic: string, partition: number, highWatermark: number) => void
   /** Called once a deleted topic is out of the map, before its data goes. */

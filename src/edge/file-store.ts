@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import type { Clock } from '../core/clock.ts'
 import { systemClock } from '../core/clock.ts'
 import { BrookError } from '../core/errors.ts'
+import type { Log } from '../core/log.ts'
 import { BATCH_HEADER_SIZE, concatBytes } from '../core/record-batch.ts'
 import type { Json, Store } from '../core/store.ts'
 import { moveDamageAside } from './file-store/damage.ts'
@@ -60,8 +61,8 @@ export interface FileStoreOptions {
    */
   verifyAllOnOpen?: boolean
   clock?: Clock
-  /** Where start-up repairs are reported. Default: console.warn. */
-  log?: (line: string) => void
+  /** Where start-up repairs (warn, error) and the start-up summary (info) go. Default: console.warn. */
+  log?: Log
 }
 
 interface Partition {
@@ -86,7 +87,9 @@ export class FileStore implements Store {
   private readonly dirtyDirs = new Set<string>()
   private readonly handles: HandleCache
   private readonly clock: Clock
-  private readonly log: (line: string) => void
+  private readonly log: Log
+  /** What opening found and did, for the one-line summary at start. */
+  private readonly recovery = { partitions: 0, segments: 0, bytes: 0, torn: 0, damaged: 0, missing: 0 }
   private readonly segmentBytes: number
   private readonly segmentMs: number
   private readonly flushMessages: number
@@ -118,7 +121,8 @@ export class FileStore implements Store {
   /** Opens (or creates) the store in `options.dir`, repairing torn tails left by a crash. */
   static async open(options: FileStoreOptions): Promise<FileStore> {
     await mkdir(options.dir, { recursive: true })
-    const log = options.log ?? ((line: string) => console.warn(line))
+    const log: Log = options.log ?? ((line: string) => console.warn(line))
+    const started = performance.now()
     const releaseLock = await takeLock(options.dir)
     let meta: MetaJournal | undefined
     try {
@@ -130,6 +134,7 @@ export class FileStore implements Store {
       store.releaseLock = releaseLock
       for (const name of partitions) await store.loadPartition(name, options.verifyAllOnOpen ?? true)
       store.reportMissingPartitions(new Set(partitions))
+      store.logRecovery(meta.repairs, options.verifyAllOnOpen ?? true, performance.now() - started)
       return store
     } catch (e) {
       // A store that did not open holds nothing: the next attempt must not find it locked.
@@ -557,7 +562,10 @@ export class FileStore implements Store {
       if (seg.firstTimestamp > 0 && seg.firstTimestamp <= now) seg.createdMs = seg.firstTimestamp
       if (seg.lastBase >= 0) minOffset = seg.nextOffset
       p.segments.push(seg)
+      this.recovery.segments++
+      this.recovery.bytes += seg.size
     }
+    this.recovery.partitions++
     const listed = this.meta.segmentBases.get(name)
     if (!listed || listed.join() !== bases.join()) await this.meta.setSegments(name, bases)
     this.partitions.set(name, p)
@@ -594,7 +602,9 @@ export class FileStore implements Store {
       this.log(
         `brook: ${path}: ${scan.tail!.problem} at byte ${scan.validBytes}; ` +
           `truncated ${scan.fileBytes - scan.validBytes} bytes to the last good batch`,
+        'warn',
       )
+      this.recovery.torn++
       seg.size = scan.validBytes
       return seg
     }
@@ -609,11 +619,33 @@ export class FileStore implements Store {
       this.log(
         `brook: ${path}: ${d.problem} at byte ${d.start}; ${d.end - d.start} damaged bytes ` +
           `(${lostOffsets(d, nextBase)}) are not served; the file as it was is kept as ${aside}`,
+        'error',
       )
     }
+    this.recovery.damaged += cut.length
     ;({ seg, scan } = await load())
     seg.size = scan.validBytes
     return seg
+  }
+
+  /** One line at start: what was read and checked, how long it took, what had to be repaired. */
+  private logRecovery(metaRepairs: string[], verifiedAll: boolean, ms: number): void {
+    const r = this.recovery
+    const repairs = [...metaRepairs]
+    if (r.torn > 0) repairs.push(`${r.torn} torn tail${r.torn > 1 ? 's' : ''} cut`)
+    if (r.damaged > 0)
+      repairs.push(`${r.damaged} damaged run${r.damaged > 1 ? 's' : ''} of bytes moved aside`)
+    if (r.missing > 0)
+      repairs.push(
+        `${r.missing} missing segment file${r.missing > 1 ? 's' : ''} or partition directories reported`,
+      )
+    const mb = (r.bytes / 1e6).toFixed(1)
+    this.log(
+      `brook: opened ${this.dir}: ${r.partitions} partitions, ${r.segments} segments, ${mb} MB, ` +
+        `${verifiedAll ? 'every' : "the last segments'"} CRC checked, in ${Math.round(ms)} ms; ` +
+        (repairs.length > 0 ? `repaired: ${repairs.join(', ')}` : 'nothing to repair'),
+      repairs.length > 0 ? 'warn' : 'info',
+    )
   }
 
   /** Logs each journaled segment file that is gone, with the offsets it held. */
@@ -627,7 +659,11 @@ export class FileStore implements Store {
       const end = all.find((b) => b > base)
       if (end !== undefined && end <= p.logStart) continue
       const offsets = end === undefined ? `offsets from ${base} on` : `offsets ${base}..${end - 1}`
-      this.log(`brook: ${join(p.dir, segmentFileName(base))} is missing: ${offsets} are lost and not served`)
+      this.log(
+        `brook: ${join(p.dir, segmentFileName(base))} is missing: ${offsets} are lost and not served`,
+        'error',
+      )
+      this.recovery.missing++
     }
   }
 
@@ -638,7 +674,9 @@ export class FileStore implements Store {
       this.log(
         `brook: ${join(this.dir, name)} is missing: its ${bases.length} segment files ` +
           `(offsets from ${bases[0]} on) are lost and not served`,
+        'error',
       )
+      this.recovery.missing++
     }
   }
 
@@ -649,7 +687,7 @@ export class FileStore implements Store {
     } else if (!this.cancelFlushTimer && Number.isFinite(this.flushMs)) {
       this.cancelFlushTimer = this.clock.setTimeout(() => {
         this.cancelFlushTimer = undefined
-        if (!this.closed) this.flush().catch((e) => this.log(`brook: background flush failed: ${e}`))
+        if (!this.closed) this.flush().catch((e) => this.log(`brook: background flush failed: ${e}`, 'error'))
       }, this.flushMs)
     }
   }
@@ -686,12 +724,7 @@ export class FileStore implements Store {
  * topics' names, committed offsets and producer state are only there. Checked before anything is
  * created, so a refused start leaves the directory as it found it.
  */
-async function checkCatalogue(
-  dir: string,
-  names: Set<string>,
-  partitions: number,
-  log: (line: string) => void,
-): Promise<void> {
+async function checkCatalogue(dir: string, names: Set<string>, partitions: number, log: Log): Promise<void> {
   if (names.has('meta.log') || partitions === 0) return
   if (!names.has('meta.snapshot'))
     throw new BrookError(
@@ -704,6 +737,7 @@ async function checkCatalogue(
   log(
     `brook: ${join(dir, 'meta.log')} was missing: metadata changes since the last snapshot ` +
       '(meta.snapshot) are lost; committed offsets may go back',
+    'error',
   )
 }
 

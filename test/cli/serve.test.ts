@@ -66,6 +66,45 @@ describe('brook serve', () => {
     expect((await again.exited).code).toBe(0)
   }, 30_000)
 
+  it('logs at levels: a start-up summary of what recovery did, connections with their client.id only at --log-level debug', async () => {
+    const dir = await tempDir()
+    const quiet = await startServe(['--port', '0', '--http-port', '-1', '--data-dir', dir])
+    await kcat(['-b', `127.0.0.1:${quiet.port}`, '-t', 'levels', '-P'], 'one\n')
+    quiet.proc.kill('SIGTERM')
+    const first = (await quiet.exited).stderr
+    expect(first).toMatch(
+      new RegExp(
+        `^INFO brook: opened ${dir}: 0 partitions, 0 segments, 0\\.0 MB, every CRC checked, in \\d+ ms; nothing to repair$`,
+        'm',
+      ),
+    )
+    expect(first).not.toMatch(/DEBUG|connection from/)
+
+    const loud = await startServe([
+      '--port',
+      '0',
+      '--http-port',
+      '-1',
+      '--data-dir',
+      dir,
+      '--log-level',
+      'debug',
+    ])
+    await kcat(['-b', `127.0.0.1:${loud.port}`, '-t', 'levels', '-C', '-e', '-X', 'client.id=level-reader'])
+    loud.proc.kill('SIGTERM')
+    const second = (await loud.exited).stderr
+    expect(second).toMatch(/^INFO brook: opened .*: 1 partitions, 1 segments, .*; nothing to repair$/m)
+    expect(second).toMatch(/^DEBUG brook kafka: connection from 127\.0\.0\.1:\d+ opened$/m)
+    expect(second).toMatch(
+      /^DEBUG brook kafka: connection from 127\.0\.0\.1:\d+ closed \(client\.id 'level-reader', User:ANONYMOUS, \d+ requests\)$/m,
+    )
+
+    const wrong = await run(process.execPath, [bin, 'serve', '--log-level', 'loud']).catch((e) => e)
+    expect(wrong.stderr).toBe(
+      "Error: --log-level: unknown log level 'loud': one of debug, info, warn, error\n",
+    )
+  }, 30_000)
+
   it('runs the relay beside the Kafka listener on one broker; --http-token and --sasl-plain guard it', async () => {
     const dir = await tempDir()
     const a = await startServe([
@@ -150,8 +189,11 @@ describe('brook serve', () => {
       await tempDir(),
     ]).catch((e) => e)
     expect(clash.code).toBe(1)
-    expect(clash.stderr).toBe(
-      `Error: 127.0.0.1:${a.port} is already in use (EADDRINUSE); is another broker running?\n`,
+    // The data directory was opened (and says so) before the port turned out to be taken.
+    expect(clash.stderr).toMatch(
+      new RegExp(
+        `^INFO brook: opened .*; nothing to repair\\nError: 127\\.0\\.0\\.1:${a.port} is already in use \\(EADDRINUSE\\); is another broker running\\?\\n$`,
+      ),
     )
     const sameDir = await run(process.execPath, [bin, 'serve', '--port', '0', '--data-dir', dir]).catch(
       (e) => e,

@@ -186,7 +186,13 @@ describe('brook serve with data damaged on disk', { timeout: 120_000 }, () => {
         `${files[3]}: batch of \\d+ bytes runs past the end of the file at byte ${cut.at}; \\d+ damaged bytes \\(offsets ${cut.base}\\.\\.${cut.last}\\) are not served`,
       ),
     )
-    expect(log).toContain(`${files[5]} is missing: offsets ${goneFrom}..${goneTo} are lost and not served`)
+    expect(log).toContain(
+      `ERROR brook: ${files[5]} is missing: offsets ${goneFrom}..${goneTo} are lost and not served`,
+    )
+    // One line at start says what recovery did.
+    expect(log).toMatch(
+      /^WARN brook: opened .*: 1 partitions, \d+ segments, .* every CRC checked, in \d+ ms; repaired: 2 damaged runs of bytes moved aside, 1 missing segment file or partition directories reported$/m,
+    )
     // Moved aside, not destroyed: the damaged files are kept as they were.
     const kept = (await readdir(join(files[1]!, '..'))).filter((f) => f.includes('.damaged-')).sort()
     expect(kept).toHaveLength(2)
@@ -225,7 +231,8 @@ describe('brook serve with data damaged on disk', { timeout: 120_000 }, () => {
     expect(next).toBe(end)
     expect((await kcatAll(serve.port, 'torn')).lines.at(-1)).toBe(`${end} v-50000`)
     const log = await stop(serve)
-    expect(log).toContain(last)
+    expect(log).toContain(`WARN brook: ${last}: `)
+    expect(log).toMatch(/^WARN brook: opened .*; repaired: 1 torn tail cut$/m)
     expect(log).toMatch(new RegExp(`ends at offset ${end}, but offsets up to 49999 had been assigned`))
   })
 })

@@ -9,6 +9,7 @@
 import { Mirror, type MirrorEndpoint } from '../../core/bridge/mirror.ts'
 import { topicMatcher } from '../../core/bridge/pattern.ts'
 import { BrookError } from '../../core/errors.ts'
+import type { Log } from '../../core/log.ts'
 import type { BrokerService } from '../../core/service.ts'
 import { parseHostPort } from '../../edge/kafka/connection.ts'
 import { intOption, type OptionSpecs, type ParsedArgs } from '../args.ts'
@@ -113,7 +114,7 @@ export function startMirrors(
   config: MirrorConfig,
   local: BrokerService,
   connect: Connector,
-  log: (line: string) => void,
+  log: Log,
 ): ServeMirrors {
   const here: MirrorEndpoint = {
     name: 'local',

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Authorizer } from '../../core/authorizer.ts'
 import { Broker } from '../../core/broker.ts'
+import { type Log, type LogLevel, logAtLevel, parseLogLevel } from '../../core/log.ts'
 import { ConnectionLimiter, ProduceQuota } from '../../core/quotas.ts'
 import type { EdgeAuth, JwtAuth } from '../../edge/app/auth.ts'
 import { Metrics } from '../../edge/app/metrics.ts'
@@ -113,6 +114,12 @@ const command = defineCommand(
       help: 'fsync at most this long after a write (acks=all always waits)',
       default: '1000',
     },
+    'log-level': {
+      type: 'string',
+      arg: '<level>',
+      help: 'Log at this level and above: debug (connections too), info, warn, error',
+      default: 'info',
+    },
     ...MIRROR_OPTIONS,
   },
   { client: false },
@@ -133,7 +140,9 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
         'Configure users with --sasl-plain user:password (or BROOK_SASL_PLAIN), or pass --insecure.',
     )
   }
-  const log = (line: string) => void write(ctx.stderr, `${line}\n`)
+  const log = serveLog(args, ctx)
+  // Checked before the data directory is opened: a start that cannot succeed touches nothing.
+  const site = args.flags.has('demo') ? demoDir(args) : undefined
   const httpAuth = await relayAuth(args, ctx.env, users)
   const mirror = mirrorConfig(args, ctx.env)
   const security = await listenerSecurity(args, ctx.env, users)
@@ -175,7 +184,7 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
       produceQuota,
       connections,
       queuedMaxRequestBytes: intOption(args, 'queued-max-request-bytes', 1),
-      log: (line) => log(`brook kafka: ${line}`),
+      log: (line, level) => log(`brook kafka: ${line}`, level),
     })
   } catch (e) {
     await broker.close()
@@ -200,14 +209,14 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
         metrics,
         host,
         port: httpPort,
-        site: args.flags.has('demo') ? demoDir(args) : undefined,
+        site,
         advertised: { nodeId: 1, host: server.host, port: server.port },
         auth: httpAuth,
         authorizer,
         produceQuota,
         connections,
         origins: args.lists.get('allow-origin') ?? [],
-        log: (line) => log(`brook relay: ${line}`),
+        log: (line, level) => log(`brook relay: ${line}`, level),
       })
     } catch (e) {
       await server.close()
@@ -229,7 +238,8 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
     await broker.close()
     throw new CommandError('--demo needs the HTTP port (--http-port is -1)')
   }
-  const mirrors = mirror && startMirrors(mirror, service, ctx.connect, (line) => log(`brook mirror: ${line}`))
+  const mirrors =
+    mirror && startMirrors(mirror, service, ctx.connect, (line, level) => log(`brook mirror: ${line}`, level))
   for (const line of mirrors?.lines ?? []) await write(ctx.stdout, `brook serve: ${line}\n`)
   await new Promise<void>((done) => {
     if (ctx.signal.aborted) return done()
@@ -241,6 +251,17 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
   await broker.close()
   await write(ctx.stdout, 'brook serve: stopped (all data flushed)\n')
   return 0
+}
+
+/** Lines on stderr, each led by its level (as log4j prints Kafka's), from `--log-level` up. */
+function serveLog(args: ParsedArgs, ctx: CliContext): Log {
+  let min: LogLevel
+  try {
+    min = parseLogLevel(args.values.get('log-level') ?? 'info')
+  } catch (e) {
+    throw new CommandError(`--log-level: ${(e as Error).message}`)
+  }
+  return logAtLevel((line, level) => void write(ctx.stderr, `${level.toUpperCase()} ${line}\n`), min)
 }
 
 /** The demo built in a clone: demo/dist beside the package's own dist/. */

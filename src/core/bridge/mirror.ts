@@ -27,6 +27,7 @@
 import { timeout } from '../client/retry.ts'
 import { type Clock, systemClock } from '../clock.ts'
 import { BrookError, errorDetail } from '../errors.ts'
+import type { Log } from '../log.ts'
 import { encodeBatchAsync } from '../record-batch.ts'
 import type { BrokerService, FetchResponse, ProducePartitionResult, ProduceRequest } from '../service.ts'
 import { copyRecords } from './convert.ts'
@@ -96,7 +97,7 @@ type Side = 'source' | 'destination'
 
 export class Mirror {
   private readonly clock: Clock
-  private readonly log: (line: string) => void
+  private readonly log: Log
   private readonly matches: (topic: string) => boolean
   private readonly refreshMs: number
   private readonly batchBytes: number
@@ -207,7 +208,7 @@ export class Mirror {
         const ms = this.backoff(this.failures++)
         const detail = errorDetail(e)
         if (detail !== this.lastFailure || this.failures % 30 === 0)
-          this.log(`${this.label}: ${describe(e)}; retrying in ${ms} ms`)
+          this.log(`${this.label}: ${describe(e)}; retrying in ${ms} ms`, 'warn')
         this.lastFailure = detail
         await this.idle(ms)
       }
@@ -327,7 +328,7 @@ export class Mirror {
           (side, fn) => this.call(side, fn),
           t.name,
           count,
-          (line) => this.log(`${this.label}: ${line}`),
+          (line, level) => this.log(`${this.label}: ${line}`, level),
         )
         this.topicCounts.set(t.name, count)
       }
@@ -450,7 +451,8 @@ export class Mirror {
         p.lastError = detail
         return e
       }
-      if (detail !== p.lastError) this.log(`${this.label}: ${p.topic}[${p.partition}]: ${detail}; retrying`)
+      if (detail !== p.lastError)
+        this.log(`${this.label}: ${p.topic}[${p.partition}]: ${detail}; retrying`, 'warn')
       p.lastError = detail
       if (e instanceof BrookError && e.type === 'UNKNOWN_TOPIC_OR_PARTITION') {
         this.topicCounts.delete(p.topic)
@@ -486,7 +488,8 @@ export class Mirror {
     p.failures++
     p.retryAt = this.clock.now() + this.backoff(p.failures)
     const detail = describe(err)
-    if (detail !== p.lastError) this.log(`${this.label}: ${p.topic}[${p.partition}]: ${detail}; retrying`)
+    if (detail !== p.lastError)
+      this.log(`${this.label}: ${p.topic}[${p.partition}]: ${detail}; retrying`, 'warn')
     p.lastError = detail
   }
 
@@ -605,7 +608,7 @@ export class Mirror {
     } catch (e) {
       error = e instanceof BrookError ? e : new BrookError('NETWORK_EXCEPTION', errorDetail(e), { cause: e })
       if (this.conns.destination === conn) {
-        this.log(`${this.label}: produce failed: ${describe(error)}`)
+        this.log(`${this.label}: produce failed: ${describe(error)}`, 'warn')
         await this.drop('destination')
       }
     }
@@ -665,7 +668,10 @@ export class Mirror {
       if (e instanceof BrookError && (e.type === 'NETWORK_EXCEPTION' || e.type === 'REQUEST_TIMED_OUT'))
         throw e
       if (!this.commitWarned)
-        this.log(`${this.label}: positions not committed to group ${group} (monitoring only): ${describe(e)}`)
+        this.log(
+          `${this.label}: positions not committed to group ${group} (monitoring only): ${describe(e)}`,
+          'warn',
+        )
       this.commitWarned = true
     }
   }

@@ -4,6 +4,7 @@
  */
 
 import type { Clock } from '../clock.ts'
+import type { Log } from '../log.ts'
 import type { BrokerService } from '../service.ts'
 
 export interface MirrorConnection {
@@ -28,7 +29,7 @@ export interface MirrorOptions {
   /** Consumer group on the source for the acknowledged positions (monitoring only); null: none. */
   group?: string | null
   clock?: Clock
-  log?: (line: string) => void
+  log?: Log
   /** How often the source's topic list is read for new topics and partitions (default 5 s). */
   refreshMs?: number
   /** Largest destination batch, estimated uncompressed (default 1,000,000: under Kafka's 1 MiB limit). */

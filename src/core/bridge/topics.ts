@@ -6,6 +6,7 @@
  */
 
 import { BrookError } from '../errors.ts'
+import type { Log } from '../log.ts'
 import type { BrokerService } from '../service.ts'
 
 const UNKNOWN_TOPIC = 3
@@ -15,12 +16,7 @@ const TOPIC_ALREADY_EXISTS = 36
 export type SideCall = <T>(side: 'source' | 'destination', fn: (s: BrokerService) => Promise<T>) => Promise<T>
 
 /** Makes `name` exist on the destination with at least `count` partitions; `log` hears what changed. */
-export async function ensureTopic(
-  call: SideCall,
-  name: string,
-  count: number,
-  log: (line: string) => void,
-): Promise<void> {
+export async function ensureTopic(call: SideCall, name: string, count: number, log: Log): Promise<void> {
   const md = await call('destination', (s) => s.metadata({ topics: [name], allowAutoTopicCreation: false }))
   const t = md.topics.find((x) => x.name === name)
   if (t && t.errorCode === 0) {
@@ -48,7 +44,7 @@ export async function ensureTopic(
     )
   let [r] = await create(configs)
   if (r && r.errorCode !== 0 && r.errorCode !== TOPIC_ALREADY_EXISTS && Object.keys(configs).length > 0) {
-    log(`${name}: the destination refused its configs (${r.errorMessage}); creating it without them`)
+    log(`${name}: the destination refused its configs (${r.errorMessage}); creating it without them`, 'warn')
     ;[r] = await create({})
   }
   if (r && r.errorCode !== 0 && r.errorCode !== TOPIC_ALREADY_EXISTS)

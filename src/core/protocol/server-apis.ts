@@ -4,6 +4,7 @@
  * `SUPPORTED_APIS` is what ApiVersions advertises: exactly the keys and versions handled here.
  */
 import { errorCode as codeNamed, isBrookError } from '../errors.ts'
+import type { Log } from '../log.ts'
 import { errorMessageOf } from '../request-values.ts'
 import type { BrokerInfo, BrokerService, DescribedGroup } from '../service.ts'
 import { CONFIG_OPS, RESOURCE_BROKER, RESOURCE_TOPIC } from './config-resources.ts'
@@ -85,7 +86,7 @@ export interface ApiContext {
   advertised: BrokerInfo
   clientId: string
   clientHost: string
-  log: (line: string) => void
+  log: Log
   /** Mutes the connection for this long after the response (a quota's throttle time). */
   throttle?: (ms: number) => void
 }
@@ -98,7 +99,7 @@ const NO_AUTHORIZED_OPERATIONS = -2147483648
 /** The Kafka error code for anything a call threw; unexpected errors are logged, never fatal. */
 export function codeOf(e: unknown, ctx: ApiContext, what: string): number {
   if (isBrookError(e)) return e.code
-  ctx.log(`${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+  ctx.log(`${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 'error')
   return -1
 }
 

@@ -3,6 +3,8 @@
  * turns request frames (without the 4-byte size prefix) into response frames. The TCP listener
  * and the WebSocket endpoint both drive it; neither knows any Kafka API.
  */
+
+import type { Log } from '../log.ts'
 import type { BrokerInfo, BrokerService } from '../service.ts'
 import { decodeRequest, encodeResponse, encodeResponseFrameChunks } from './frames.ts'
 import { parsePlainToken } from './sasl-plain.ts'
@@ -58,7 +60,7 @@ export interface KafkaHandlerOptions {
    * request without it); over the cap the connection is closed.
    */
   connections?: { acquire(principal: string): (() => void) | undefined }
-  log?: (line: string) => void
+  log?: Log
 }
 
 /**
@@ -83,6 +85,8 @@ export interface KafkaSession {
    * that says so, as Kafka does, and reads nothing more from it.
    */
   failed?(): boolean
+  /** Who is on the other end so far: the last request's client.id and the principal. */
+  peer?(): { clientId: string; principal: string }
   close?(): void
 }
 
@@ -188,7 +192,7 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
     if (!scram) return (await authenticatePlain(token)) ? { token: EMPTY, done: true } : null
     const r = await scram.step(token)
     if (r.kind === 'fail') {
-      log(`SASL/${mechanism} authentication failed: ${r.reason}`)
+      log(`SASL/${mechanism} authentication failed: ${r.reason}`, 'info')
       return null
     }
     if (r.kind === 'done') setPrincipal(r.username)
@@ -291,7 +295,7 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
     if (!r) {
       sasl = 'failed'
       if (!scram) {
-        log('SASL/PLAIN authentication failed')
+        log('SASL/PLAIN authentication failed', 'info')
         return fail(58, 'Authentication failed: Invalid username or password')
       }
       // Kafka's words (SaslServerAuthenticator), which say nothing of why: a wrong password and an
@@ -324,6 +328,7 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
     },
     authenticated: () => sasl === 'open' || sasl === 'done',
     failed: () => sasl === 'failed',
+    peer: () => ({ clientId, principal }),
     close() {
       release?.()
     },

@@ -7,6 +7,7 @@
  */
 
 import type { Authorizer } from '../../core/authorizer.ts'
+import type { Log } from '../../core/log.ts'
 import type { ConnectionLimiter, ProduceQuota } from '../../core/quotas.ts'
 import type { BrokerInfo, BrokerService } from '../../core/service.ts'
 import type { EdgeAuth } from './auth.ts'
@@ -43,7 +44,7 @@ export interface EdgeAppOptions {
   metrics?: Metrics
   /** What Metadata answers over `/v1/ws` (clients there never dial it). */
   advertised?: BrokerInfo
-  log?: (line: string) => void
+  log?: Log
 }
 
 /** A fetch handler: what Workers, Deno, Bun and Hono's `mount()` take. */

@@ -65,7 +65,7 @@ export function buildEdgeApp(
 
   app.onError((e, c) => {
     if (!(e instanceof HttpError) && !(e instanceof BrookError))
-      ctx.log(`request failed: ${e instanceof Error ? e.stack : String(e)}`)
+      ctx.log(`request failed: ${e instanceof Error ? e.stack : String(e)}`, 'error')
     return errorResponse(c, e)
   })
   app.notFound((c) =>

@@ -5,6 +5,7 @@
 
 import type { Context } from 'hono'
 import type { Authorizer } from '../../core/authorizer.ts'
+import type { Log } from '../../core/log.ts'
 import { StickyPartitioner } from '../../core/partitioner.ts'
 import type { ConnectionLimiter, ProduceQuota } from '../../core/quotas.ts'
 import type { BrokerInfo, BrokerService } from '../../core/service.ts'
@@ -18,7 +19,7 @@ export interface AppContext {
   partitioner: StickyPartitioner
   /** What Metadata answers on the Kafka-over-WebSocket door. */
   advertised: BrokerInfo
-  log: (line: string) => void
+  log: Log
   /** When ACLs are enforced: the broker as each principal may use it. */
   authorizer?: Authorizer
   /**

@@ -60,7 +60,7 @@ export function kafkaWebSocket(
     const close = (ws: WSContext, code: number, reason: string) => {
       if (!open) return
       open = false
-      ctx.log(`closing WebSocket: ${reason}`)
+      ctx.log(`closing WebSocket: ${reason}`, 'warn')
       try {
         ws.close(code, reason)
       } catch {}

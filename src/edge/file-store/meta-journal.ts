@@ -16,6 +16,7 @@ import { copyFile, type FileHandle, open, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { crc32c } from '../../core/crc32c.ts'
 import { BrookError } from '../../core/errors.ts'
+import type { Log } from '../../core/log.ts'
 import type { Json } from '../../core/store.ts'
 import { readAt, writeAll, writeFileAtomic } from './fsutil.ts'
 import { Mutex } from './locks.ts'
@@ -45,13 +46,15 @@ export class MetaJournal {
   private size = 0
   private snapshotBytes = 0
   dirty = false
+  /** What loading had to repair, for the start-up summary. */
+  readonly repairs: string[] = []
 
   private constructor(
     private readonly dir: string,
     private readonly fh: FileHandle,
   ) {}
 
-  static async open(dir: string, log: (line: string) => void): Promise<MetaJournal> {
+  static async open(dir: string, log: Log): Promise<MetaJournal> {
     const path = join(dir, 'meta.log')
     // Created with 'a', used with 'r+': positional writes are ignored on an O_APPEND handle.
     await (await open(path, 'a')).close()
@@ -148,7 +151,7 @@ export class MetaJournal {
   }
 
   /** Reads the snapshot and replays the journal over it. */
-  private async load(log: (line: string) => void): Promise<void> {
+  private async load(log: Log): Promise<void> {
     const snapshotPath = join(this.dir, 'meta.snapshot')
     const snapshot = await readFile(snapshotPath).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') return undefined
@@ -194,7 +197,11 @@ export class MetaJournal {
       while (next < bytes.length && !entryAt(bytes, next)) next++
       if (next >= bytes.length) {
         // Nothing good after it: a last entry cut short by a crash, dropped as Kafka drops a torn tail.
-        log(`brook: ${path}: last entry cut short at byte ${pos}; dropped ${bytes.length - pos} bytes`)
+        log(
+          `brook: ${path}: last entry cut short at byte ${pos}; dropped ${bytes.length - pos} bytes`,
+          'warn',
+        )
+        this.repairs.push('a torn metadata entry dropped')
         await this.fh.truncate(pos)
         await this.fh.datasync()
         break
@@ -209,7 +216,9 @@ export class MetaJournal {
       log(
         `brook: ${path}: damaged entries skipped (${skipped.join(', ')}); every other entry was read. ` +
           `A copy of the damaged file is ${copy}; the metadata is rewritten without the damage`,
+        'error',
       )
+      this.repairs.push(`${skipped.length} damaged metadata entries skipped`)
       // The good entries become the snapshot, and the damaged journal goes.
       await this.compact()
     }

@@ -8,6 +8,7 @@
 
 import { type FileHandle, open, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { Log } from '../../core/log.ts'
 import { concatBytes } from '../../core/record-batch.ts'
 import { fsyncDir, writeAll } from './fsutil.ts'
 import type { HandleCache } from './handles.ts'
@@ -90,7 +91,7 @@ export async function completeSwap(
  */
 export async function finishInterruptedSwaps(
   dir: string,
-  log: (line: string) => void,
+  log: Log,
 ): Promise<{ base: number; end: number }[]> {
   const done: { base: number; end: number }[] = []
   const files = (await readdir(dir)).sort()
@@ -104,7 +105,7 @@ export async function finishInterruptedSwaps(
     const end = m[2] === 'end' ? Number.POSITIVE_INFINITY : Number(m[2])
     await completeSwap(dir, join(dir, f), Number(m[1]), end)
     done.push({ base: Number(m[1]), end })
-    log(`brook: ${dir}: finished an interrupted compaction swap (${f})`)
+    log(`brook: ${dir}: finished an interrupted compaction swap (${f})`, 'info')
   }
   return done
 }

@@ -7,6 +7,7 @@
 import net from 'node:net'
 import tls from 'node:tls'
 import type { Authorizer } from '../../core/authorizer.ts'
+import type { Log } from '../../core/log.ts'
 import {
   answerFrame,
   createKafkaHandler,
@@ -58,7 +59,7 @@ export interface KafkaServerOptions {
   connections?: ConnectionLimiter
   /** Counts open connections (door `kafka`) beside the relay's. */
   metrics?: { connection(door: string): () => void }
-  log?: (line: string) => void
+  log?: Log
 }
 
 export type KafkaTlsOptions = tls.TlsOptions & {
@@ -92,7 +93,7 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
   const maxRequestBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES
   const memory = new RequestMemory(opts.queuedMaxRequestBytes ?? DEFAULT_QUEUED_MAX_REQUEST_BYTES)
   const idleTimeoutMs = opts.idleTimeoutMs ?? 600_000
-  const log = opts.log ?? ((line: string) => console.error(`brook kafka: ${line}`))
+  const log: Log = opts.log ?? ((line: string) => console.error(`brook kafka: ${line}`))
   const sockets = new Set<net.Socket>()
   const advertised = {
     nodeId: opts.nodeId ?? 1,
@@ -152,7 +153,7 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
         e.code === 'ERR_SSL_WRONG_VERSION_NUMBER'
           ? 'not TLS (a plaintext client?)'
           : (e.code ?? e.message.split('\n')[0])
-      log(`TLS handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${why}`)
+      log(`TLS handshake with ${socket.remoteAddress}:${socket.remotePort} failed: ${why}`, 'warn')
     })
   }
   await new Promise<void>((resolve, reject) => {
@@ -162,7 +163,7 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
       resolve()
     })
   })
-  server.on('error', (e) => log(`listener error: ${e.message}`))
+  server.on('error', (e) => log(`listener error: ${e.message}`, 'error'))
   const address = server.address() as net.AddressInfo
   if (!opts.advertisedPort) advertised.port = address.port
   return {
@@ -184,7 +185,7 @@ interface ConnectionLimits {
   failedAuthenticationDelayMs?: number
   /** The listener's budget for requests in flight (`queued.max.request.bytes`); none: unbounded. */
   memory?: RequestMemory
-  log: (line: string) => void
+  log: Log
 }
 
 /** Frames a byte stream and feeds one session; public so other Node transports can reuse it. */
@@ -202,6 +203,7 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
   let releaseFrame: (() => void) | undefined
   let queued = 0
   let queuedBytes = 0
+  let requests = 0
   /** The peer went away: finish what it sent (an acks=0 producer closes right after writing). */
   let closed = false
   /** We closed the connection over a protocol error: nothing more from it is processed. */
@@ -220,9 +222,10 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
     if (pauses.size === 0 && !closed && socket.isPaused()) socket.resume()
   }
 
+  limits.log(`connection from ${peer} opened`, 'debug')
   if (limits.idleTimeoutMs > 0) socket.setTimeout(limits.idleTimeoutMs)
   socket.on('timeout', () => {
-    limits.log(`closing idle connection from ${peer}`)
+    limits.log(`closing idle connection from ${peer}`, 'debug')
     socket.destroy()
   })
   socket.on('error', () => {})
@@ -234,6 +237,9 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
     frame = undefined
     pending = []
     pendingBytes = 0
+    const who = session.peer?.()
+    const named = who ? `client.id '${who.clientId}', ${who.principal}, ` : ''
+    limits.log(`connection from ${peer} closed (${named}${requests} requests)`, 'debug')
     session.close?.()
   })
 
@@ -241,11 +247,12 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
     if (failed) return
     failed = true
     closed = true
-    limits.log(`closing connection from ${peer}: ${reason}`)
+    limits.log(`closing connection from ${peer}: ${reason}`, 'warn')
     socket.destroy()
   }
 
   const enqueue = (request: Uint8Array, release: (() => void) | undefined) => {
+    requests++
     queued++
     queuedBytes += request.byteLength
     if (queued >= MAX_QUEUED_REQUESTS || queuedBytes >= MAX_QUEUED_BYTES) pause('queue')
@@ -284,7 +291,7 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
       if (refused) {
         // Authentication failed: the response says so, then the connection closes, as in Kafka.
         closed = true
-        limits.log(`closing connection from ${peer}: SASL authentication failed`)
+        limits.log(`closing connection from ${peer}: SASL authentication failed`, 'info')
         socket.end()
         return
       }

@@ -10,6 +10,7 @@
  */
 
 import { errorName, isBrookError } from '../../../core/errors.ts'
+import type { Log } from '../../../core/log.ts'
 import { H } from './protocol.ts'
 
 /** Request headers a cross-origin page sends to Durable Streams (what a preflight must allow). */
@@ -122,13 +123,13 @@ export function brokerError(code: number, topic: string): DsError {
   }
 }
 
-export function errorResponse(e: unknown, log: (line: string) => void): Response {
+export function errorResponse(e: unknown, log: Log): Response {
   if (e instanceof DsError)
     return respond(e.status, { 'content-type': 'text/plain; charset=utf-8', ...e.headers }, e.message)
   if (isBrookError(e)) {
     const err = brokerError((e as { code: number }).code, '')
     return respond(err.status, { 'content-type': 'text/plain; charset=utf-8' }, err.message)
   }
-  log(`durable streams: request failed: ${e instanceof Error ? e.stack : String(e)}`)
+  log(`durable streams: request failed: ${e instanceof Error ? e.stack : String(e)}`, 'error')
   return respond(500, { 'content-type': 'text/plain; charset=utf-8' }, 'Internal server error')
 }

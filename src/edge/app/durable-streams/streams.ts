@@ -11,6 +11,7 @@
  */
 
 import { errorName } from '../../../core/errors.ts'
+import type { Log } from '../../../core/log.ts'
 import type { BrokerService } from '../../../core/service.ts'
 import { Catalog, type StreamMeta } from './catalog.ts'
 import { badRequest, conflict, DsError, notFound } from './http.ts'
@@ -73,7 +74,7 @@ export class Streams {
   constructor(
     readonly service: BrokerService,
     readonly options: StreamsOptions,
-    private readonly log: (line: string) => void,
+    private readonly log: Log,
   ) {
     this.catalog = new Catalog(service)
   }
@@ -172,7 +173,10 @@ export class Streams {
     await this.catalog.remove(path)
     this.lives.delete(meta.topic)
     await this.service.deleteTopics([meta.topic]).catch((e) => {
-      this.log(`durable streams: cannot delete topic ${meta.topic}: ${e instanceof Error ? e.message : e}`)
+      this.log(
+        `durable streams: cannot delete topic ${meta.topic}: ${e instanceof Error ? e.message : e}`,
+        'error',
+      )
     })
     if (meta.forkedFrom) {
       const source = meta.forkedFrom
@@ -343,7 +347,9 @@ export class Streams {
     }
     void (async () => {
       for (const path of due) await this.locks.run(path, () => this.expireLocked(path))
-    })().catch((e) => this.log(`durable streams: expiry sweep failed: ${e instanceof Error ? e.message : e}`))
+    })().catch((e) =>
+      this.log(`durable streams: expiry sweep failed: ${e instanceof Error ? e.message : e}`, 'error'),
+    )
   }
 
   /** For tests of restarts: forget every cache, as a new process would. */
