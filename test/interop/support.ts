@@ -34,7 +34,8 @@ export async function startBrook(
     broker: opts.wrap ? opts.wrap(broker) : broker,
     host: '127.0.0.1',
     port: 0,
-    log: (l) => logs.push(l),
+    // What an operator sees at the default level (info): debug lines name every connection.
+    log: (l, level) => level !== 'debug' && logs.push(l),
     auth: opts.auth,
   })
   return {

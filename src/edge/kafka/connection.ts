@@ -11,6 +11,7 @@ import { BrookError } from '../../core/errors.ts'
 import { FrameConnection } from '../../core/protocol/client-connection.ts'
 import type { SaslOptions } from '../../core/protocol/client-negotiate.ts'
 import { KafkaProtocolService } from '../../core/protocol/client-service.ts'
+import { FrameReader } from '../../core/protocol/frame-reader.ts'
 
 export interface KafkaConnectionOptions {
   clientId?: string
@@ -44,68 +45,6 @@ export function parseHostPort(s: string, defaultPort = 9092): { host: string; po
   return { host: m[1]!, port }
 }
 
-/** Splits a byte stream into frames; frames inside one chunk are views, others are copied together once. */
-class FrameSplitter {
-  private chunks: Uint8Array[] = []
-  private buffered = 0
-
-  constructor(
-    private readonly maxFrameBytes: number,
-    private readonly onFrame: (frame: Uint8Array) => void,
-  ) {}
-
-  push(chunk: Uint8Array): void {
-    this.chunks.push(chunk)
-    this.buffered += chunk.length
-    while (this.buffered >= 4) {
-      const size = this.peekSize()
-      if (size < 0 || size > this.maxFrameBytes) {
-        throw new BrookError(
-          'CORRUPT_MESSAGE',
-          `response frame of ${size} bytes (limit ${this.maxFrameBytes})`,
-        )
-      }
-      if (this.buffered < 4 + size) return
-      this.onFrame(this.take(4 + size).subarray(4))
-    }
-  }
-
-  private peekSize(): number {
-    const first = this.chunks[0]!
-    if (first.length >= 4) return new DataView(first.buffer, first.byteOffset, 4).getInt32(0)
-    const head = new Uint8Array(4)
-    let n = 0
-    for (const c of this.chunks) {
-      const part = c.subarray(0, 4 - n)
-      head.set(part, n)
-      n += part.length
-      if (n === 4) break
-    }
-    return new DataView(head.buffer).getInt32(0)
-  }
-
-  private take(n: number): Uint8Array {
-    this.buffered -= n
-    const first = this.chunks[0]!
-    if (first.length >= n) {
-      if (first.length === n) this.chunks.shift()
-      else this.chunks[0] = first.subarray(n)
-      return first.subarray(0, n)
-    }
-    const out = new Uint8Array(n)
-    let pos = 0
-    while (pos < n) {
-      const c = this.chunks[0]!
-      const part = c.subarray(0, n - pos)
-      out.set(part, pos)
-      pos += part.length
-      if (part.length === c.length) this.chunks.shift()
-      else this.chunks[0] = c.subarray(part.length)
-    }
-    return out
-  }
-}
-
 /** One TCP connection to one broker. Versions are not negotiated here (KafkaProtocolService does it). */
 export function openKafkaConnection(
   host: string,
@@ -136,7 +75,16 @@ export function openKafkaConnection(
       },
       { clientId: options.clientId, requestTimeoutMs: options.requestTimeoutMs, clock: options.clock },
     )
-    const splitter = new FrameSplitter(options.maxFrameBytes ?? 1 << 30, (f) => conn.receive(f))
+    const maxFrameBytes = options.maxFrameBytes ?? 1 << 30
+    const frames = new FrameReader({
+      what: 'response',
+      maxBytes: () => maxFrameBytes,
+      onFrame: (frame) => conn.receive(frame),
+      onError: (reason) => {
+        conn.fail(new BrookError('CORRUPT_MESSAGE', `${host}:${port}: ${reason}`))
+        socket.destroy()
+      },
+    })
     const timer = setTimeout(() => {
       socket.destroy()
       reject(new BrookError('NETWORK_EXCEPTION', `connecting to ${host}:${port} timed out`))
@@ -147,12 +95,7 @@ export function openKafkaConnection(
       resolve(conn)
     })
     socket.on('data', (chunk: Buffer) => {
-      try {
-        splitter.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-      } catch (e) {
-        conn.fail(e as Error)
-        socket.destroy()
-      }
+      frames.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
     })
     socket.on('error', (e) => {
       clearTimeout(timer)
@@ -160,9 +103,10 @@ export function openKafkaConnection(
       conn.fail(err)
       reject(err)
     })
-    socket.on('close', () =>
-      conn.fail(new BrookError('NETWORK_EXCEPTION', `${host}:${port} closed the connection`)),
-    )
+    socket.on('close', () => {
+      frames.close()
+      conn.fail(new BrookError('NETWORK_EXCEPTION', `${host}:${port} closed the connection`))
+    })
   })
 }
 

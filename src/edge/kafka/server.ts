@@ -8,6 +8,7 @@ import net from 'node:net'
 import tls from 'node:tls'
 import type { Authorizer } from '../../core/authorizer.ts'
 import type { Log } from '../../core/log.ts'
+import { FrameReader } from '../../core/protocol/frame-reader.ts'
 import {
   answerFrame,
   createKafkaHandler,
@@ -191,16 +192,6 @@ interface ConnectionLimits {
 /** Frames a byte stream and feeds one session; public so other Node transports can reuse it. */
 export function serveConnection(socket: net.Socket, session: KafkaSession, limits: ConnectionLimits): void {
   const peer = `${socket.remoteAddress}:${socket.remotePort}`
-  /** Received bytes not yet in a request. */
-  let pending: Buffer[] = []
-  let pendingBytes = 0
-  /** The request being received, once its bytes are granted; `filled` of its bytes are here. */
-  let frame: Buffer | undefined
-  let filled = 0
-  /** Size of the request whose bytes are waited for (its size field read), or -1. */
-  let awaiting = -1
-  /** Releases the budget of the request being received (or cancels waiting for it). */
-  let releaseFrame: (() => void) | undefined
   let queued = 0
   let queuedBytes = 0
   let requests = 0
@@ -222,27 +213,6 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
     if (pauses.size === 0 && !closed && socket.isPaused()) socket.resume()
   }
 
-  limits.log(`connection from ${peer} opened`, 'debug')
-  if (limits.idleTimeoutMs > 0) socket.setTimeout(limits.idleTimeoutMs)
-  socket.on('timeout', () => {
-    limits.log(`closing idle connection from ${peer}`, 'debug')
-    socket.destroy()
-  })
-  socket.on('error', () => {})
-  socket.on('close', () => {
-    closed = true
-    // A half-received request holds nothing once its connection is gone.
-    releaseFrame?.()
-    releaseFrame = undefined
-    frame = undefined
-    pending = []
-    pendingBytes = 0
-    const who = session.peer?.()
-    const named = who ? `client.id '${who.clientId}', ${who.principal}, ` : ''
-    limits.log(`connection from ${peer} closed (${named}${requests} requests)`, 'debug')
-    session.close?.()
-  })
-
   const fail = (reason: string) => {
     if (failed) return
     failed = true
@@ -251,7 +221,7 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
     socket.destroy()
   }
 
-  const enqueue = (request: Uint8Array, release: (() => void) | undefined) => {
+  const enqueue = (request: Uint8Array, release: () => void) => {
     requests++
     queued++
     queuedBytes += request.byteLength
@@ -259,7 +229,7 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
     const finished = () => {
       queued--
       queuedBytes -= request.byteLength
-      release?.()
+      release()
       if (queued < MAX_QUEUED_REQUESTS / 2 && queuedBytes < MAX_QUEUED_BYTES / 2) unpause('queue')
     }
     tail = tail.then(async () => {
@@ -311,102 +281,39 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
     })
   }
 
-  /** Removes `n` received bytes (n <= pendingBytes) from the front of `pending`. */
-  const take = (n: number): Buffer => {
-    const head = pending[0]!
-    if (head.length >= n) {
-      if (head.length === n) pending.shift()
-      else pending[0] = head.subarray(n)
-      pendingBytes -= n
-      return head.subarray(0, n)
-    }
-    const whole = Buffer.concat(pending, pendingBytes)
-    pending = whole.length > n ? [whole.subarray(n)] : []
-    pendingBytes -= n
-    return whole.subarray(0, n)
-  }
+  const reader = new FrameReader({
+    what: 'request',
+    // Before SASL succeeds only small frames are accepted, as Kafka's sasl.server.max.receive.size:
+    // an unauthenticated peer must not make the broker buffer 100 MiB.
+    maxBytes: () =>
+      session.authenticated?.() === false
+        ? Math.min(PRE_AUTH_MAX_BYTES, limits.maxRequestBytes)
+        : limits.maxRequestBytes,
+    onFrame: enqueue,
+    onError: fail,
+    reserve: limits.memory && ((size, grant) => limits.memory!.reserve(size, grant)),
+    pause: () => pause('memory'),
+    resume: () => unpause('memory'),
+  })
 
-  /** The request's bytes are granted: it is received into its own buffer from here on. */
-  const begin = (size: number) => {
-    awaiting = -1
-    if (pendingBytes >= size && pending[0]!.length >= size) {
-      // All of it arrived in one piece: used where it is, without a copy.
-      const whole = take(size)
-      const release = releaseFrame
-      releaseFrame = undefined
-      enqueue(new Uint8Array(whole.buffer, whole.byteOffset, size), release)
-      return
-    }
-    frame = Buffer.allocUnsafeSlow(size)
-    filled = 0
-  }
-
-  const pump = () => {
-    while (!failed && !closed) {
-      if (frame) {
-        const n = Math.min(pendingBytes, frame.length - filled)
-        if (n > 0) {
-          take(n).copy(frame, filled)
-          filled += n
-        }
-        if (filled < frame.length) return
-        const done = frame
-        const release = releaseFrame
-        frame = undefined
-        releaseFrame = undefined
-        // A plain Uint8Array view: core code must not rely on Buffer semantics.
-        enqueue(new Uint8Array(done.buffer, done.byteOffset, done.length), release)
-        continue
-      }
-      if (awaiting >= 0 || pendingBytes < 4) return
-      const size = (pending[0]!.length >= 4 ? pending[0]! : Buffer.concat(pending, pendingBytes)).readInt32BE(
-        0,
-      )
-      // Before SASL succeeds only small frames are accepted, as Kafka's sasl.server.max.receive.size:
-      // an unauthenticated peer must not make the broker buffer 100 MiB.
-      const max =
-        session.authenticated?.() === false
-          ? Math.min(PRE_AUTH_MAX_BYTES, limits.maxRequestBytes)
-          : limits.maxRequestBytes
-      if (size < 0) {
-        fail(`the frame's size field is negative (${size}): not a Kafka request`)
-        return
-      }
-      if (size > max) {
-        fail(`request of ${size} bytes is over the ${max}-byte limit`)
-        return
-      }
-      take(4)
-      awaiting = size
-      if (!limits.memory) {
-        begin(size)
-        continue
-      }
-      let reserving = true
-      let grantedNow = false
-      releaseFrame = limits.memory.reserve(size, () => {
-        if (reserving) {
-          grantedNow = true
-          return
-        }
-        // Granted later, once earlier requests were answered (a closed connection cancelled its wait).
-        begin(size)
-        unpause('memory')
-        pump()
-      })
-      reserving = false
-      if (!grantedNow) {
-        pause('memory')
-        return
-      }
-      begin(size)
-    }
-  }
-
+  limits.log(`connection from ${peer} opened`, 'debug')
+  if (limits.idleTimeoutMs > 0) socket.setTimeout(limits.idleTimeoutMs)
+  socket.on('timeout', () => {
+    limits.log(`closing idle connection from ${peer}`, 'debug')
+    socket.destroy()
+  })
+  socket.on('error', () => {})
+  socket.on('close', () => {
+    closed = true
+    // A half-received request holds nothing once its connection is gone.
+    reader.close()
+    const who = session.peer?.()
+    const named = who ? `client.id '${who.clientId}', ${who.principal}, ` : ''
+    limits.log(`connection from ${peer} closed (${named}${requests} requests)`, 'debug')
+    session.close?.()
+  })
   socket.on('data', (data: Buffer) => {
-    if (failed) return
-    pending.push(data)
-    pendingBytes += data.length
-    pump()
+    // A plain Uint8Array view: core code must not rely on Buffer semantics (Buffer#slice is a view).
+    if (!failed) reader.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
   })
 }
