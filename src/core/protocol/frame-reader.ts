@@ -83,9 +83,16 @@ export class FrameReader {
       if (this.awaiting >= 0 || this.pendingBytes < 4) return
       const size = this.peekSize()
       const max = this.opts.maxBytes()
-      if (size < 0)
-        return this.fail(`the frame's size field is negative (${size}): not a Kafka ${this.opts.what}`)
-      if (size > max) return this.fail(`${this.opts.what} of ${size} bytes is over the ${max}-byte limit`)
+      const wrong =
+        size < 0
+          ? `the frame's size field is negative (${size}): not a Kafka ${this.opts.what}`
+          : size > max
+            ? `${this.opts.what} of ${size} bytes is over the ${max}-byte limit`
+            : undefined
+      if (wrong) {
+        this.fail(wrong)
+        return
+      }
       this.take(4)
       this.awaiting = size
       if (!this.opts.reserve) {
