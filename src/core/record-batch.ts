@@ -344,6 +344,18 @@ export function readBatchHeader(buf: Uint8Array, pos = 0): BatchHeader {
   }
 }
 
+/**
+ * Size of the batch at `pos` when `buf` holds all of it; undefined when the bytes end inside it (a
+ * fetch response cut at its size limit, a file still being read). A length field no batch can have
+ * is CORRUPT_MESSAGE. The one place that decides where a batch ends; it reads nothing but the length.
+ */
+export function wholeBatchSize(buf: Uint8Array, pos = 0): number | undefined {
+  if (buf.length - pos < LOG_OVERHEAD) return undefined
+  const length = getInt32(buf, pos + 8)
+  if (length < BATCH_HEADER_SIZE - LOG_OVERHEAD) corrupt(`record batch length ${length} is invalid`)
+  return pos + LOG_OVERHEAD + length > buf.length ? undefined : LOG_OVERHEAD + length
+}
+
 /** Total size in bytes of the batch starting at `pos` (batchLength + 12). */
 export function batchSize(buf: Uint8Array, pos = 0): number {
   if (!(pos >= 0 && buf.length - pos >= LOG_OVERHEAD)) corrupt('record batch ends before its length field')
@@ -411,11 +423,7 @@ export function splitBatches(
   const verify = options.verify ?? true
   let pos = 0
   while (pos < buf.length) {
-    if (options.partialTail) {
-      if (buf.length - pos < LOG_OVERHEAD) break
-      const len = getInt32(buf, pos + 8)
-      if (len >= 0 && pos + LOG_OVERHEAD + len > buf.length) break
-    }
+    if (options.partialTail && wholeBatchSize(buf, pos) === undefined) break
     const h = verify ? verifyBatch(buf, pos) : readBatchHeader(buf, pos)
     const size = h.batchLength + LOG_OVERHEAD
     out.push(buf.subarray(pos, pos + size))

@@ -258,7 +258,7 @@ describe('FileStore start-up recovery', () => {
     expect(line).toContain(file)
     expect(line).toMatch(
       new RegExp(
-        `CRC-32C does not match at byte ${third}; ${batches[2]!.length} damaged bytes \\(offsets 6\\.\\.8\\) are not served`,
+        `CORRUPT_MESSAGE: record batch CRC mismatch \\(stored \\d+, computed \\d+\\) at byte ${third}; ${batches[2]!.length} damaged bytes \\(offsets 6\\.\\.8\\) are not served`,
       ),
     )
     // Nothing was destroyed: the file as it was sits beside the segment.

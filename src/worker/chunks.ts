@@ -1,22 +1,25 @@
 /**
  * @module Stored values: one or more whole RecordBatch v2 byte strings back to back, as in a Kafka
- * log segment. Splitting reads only each batch's length field; records are never decoded here.
+ * log segment. Splitting reads only each batch's length field (`wholeBatchSize`); records are never decoded here.
  */
 
-import { concatBytes, LOG_OVERHEAD } from '../core/record-batch.ts'
+import { BrookError } from '../core/errors.ts'
+import { concatBytes, wholeBatchSize } from '../core/record-batch.ts'
 
 export { baseOffsetOf } from '../core/record-batch.ts'
 
-/** Views of each batch in a stored value (no copies). */
+/**
+ * Views of each batch in a stored value (no copies). A value that ends inside a batch was damaged
+ * after it was written (brook stores whole batches only): CORRUPT_MESSAGE, never a silent stop.
+ */
 export function splitChunk(value: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = []
-  const v = new DataView(value.buffer, value.byteOffset, value.byteLength)
-  let pos = 0
-  while (pos + LOG_OVERHEAD <= value.byteLength) {
-    const end = pos + LOG_OVERHEAD + v.getInt32(pos + 8)
-    if (end > value.byteLength || end <= pos) break
-    out.push(value.subarray(pos, end))
-    pos = end
+  for (let pos = 0; pos < value.length; ) {
+    const size = wholeBatchSize(value, pos)
+    if (size === undefined)
+      throw new BrookError('CORRUPT_MESSAGE', `a stored value ends inside the batch at byte ${pos}`)
+    out.push(value.subarray(pos, pos + size))
+    pos += size
   }
   return out
 }

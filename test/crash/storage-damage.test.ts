@@ -178,8 +178,10 @@ describe('brook serve with data damaged on disk', { timeout: 120_000 }, () => {
     }
     expect(await latest(serve.port, 'middle')).toBe(50_000)
     const log = await stop(serve)
-    expect(log).toContain(
-      `${files[1]}: batch CRC-32C does not match at byte ${hit.at}; ${hit.size} damaged bytes (offsets ${hit.base}..${hit.last}) are not served; the file as it was is kept as ${files[1]}.damaged-`,
+    expect(log).toMatch(
+      new RegExp(
+        `ERROR brook: ${files[1]}: CORRUPT_MESSAGE: record batch CRC mismatch \\(stored \\d+, computed \\d+\\) at byte ${hit.at}; ${hit.size} damaged bytes \\(offsets ${hit.base}\\.\\.${hit.last}\\) are not served; the file as it was is kept as ${files[1]}\\.damaged-`,
+      ),
     )
     expect(log).toMatch(
       new RegExp(

@@ -14,6 +14,7 @@ import {
   LOG_OVERHEAD,
   readBatchHeader,
   verifyBatch,
+  wholeBatchSize,
 } from '../record-batch.ts'
 import { readMessages } from './record-reader.ts'
 import type { KafkaMessage } from './types.ts'
@@ -24,10 +25,6 @@ export interface DecodedPartition {
   nextOffset: number
 }
 
-function view(buf: Uint8Array): DataView {
-  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
-}
-
 export async function decodePartition(
   records: Uint8Array,
   fetchOffset: number,
@@ -35,13 +32,10 @@ export async function decodePartition(
 ): Promise<DecodedPartition> {
   const messages: KafkaMessage[] = []
   let nextOffset = fetchOffset
-  const v = view(records)
   let pos = 0
   while (pos < records.length) {
     // A fetch may end with part of a batch (Kafka truncates at maxBytes): stop before it.
-    if (records.length - pos < LOG_OVERHEAD) break
-    const len = v.getInt32(pos + 8)
-    if (len >= 0 && pos + LOG_OVERHEAD + len > records.length) break
+    if (wholeBatchSize(records, pos) === undefined) break
     const h = checkCrcs ? verifyBatch(records, pos) : readBatchHeader(records, pos)
     const size = h.batchLength + LOG_OVERHEAD
     const last = h.baseOffset + h.lastOffsetDelta

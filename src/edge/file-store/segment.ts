@@ -5,8 +5,16 @@
  */
 
 import type { FileHandle } from 'node:fs/promises'
-import { crc32c } from '../../core/crc32c.ts'
-import { BATCH_HEADER_SIZE, LOG_OVERHEAD } from '../../core/record-batch.ts'
+import {
+  BATCH_HEADER_SIZE,
+  type BatchHeader,
+  baseOffsetOf,
+  batchSize,
+  LOG_OVERHEAD,
+  readBatchHeader,
+  verifyBatch,
+  wholeBatchSize,
+} from '../../core/record-batch.ts'
 import { readAt } from './fsutil.ts'
 
 export interface Segment {
@@ -93,20 +101,21 @@ export interface BatchInfo {
   recordCount: number
 }
 
-function int64(v: DataView, pos: number): number {
-  return v.getInt32(pos) * 2 ** 32 + v.getUint32(pos + 4)
+/**
+ * Fields the store needs from the whole batch at `pos` (record-batch's header reader checks it:
+ * CORRUPT_MESSAGE when the header cannot be right).
+ */
+export function batchInfo(buf: Uint8Array, pos = 0): BatchInfo {
+  return infoOf(readBatchHeader(buf, pos))
 }
 
-/** Fields the store needs from a batch header (the caller made sure 61 bytes are there). */
-export function batchInfo(buf: Uint8Array, pos = 0): BatchInfo {
-  const v = new DataView(buf.buffer, buf.byteOffset + pos, BATCH_HEADER_SIZE)
-  const baseOffset = int64(v, 0)
+function infoOf(h: BatchHeader): BatchInfo {
   return {
-    baseOffset,
-    size: v.getInt32(8) + LOG_OVERHEAD,
-    lastOffset: baseOffset + v.getInt32(23),
-    maxTimestamp: int64(v, 35),
-    recordCount: v.getInt32(57),
+    baseOffset: h.baseOffset,
+    size: h.batchLength + LOG_OVERHEAD,
+    lastOffset: h.baseOffset + h.lastOffsetDelta,
+    maxTimestamp: h.maxTimestamp,
+    recordCount: h.recordCount,
   }
 }
 
@@ -163,9 +172,9 @@ class FileWindow {
 }
 
 /**
- * The batch at `pos` when its header holds (length within the file, magic 2, offsets in order and
- * not below `minOffset`) and, with `verify`, its CRC-32C matches; else why not. The one place the
- * store decides whether bytes on disk are a batch it may serve.
+ * The batch at `pos` when record-batch's reader accepts it (header and, with `verify`, CRC) and its
+ * offsets do not go below `minOffset`; else why not. Only what is particular to a file is decided
+ * here: a batch that runs past the end of it, offsets out of order.
  */
 async function batchAtPos(
   w: FileWindow,
@@ -174,23 +183,21 @@ async function batchAtPos(
   verify: boolean,
 ): Promise<{ info: BatchInfo } | { problem: string }> {
   if (w.size - pos < BATCH_HEADER_SIZE) return { problem: `${w.size - pos} bytes too few for a batch header` }
-  const at = await w.at(pos, BATCH_HEADER_SIZE)
-  const v = new DataView(w.buf.buffer, w.buf.byteOffset + at, BATCH_HEADER_SIZE)
-  const length = v.getInt32(8)
-  if (length < BATCH_HEADER_SIZE - LOG_OVERHEAD) return { problem: `batch length ${length} is invalid` }
-  if (pos + length + LOG_OVERHEAD > w.size)
-    return { problem: `batch of ${length + LOG_OVERHEAD} bytes runs past the end of the file` }
-  if (v.getInt8(16) !== 2) return { problem: `batch magic ${v.getInt8(16)} is not 2` }
-  const info = batchInfo(w.buf, at)
-  if (info.lastOffset < info.baseOffset || info.recordCount < 0)
-    return { problem: 'batch header is inconsistent' }
-  if (info.baseOffset < minOffset) return { problem: `batch offset ${info.baseOffset} goes backwards` }
-  if (verify) {
-    const a = await w.at(pos, info.size)
-    const stored = new DataView(w.buf.buffer, w.buf.byteOffset + a + 17, 4).getUint32(0)
-    if (crc32c(w.buf, a + 21, a + info.size) !== stored) return { problem: 'batch CRC-32C does not match' }
+  let h: BatchHeader
+  try {
+    // Each read of w.buf after the await: w.at may replace it.
+    const head = await w.at(pos, BATCH_HEADER_SIZE)
+    const size = batchSize(w.buf, head)
+    if (size < BATCH_HEADER_SIZE) return { problem: `batch length ${size - LOG_OVERHEAD} is invalid` }
+    if (pos + size > w.size) return { problem: `batch of ${size} bytes runs past the end of the file` }
+    const at = await w.at(pos, size)
+    const whole = w.buf.subarray(at, at + size)
+    h = verify ? verifyBatch(whole) : readBatchHeader(whole)
+  } catch (e) {
+    return { problem: (e as Error).message }
   }
-  return { info }
+  if (h.baseOffset < minOffset) return { problem: `batch offset ${h.baseOffset} goes backwards` }
+  return { info: infoOf(h) }
 }
 
 /** The next position after `from` where a whole batch with a matching CRC starts, if any. */
@@ -236,7 +243,8 @@ export async function scanSegment(
       const tail = { start: pos, end: fileBytes, problem: found.problem, fromOffset, toOffset: undefined }
       return { fileBytes, validBytes, damaged, tail }
     }
-    const toOffset = batchInfo(w.buf, await w.at(next, BATCH_HEADER_SIZE)).baseOffset
+    const nextAt = await w.at(next, BATCH_HEADER_SIZE)
+    const toOffset = baseOffsetOf(w.buf.subarray(nextAt))
     damaged.push({ start: pos, end: next, problem: found.problem, fromOffset, toOffset })
     pos = next
   }
@@ -258,16 +266,14 @@ export async function* batchesIn(
     let buf = await readAt(fh, pos, Math.min(end - pos, chunk))
     let at = 0
     if (buf.length < BATCH_HEADER_SIZE) throw new Error(`segment ${pos} ends inside a batch header`)
-    const first = batchInfo(buf, 0)
-    if (first.size > buf.length) {
-      buf = await readAt(fh, pos, first.size)
-      if (buf.length < first.size) throw new Error(`segment ends inside the batch at byte ${pos}`)
+    const first = batchSize(buf, 0)
+    if (first > buf.length) {
+      buf = await readAt(fh, pos, first)
+      if (buf.length < first) throw new Error(`segment ends inside the batch at byte ${pos}`)
     }
-    while (buf.length - at >= BATCH_HEADER_SIZE) {
-      const info = batchInfo(buf, at)
-      if (at + info.size > buf.length) break
-      yield { bytes: buf.subarray(at, at + info.size), info }
-      at += info.size
+    for (let size = wholeBatchSize(buf, at); size !== undefined; size = wholeBatchSize(buf, at)) {
+      yield { bytes: buf.subarray(at, at + size), info: batchInfo(buf, at) }
+      at += size
     }
     pos += at
   }
