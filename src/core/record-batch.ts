@@ -475,34 +475,53 @@ function nullableBytes(c: Cursor, buf: Uint8Array, end: number, what: string): U
   return null
 }
 
-function decodeHeaders(c: Cursor, buf: Uint8Array, end: number): RecordHeader[] {
-  const count = varint(c, buf, end)
-  if (count === 0) return []
-  // A header takes at least two bytes (key length, value length).
-  if (count < 0 || count > (end - c.pos) / 2) corrupt(`record has ${count} headers`)
-  const headers: RecordHeader[] = new Array(count)
-  for (let j = 0; j < count; j++) {
-    const kl = varint(c, buf, end)
-    const p = c.pos
-    if (kl < 0 || kl > end - p) corrupt(`record header key length ${kl}`)
-    const key = readUtf8(buf, p, p + kl)
-    c.pos = p + kl
-    headers[j] = { key, value: nullableBytes(c, buf, end, 'header value') }
-  }
-  return headers
+/**
+ * How a reader of records shapes what it reads: the broker and tools want `Record`s with header
+ * arrays, the consumer wants messages with a header map. The walk over the bytes, and every check
+ * on them, is `readRecords`'s alone.
+ */
+export interface RecordShape<T, H> {
+  /** Headers of a record that has none (may be shared). */
+  noHeaders(): H
+  newHeaders(count: number): H
+  addHeader(headers: H, index: number, key: string, value: Uint8Array | null): void
+  make(
+    offset: number,
+    timestamp: number,
+    key: Uint8Array | null,
+    value: Uint8Array | null,
+    headers: H,
+    attributes: number,
+  ): T
+}
+
+/** Where a section of records sits: the batch header fields the records are relative to. */
+export interface SectionInfo {
+  baseOffset: number
+  baseTimestamp: number
+  /** The batch's max timestamp when it uses LogAppendTime, else -1. */
+  appendTime: number
+  recordCount: number
 }
 
 /**
- * Decodes `h.recordCount` records from `buf[start, end)`. Every count and length is checked against the
- * bytes that remain before anything is allocated for it, so a lying count or length is CORRUPT_MESSAGE.
+ * Appends to `out` the records of `buf[start, end)` whose offset is at least `fromOffset` (those
+ * below are stepped over without decoding their key, value or headers). Every count and length is
+ * checked against the bytes that remain before anything is allocated for it: a lying count or
+ * length is CORRUPT_MESSAGE.
  */
-function decodeSection(buf: Uint8Array, start: number, end: number, h: BatchHeader): Record[] {
+export function readRecords<T, H>(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  h: SectionInfo,
+  fromOffset: number,
+  shape: RecordShape<T, H>,
+  out: T[],
+): void {
   const count = h.recordCount
   if (count > (end - start) / MIN_RECORD_SIZE) corrupt(`record batch claims ${count} records`)
-  const baseOffset = h.baseOffset
-  const baseTimestamp = h.baseTimestamp
-  const appendTime = (h.attributes & ATTR_LOG_APPEND_TIME) !== 0
-  const out: Record[] = new Array(count)
+  const { baseOffset, baseTimestamp, appendTime } = h
   const c: Cursor = { pos: start }
   for (let i = 0; i < count; i++) {
     const len = varint(c, buf, end)
@@ -512,20 +531,71 @@ function decodeSection(buf: Uint8Array, start: number, end: number, h: BatchHead
     const tsDelta = varint(c, buf, re)
     const od = varint(c, buf, re)
     if (od < 0) corrupt(`record ${i} has offset delta ${od}`)
+    const offset = baseOffset + od
+    if (offset < fromOffset) {
+      c.pos = re
+      continue
+    }
     const key = nullableBytes(c, buf, re, 'key')
     const value = nullableBytes(c, buf, re, 'value')
-    const headers = decodeHeaders(c, buf, re)
-    if (c.pos !== re) corrupt(`record ${i} length does not match its fields`)
-    out[i] = {
-      offset: baseOffset + od,
-      timestamp: appendTime ? h.maxTimestamp : baseTimestamp + tsDelta,
-      key,
-      value,
-      headers,
-      attributes,
+    const hc = varint(c, buf, re)
+    let headers: H
+    if (hc === 0) {
+      headers = shape.noHeaders()
+    } else {
+      // A header takes at least two bytes (key length, value length).
+      if (hc < 0 || hc > (re - c.pos) / 2) corrupt(`record ${i} has ${hc} headers`)
+      headers = shape.newHeaders(hc)
+      for (let j = 0; j < hc; j++) {
+        const kl = varint(c, buf, re)
+        const p = c.pos
+        if (kl < 0 || kl > re - p) corrupt(`record ${i} header key length ${kl}`)
+        const k = readUtf8(buf, p, p + kl)
+        c.pos = p + kl
+        shape.addHeader(headers, j, k, nullableBytes(c, buf, re, 'header value'))
+      }
     }
+    if (c.pos !== re) corrupt(`record ${i} length does not match its fields`)
+    out.push(
+      shape.make(
+        offset,
+        appendTime >= 0 ? appendTime : baseTimestamp + tsDelta,
+        key,
+        value,
+        headers,
+        attributes,
+      ),
+    )
   }
   if (c.pos !== end) corrupt('record batch has bytes after its last record')
+}
+
+/** `Record`s with their headers in an array, in order, repeats and all. */
+const RECORDS: RecordShape<Record, RecordHeader[]> = {
+  noHeaders: () => [],
+  newHeaders: (count) => new Array(count),
+  addHeader: (headers, index, key, value) => {
+    headers[index] = { key, value }
+  },
+  make: (offset, timestamp, key, value, headers, attributes) => ({
+    offset,
+    timestamp,
+    key,
+    value,
+    headers,
+    attributes,
+  }),
+}
+
+function decodeSection(buf: Uint8Array, start: number, end: number, h: BatchHeader): Record[] {
+  const out: Record[] = []
+  const info = {
+    baseOffset: h.baseOffset,
+    baseTimestamp: h.baseTimestamp,
+    appendTime: (h.attributes & ATTR_LOG_APPEND_TIME) !== 0 ? h.maxTimestamp : -1,
+    recordCount: h.recordCount,
+  }
+  readRecords(buf, start, end, info, Number.NEGATIVE_INFINITY, RECORDS, out)
   return out
 }
 
