@@ -6,7 +6,7 @@
 
 import { createBrook } from '../../core/client/index.ts'
 import { topicError } from '../../core/client/metadata-cache.ts'
-import { BrookError } from '../../core/errors.ts'
+import { BrookError, errorCode } from '../../core/errors.ts'
 import {
   ATTR_CONTROL,
   ATTR_LOG_APPEND_TIME,
@@ -260,7 +260,7 @@ async function consumeDirect(reading: Reading, only: number | undefined, start: 
       ],
     })
     for (const p of res.topics[0]?.partitions ?? []) {
-      if (p.errorCode === 1) {
+      if (p.errorCode === errorCode('OFFSET_OUT_OF_RANGE')) {
         await reset([p.partition], outOfRange)
         continue
       }

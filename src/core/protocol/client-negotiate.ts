@@ -3,7 +3,8 @@
  * says it speaks, as librdkafka does), the highest version both sides speak per API, then SASL when
  * configured (SaslHandshake v1 + SaslAuthenticate, KIP-152): PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.
  */
-import { BrookError } from '../errors.ts'
+import { BrookError, errorCode } from '../errors.ts'
+import { API } from './api-keys.ts'
 import type { KafkaConnection } from './client-connection.ts'
 import { API_NAMES } from './frames.ts'
 import { isScramMechanism, ScramClient } from './sasl-scram.ts'
@@ -80,8 +81,8 @@ export async function negotiate(conn: KafkaConnection, options: NegotiateOptions
   }
   let version = 3
   let res = await conn.request(18, version, body)
-  if (res.errorCode === 35) {
-    const theirs = res.apiKeys.find((k) => k.apiKey === 18)
+  if (res.errorCode === errorCode('UNSUPPORTED_VERSION')) {
+    const theirs = res.apiKeys.find((k) => k.apiKey === API.ApiVersions)
     version = theirs ? Math.min(3, theirs.maxVersion) : 0
     res = await conn.request(18, version, body)
   }

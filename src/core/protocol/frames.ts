@@ -5,6 +5,7 @@
  * ApiVersions responses always use header v0, so a client can read the error of any version it tried.
  */
 import { BrookError, type KafkaErrorName } from '../errors.ts'
+import { API } from './api-keys.ts'
 import { decodeWith, encodeWith, guard, planFor } from './codec.ts'
 import { type ApiDesc, inRange } from './desc.ts'
 import { WireReader, WireWriter } from './io.ts'
@@ -81,7 +82,7 @@ function requestHeaderVersion(apiKey: number, apiVersion: number): number {
 }
 
 function responseHeaderFlexible(apiKey: number, apiVersion: number): boolean {
-  return apiKey !== 18 && isFlexible(apiKey, apiVersion, 'response')
+  return apiKey !== API.ApiVersions && isFlexible(apiKey, apiVersion, 'response')
 }
 
 export interface EncodeOptions {
@@ -205,7 +206,7 @@ export function decodeResponse<K extends ApiKey>(
       }
     }
     const plan = planFor(api.response, apiVersion)
-    if (apiKey !== 18 || apiVersion === 0) {
+    if (apiKey !== API.ApiVersions || apiVersion === 0) {
       return { correlationId, body: decodeWith(plan, r) as unknown as ResponseBody<K> }
     }
     // A broker answers an ApiVersions version it does not know with error 35 in a v0 body (KIP-511).

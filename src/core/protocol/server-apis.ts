@@ -7,39 +7,11 @@ import { errorCode as codeNamed, isBrookError } from '../errors.ts'
 import type { Log } from '../log.ts'
 import { errorMessageOf } from '../request-values.ts'
 import type { BrokerInfo, BrokerService, DescribedGroup } from '../service.ts'
+import { API } from './api-keys.ts'
 import { CONFIG_OPS, RESOURCE_BROKER, RESOURCE_TOPIC } from './config-resources.ts'
 import { createAcls, deleteAcls, describeAcls } from './server-acls.ts'
 
-export const API = {
-  Produce: 0,
-  Fetch: 1,
-  ListOffsets: 2,
-  Metadata: 3,
-  OffsetCommit: 8,
-  OffsetFetch: 9,
-  FindCoordinator: 10,
-  JoinGroup: 11,
-  Heartbeat: 12,
-  LeaveGroup: 13,
-  SyncGroup: 14,
-  DescribeGroups: 15,
-  ListGroups: 16,
-  SaslHandshake: 17,
-  ApiVersions: 18,
-  CreateTopics: 19,
-  DeleteTopics: 20,
-  DeleteRecords: 21,
-  InitProducerId: 22,
-  DescribeAcls: 29,
-  CreateAcls: 30,
-  DeleteAcls: 31,
-  DescribeConfigs: 32,
-  AlterConfigs: 33,
-  SaslAuthenticate: 36,
-  CreatePartitions: 37,
-  DeleteGroups: 42,
-  IncrementalAlterConfigs: 44,
-} as const
+export { API }
 
 /**
  * [min, max] per API key. Produce and Fetch start at v3/v4 because brook stores only RecordBatch
@@ -736,7 +708,12 @@ async function deleteRecords(ctx: ApiContext, _version: number, body: Body): Pro
 async function initProducerId(ctx: ApiContext, _version: number, body: Body): Promise<Body> {
   if (body.transactionalId != null) {
     // No transactions: refuse a transactional id rather than pretend to fence it.
-    return { throttleTimeMs: 0, errorCode: 53, producerId: -1, producerEpoch: -1 }
+    return {
+      throttleTimeMs: 0,
+      errorCode: codeNamed('TRANSACTIONAL_ID_AUTHORIZATION_FAILED'),
+      producerId: -1,
+      producerEpoch: -1,
+    }
   }
   try {
     const res = await ctx.service.initProducerId({
@@ -779,7 +756,8 @@ async function describeConfigs(ctx: ApiContext, _version: number, body: Body): P
       const keys: string[] | null = r.configurationKeys ?? null
       const base = { errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName }
       if (r.resourceType === RESOURCE_BROKER) return { ...base, errorCode: 0, configs: [] }
-      if (r.resourceType !== RESOURCE_TOPIC) return { ...base, errorCode: 42, configs: [] }
+      if (r.resourceType !== RESOURCE_TOPIC)
+        return { ...base, errorCode: codeNamed('INVALID_REQUEST'), configs: [] }
       const found = byName.get(r.resourceName)
       if (!found) return { ...base, errorCode: code || 3, configs: [] }
       return {

@@ -4,8 +4,10 @@
  * and the WebSocket endpoint both drive it; neither knows any Kafka API.
  */
 
+import { errorCode } from '../errors.ts'
 import type { Log } from '../log.ts'
 import type { BrokerInfo, BrokerService } from '../service.ts'
+import { API } from './api-keys.ts'
 import { decodeRequest, encodeResponse, encodeResponseFrameChunks } from './frames.ts'
 import { parsePlainToken } from './sasl-plain.ts'
 import {
@@ -15,7 +17,7 @@ import {
   type ScramMechanism,
   ScramServer,
 } from './sasl-scram.ts'
-import { API, API_HANDLERS, type ApiContext, type Body, SUPPORTED_APIS } from './server-apis.ts'
+import { API_HANDLERS, type ApiContext, type Body, SUPPORTED_APIS } from './server-apis.ts'
 import type { ApiKey } from './types.generated.ts'
 
 export { SUPPORTED_APIS } from './server-apis.ts'
@@ -223,7 +225,7 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
     if (!range) throw new KafkaConnectionError(`unknown API key ${apiKey}`)
     if (apiKey === API.ApiVersions && apiVersion > range[1]) {
       // KIP-511: a newer client learns our range from a v0 body carrying UNSUPPORTED_VERSION.
-      return out.encode(API.ApiVersions, 0, correlationId, apiVersionsBody(35))
+      return out.encode(API.ApiVersions, 0, correlationId, apiVersionsBody(errorCode('UNSUPPORTED_VERSION')))
     }
     if (apiVersion < range[0] || apiVersion > range[1])
       throw new KafkaConnectionError(`unsupported version ${apiVersion} of API key ${apiKey}`)
@@ -274,9 +276,11 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
   }
 
   const saslHandshake = (version: number, body: Body): Body => {
-    if (mechanisms.length === 0 || sasl === 'done') return { errorCode: 34, mechanisms }
+    if (mechanisms.length === 0 || sasl === 'done')
+      return { errorCode: errorCode('ILLEGAL_SASL_STATE'), mechanisms }
     const chosen = String(body.mechanism ?? '')
-    if (!mechanisms.includes(chosen)) return { errorCode: 33, mechanisms }
+    if (!mechanisms.includes(chosen))
+      return { errorCode: errorCode('UNSUPPORTED_SASL_MECHANISM'), mechanisms }
     mechanism = chosen
     scram = isScramMechanism(chosen) ? new ScramServer(chosen, opts.auth?.scram) : undefined
     sasl = version === 0 ? 'rawToken' : 'authenticate'
@@ -290,13 +294,17 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
       authBytes: EMPTY,
       sessionLifetimeMs: 0,
     })
-    if (sasl !== 'authenticate') return fail(34, 'SaslAuthenticate without a SaslHandshake')
+    if (sasl !== 'authenticate')
+      return fail(errorCode('ILLEGAL_SASL_STATE'), 'SaslAuthenticate without a SaslHandshake')
     const r = await step(body.authBytes ?? EMPTY)
     if (!r) {
       sasl = 'failed'
       if (!scram) {
         log('SASL/PLAIN authentication failed', 'info')
-        return fail(58, 'Authentication failed: Invalid username or password')
+        return fail(
+          errorCode('SASL_AUTHENTICATION_FAILED'),
+          'Authentication failed: Invalid username or password',
+        )
       }
       // Kafka's words (SaslServerAuthenticator), which say nothing of why: a wrong password and an
       // unknown user read the same.

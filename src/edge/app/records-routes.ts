@@ -99,7 +99,7 @@ export async function readRecords(
   })
   const p = res.topics[0]?.partitions[0]
   if (!p) throw new HttpError('UNKNOWN_SERVER_ERROR', 'the broker gave no answer', 500)
-  if (p.errorCode === 1)
+  if (p.errorCode === errorCode('OFFSET_OUT_OF_RANGE'))
     throw new HttpError(
       'OFFSET_OUT_OF_RANGE',
       `offset ${q.offset} is outside [${p.logStartOffset}, ${p.highWatermark}] of ${q.topic}-${q.partition}`,

@@ -4,6 +4,7 @@
  */
 
 import { Hono } from 'hono'
+import { errorCode } from '../../core/errors.ts'
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../../core/service.ts'
 import { type AppContext, scoped } from './context.ts'
 import { badRequest, throwIfKafkaError } from './http-errors.ts'
@@ -28,7 +29,10 @@ export async function partitionCount(ctx: AppContext, topic: string, create = fa
   const md = await ctx.service.metadata({ topics: [topic], allowAutoTopicCreation: create })
   const t = md.topics.find((x) => x.name === topic)
   if (!t) throwIfKafkaError(3, `topic ${topic} does not exist`)
-  throwIfKafkaError(t!.errorCode, t!.errorCode === 3 ? `topic ${topic} does not exist` : undefined)
+  throwIfKafkaError(
+    t!.errorCode,
+    t!.errorCode === errorCode('UNKNOWN_TOPIC_OR_PARTITION') ? `topic ${topic} does not exist` : undefined,
+  )
   return t!.partitions.length
 }
 
