@@ -7,7 +7,7 @@
 import { type AclBinding, type AclFilter, groupByResource } from '../acl.ts'
 import { errorCode } from '../errors.ts'
 import { errorMessageOf } from '../request-values.ts'
-import { type ApiContext, type Body, codeOf } from './server-apis.ts'
+import { type ApiContext, type Body, codeOf } from './api-context.ts'
 
 const SECURITY_DISABLED = errorCode('SECURITY_DISABLED')
 const DISABLED_MESSAGE = 'this broker keeps no ACLs'

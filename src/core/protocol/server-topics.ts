@@ -1,0 +1,153 @@
+/**
+ * @module The topic APIs on the server side: Metadata (3), CreateTopics (19), DeleteTopics (20)
+ * and CreatePartitions (37).
+ */
+
+import { errorCode } from '../errors.ts'
+import type { BrokerService } from '../service.ts'
+import {
+  type ApiContext,
+  arr,
+  codeOf,
+  NO_AUTHORIZED_OPERATIONS,
+  node,
+  type Request,
+  type Response,
+  topicResults,
+} from './api-context.ts'
+import type { API } from './api-keys.ts'
+
+export async function metadata(
+  ctx: ApiContext,
+  version: number,
+  body: Request<typeof API.Metadata>,
+): Promise<Response<typeof API.Metadata>> {
+  // Names only: topic ids (v10+) are not advertised, so every topic asked for has its name.
+  let topics: string[] | null =
+    body.topics === null ? null : arr(body.topics).flatMap((t) => (t.name === null ? [] : [t.name]))
+  // v0 has no null: an empty list asks for every topic.
+  if (version === 0 && topics?.length === 0) topics = null
+  const allowAutoTopicCreation = version >= 4 ? body.allowAutoTopicCreation !== false : true
+  let res: Awaited<ReturnType<BrokerService['metadata']>>
+  try {
+    res = await ctx.service.metadata({ topics, allowAutoTopicCreation })
+  } catch (e) {
+    // Metadata has no request-level error: report the failure on each topic asked for.
+    const errorCode = codeOf(e, ctx, 'metadata')
+    res = {
+      brokers: [],
+      clusterId: '',
+      controllerId: -1,
+      topics: (topics ?? []).map((name) => ({
+        errorCode,
+        name,
+        topicId: '',
+        isInternal: false,
+        partitions: [],
+      })),
+    }
+  }
+  const id = node(ctx)
+  return {
+    throttleTimeMs: 0,
+    brokers: [{ nodeId: id, host: ctx.advertised.host, port: ctx.advertised.port, rack: null }],
+    clusterId: res.clusterId,
+    controllerId: id,
+    topics: res.topics.map((t) => ({
+      errorCode: t.errorCode,
+      name: t.name,
+      isInternal: t.isInternal,
+      partitions: t.partitions.map((p) => ({
+        errorCode: p.errorCode,
+        partitionIndex: p.partition,
+        leaderId: p.leader < 0 ? p.leader : id,
+        leaderEpoch: 0,
+        replicaNodes: p.replicas.map(() => id),
+        isrNodes: p.isr.map(() => id),
+        offlineReplicas: [],
+      })),
+      topicAuthorizedOperations: NO_AUTHORIZED_OPERATIONS,
+    })),
+    clusterAuthorizedOperations: NO_AUTHORIZED_OPERATIONS,
+  }
+}
+
+export async function createTopics(
+  ctx: ApiContext,
+  _version: number,
+  body: Request<typeof API.CreateTopics>,
+): Promise<Response<typeof API.CreateTopics>> {
+  const topics = arr(body.topics)
+  const early = new Map<string, number>()
+  const wanted = []
+  for (const t of topics) {
+    const assignments = arr(t.assignments)
+    if (t.replicationFactor > 1 || assignments.some((a) => arr(a.brokerIds).length > 1)) {
+      early.set(t.name, errorCode('INVALID_REPLICATION_FACTOR')) // brook is one broker
+      continue
+    }
+    const configs: Record<string, string> = {}
+    for (const c of arr(t.configs)) if (c.value != null) configs[c.name] = c.value
+    wanted.push({ name: t.name, numPartitions: assignments.length || t.numPartitions, configs })
+  }
+  const results = new Map<string, { errorCode: number; errorMessage?: string | null }>()
+  if (wanted.length > 0) {
+    try {
+      for (const r of await ctx.service.createTopics({
+        topics: wanted,
+        validateOnly: body.validateOnly === true,
+      }))
+        results.set(r.name, r)
+    } catch (e) {
+      const errorCode = codeOf(e, ctx, 'createTopics')
+      for (const t of wanted)
+        results.set(t.name, { errorCode, errorMessage: e instanceof Error ? e.message : null })
+    }
+  }
+  return {
+    throttleTimeMs: 0,
+    topics: topics.map((t) => {
+      const r = results.get(t.name)
+      const errorCode = early.get(t.name) ?? r?.errorCode ?? 0
+      return {
+        name: t.name,
+        errorCode,
+        errorMessage: r?.errorMessage ?? null,
+        numPartitions: -1,
+        replicationFactor: -1,
+        configs: null,
+      }
+    }),
+  }
+}
+
+export async function deleteTopics(
+  ctx: ApiContext,
+  _version: number,
+  body: Request<typeof API.DeleteTopics>,
+): Promise<Response<typeof API.DeleteTopics>> {
+  const names: string[] = arr(body.topicNames)
+  return {
+    throttleTimeMs: 0,
+    responses: await topicResults(ctx, 'deleteTopics', names, () => ctx.service.deleteTopics(names)),
+  }
+}
+
+export async function createPartitions(
+  ctx: ApiContext,
+  _version: number,
+  body: Request<typeof API.CreatePartitions>,
+): Promise<Response<typeof API.CreatePartitions>> {
+  const topics = arr(body.topics)
+  const results = await topicResults(
+    ctx,
+    'createPartitions',
+    topics.map((t) => t.name),
+    () =>
+      ctx.service.createPartitions({
+        topics: topics.map((t) => ({ name: t.name, count: t.count })),
+        validateOnly: body.validateOnly === true,
+      }),
+  )
+  return { throttleTimeMs: 0, results }
+}
