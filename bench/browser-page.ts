@@ -3,7 +3,7 @@
  * physical baseline, then the same work through `brook/worker` (page → worker → broker → IndexedDB).
  */
 
-import { encodeBatch } from '../src/core/record-batch.ts'
+import { encodeBatch } from '../src/core/format/record-batch.ts'
 import type { WorkerBrook } from '../src/worker/index.ts'
 import { connect } from '../src/worker/index.ts'
 

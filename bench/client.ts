@@ -10,8 +10,8 @@ import { pathToFileURL } from 'node:url'
 import { Broker } from '../src/core/broker.ts'
 import type { Message } from '../src/core/client/index.ts'
 import { createBrook } from '../src/core/client/index.ts'
+import { decodeRecords, encodeBatch, type RecordInput } from '../src/core/format/record-batch.ts'
 import { MemoryStore } from '../src/core/memory-store.ts'
-import { decodeRecords, encodeBatch, type RecordInput } from '../src/core/record-batch.ts'
 import { type BenchRow, printTable } from './table.ts'
 
 const PER_SEND = 1000

@@ -4,8 +4,8 @@
  * Run alone with `npx tsx bench/codec.ts`.
  */
 import { pathToFileURL } from 'node:url'
-import { crc32c } from '../src/core/crc32c.ts'
-import { decodeRecords, encodeBatch, type RecordInput } from '../src/core/record-batch.ts'
+import { crc32c } from '../src/core/format/crc32c.ts'
+import { decodeRecords, encodeBatch, type RecordInput } from '../src/core/format/record-batch.ts'
 import { type BenchRow, printTable } from './table.ts'
 
 const RECORDS_PER_BATCH = 1000

@@ -6,7 +6,7 @@
  * The page calls it through `rawCall` (bench/sync-page.ts).
  */
 
-import { encodeBatch } from '../src/core/record-batch.ts'
+import { encodeBatch } from '../src/core/format/record-batch.ts'
 
 export interface Measured {
   records: number

@@ -7,8 +7,8 @@
 import type { Clock } from './clock.ts'
 import type { FetchWaiters } from './fetch-waiter.ts'
 import { partitionKey } from './fetch-waiter.ts'
+import { concatBytes } from './format/record-batch.ts'
 import type { PartitionLog } from './partition-log.ts'
-import { concatBytes } from './record-batch.ts'
 import { code, isInt, NONE, nameOf } from './request-values.ts'
 import type { FetchPartitionResult, FetchRequest, FetchResponse } from './service.ts'
 

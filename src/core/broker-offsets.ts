@@ -5,8 +5,8 @@
 
 import type { PartitionLookup } from './broker-fetch.ts'
 import { BrookError } from './errors.ts'
+import { decodeRecordsAsync } from './format/record-batch.ts'
 import type { PartitionLog } from './partition-log.ts'
-import { decodeRecordsAsync } from './record-batch.ts'
 import { code, errorCodeOf, isInt, NONE, nameOf, show } from './request-values.ts'
 import type {
   DeleteRecordsRequest,

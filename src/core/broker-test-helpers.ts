@@ -1,8 +1,8 @@
 /** @module Small helpers shared by the broker tests (not part of the public API). */
 
 import type { Broker } from './broker.ts'
-import type { BatchInput } from './record-batch.ts'
-import { decodeRecords, encodeBatch, splitBatches } from './record-batch.ts'
+import type { BatchInput } from './format/record-batch.ts'
+import { decodeRecords, encodeBatch, splitBatches } from './format/record-batch.ts'
 import type { Acks, ProducePartitionResult } from './service.ts'
 
 const enc = new TextEncoder()

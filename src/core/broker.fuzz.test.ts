@@ -8,8 +8,8 @@ import { expect, it } from 'vitest'
 import { Broker } from './broker.ts'
 import { consume, produce } from './broker-test-helpers.ts'
 import { errorName } from './errors.ts'
+import { encodeBatch } from './format/record-batch.ts'
 import { MemoryStore } from './memory-store.ts'
-import { encodeBatch } from './record-batch.ts'
 
 const CLEAR_ERRORS = [
   'CORRUPT_MESSAGE',

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest'
 import { Broker } from './broker.ts'
 import { consume, produce, records } from './broker-test-helpers.ts'
 import { ManualClock } from './clock.ts'
-import { crc32c } from './crc32c.ts'
 import { errorCode, errorName } from './errors.ts'
+import { crc32c } from './format/crc32c.ts'
+import { decodeRecords, encodeBatch, readBatchHeader, splitBatches } from './format/record-batch.ts'
 import { MemoryStore } from './memory-store.ts'
-import { decodeRecords, encodeBatch, readBatchHeader, splitBatches } from './record-batch.ts'
 import type { FetchRequest } from './service.ts'
 
 const open = (options: Partial<Parameters<typeof Broker.open>[0]> = {}) =>
@@ -324,7 +324,7 @@ describe('Broker produce', () => {
     const control = records(['c'], { control: true })
     expect(errorName((await produce(broker, 't', 0, control)).errorCode)).toBe('INVALID_RECORD')
     const gappy = records(['a', 'b'].map((v) => v))
-    const withGap = (await import('./record-batch.ts')).encodeBatch({
+    const withGap = (await import('./format/record-batch.ts')).encodeBatch({
       records: [
         { value: new Uint8Array(1), offsetDelta: 0 },
         { value: new Uint8Array(1), offsetDelta: 1000 },

@@ -5,8 +5,8 @@
  * offsets never move and producer state stays consistent.
  */
 
-import { crc32c } from './crc32c.ts'
-import type { Record } from './record-batch.ts'
+import { crc32c } from './format/crc32c.ts'
+import type { Record } from './format/record-batch.ts'
 import {
   ATTR_COMPRESSION_MASK,
   ATTR_CONTROL,
@@ -15,7 +15,7 @@ import {
   decodeRecordsAsync,
   encodeBatchAsync,
   readBatchHeader,
-} from './record-batch.ts'
+} from './format/record-batch.ts'
 
 export interface CompactOptions {
   /** Records below this offset are already deleted (DeleteRecords) and are dropped. */

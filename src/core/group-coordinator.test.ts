@@ -1,14 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { roundRobinAssignor, toTopicPartitions } from './assignors.ts'
+import { roundRobinAssignor, toTopicPartitions } from './client/assignors.ts'
 import { ManualClock } from './clock.ts'
+import { errorCode } from './errors.ts'
 import {
   decodeAssignment,
   decodeSubscription,
   encodeAssignment,
   encodeSubscription,
-} from './consumer-protocol.ts'
-import { errorCode } from './errors.ts'
+} from './format/consumer-protocol.ts'
 import { GroupCoordinator, type GroupCoordinatorOptions } from './group-coordinator.ts'
 import { MemoryStore } from './memory-store.ts'
 import type { JoinGroupRequest, JoinGroupResponse, SyncGroupResponse } from './service.ts'

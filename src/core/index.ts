@@ -2,18 +2,18 @@
 
 export type { AclBinding, AclFilter } from './acl.ts'
 export { AclOperations, CLUSTER_NAME, PatternTypes, PermissionTypes, ResourceTypes } from './acl.ts'
-export type { Assignor, AssignorMember, GroupAssignment } from './assignors.ts'
+export type { AuthorizerOptions } from './authorizer.ts'
+export { Authorizer } from './authorizer.ts'
+export type { BrokerOptions } from './broker.ts'
+export { Broker } from './broker.ts'
+export type { Assignor, AssignorMember, GroupAssignment } from './client/assignors.ts'
 export {
   computeLag,
   DEFAULT_ASSIGNORS,
   rangeAssignor,
   roundRobinAssignor,
   toTopicPartitions,
-} from './assignors.ts'
-export type { AuthorizerOptions } from './authorizer.ts'
-export { Authorizer } from './authorizer.ts'
-export type { BrokerOptions } from './broker.ts'
-export { Broker } from './broker.ts'
+} from './client/assignors.ts'
 export type {
   AclEntry,
   AclEntryFilter,
@@ -69,18 +69,29 @@ export {
 } from './client/index.ts'
 export type { Clock } from './clock.ts'
 export { ManualClock, systemClock } from './clock.ts'
-export type { Codec, CompressionCode, CompressionName } from './compression.ts'
-export { Compression, registerCodec } from './compression.ts'
-export type { Assignment, Subscription, TopicPartitions } from './consumer-protocol.ts'
+export type { KafkaErrorName } from './errors.ts'
+export { BrookError, errorCode, errorName, isBrookError, isRetriable, KAFKA_ERRORS } from './errors.ts'
+export type { Codec, CompressionCode, CompressionName } from './format/compression.ts'
+export { Compression, registerCodec } from './format/compression.ts'
+export type { Assignment, Subscription, TopicPartitions } from './format/consumer-protocol.ts'
 export {
   decodeAssignment,
   decodeSubscription,
   encodeAssignment,
   encodeSubscription,
-} from './consumer-protocol.ts'
-export { crc32c } from './crc32c.ts'
-export type { KafkaErrorName } from './errors.ts'
-export { BrookError, errorCode, errorName, isBrookError, isRetriable, KAFKA_ERRORS } from './errors.ts'
+} from './format/consumer-protocol.ts'
+export { crc32c } from './format/crc32c.ts'
+export type { BatchHeader, BatchInput, Record, RecordHeader, RecordInput } from './format/record-batch.ts'
+export {
+  decodeRecords,
+  decodeRecordsAsync,
+  encodeBatch,
+  encodeBatchAsync,
+  readBatchHeader,
+  setBaseOffset,
+  splitBatches,
+  verifyBatch,
+} from './format/record-batch.ts'
 export type { GroupCoordinatorOptions } from './group-coordinator.ts'
 export { GroupCoordinator } from './group-coordinator.ts'
 export type { Log, LogLevel } from './log.ts'
@@ -108,17 +119,6 @@ export type { KafkaAuth, KafkaHandlerOptions, KafkaSession } from './protocol/se
 export { createKafkaHandler, KafkaConnectionError, SUPPORTED_APIS } from './protocol/server.ts'
 export type { PrincipalPolicy, QuotaOptions } from './quotas.ts'
 export { ConnectionLimiter, ProduceQuota, principalService } from './quotas.ts'
-export type { BatchHeader, BatchInput, Record, RecordHeader, RecordInput } from './record-batch.ts'
-export {
-  decodeRecords,
-  decodeRecordsAsync,
-  encodeBatch,
-  encodeBatchAsync,
-  readBatchHeader,
-  setBaseOffset,
-  splitBatches,
-  verifyBatch,
-} from './record-batch.ts'
 export type * from './service.ts'
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from './service.ts'
 export type { Json, Store } from './store.ts'

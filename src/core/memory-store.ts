@@ -4,7 +4,7 @@
  */
 
 import { BrookError } from './errors.ts'
-import { baseOffsetOf } from './record-batch.ts'
+import { baseOffsetOf } from './format/record-batch.ts'
 import type { Json, Store } from './store.ts'
 
 /** Batches of one partition, ordered by base offset (parallel arrays for cheap binary search). */

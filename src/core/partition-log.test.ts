@@ -3,10 +3,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { BrookError } from './errors.ts'
+import type { BatchInput } from './format/record-batch.ts'
+import { decodeRecords, encodeBatch, readBatchHeader } from './format/record-batch.ts'
 import { MemoryStore } from './memory-store.ts'
 import { PartitionLog } from './partition-log.ts'
-import type { BatchInput } from './record-batch.ts'
-import { decodeRecords, encodeBatch, readBatchHeader } from './record-batch.ts'
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()

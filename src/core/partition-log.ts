@@ -8,10 +8,10 @@
 
 import { compactBatches } from './compaction.ts'
 import { BrookError, isBrookError } from './errors.ts'
+import type { BatchHeader } from './format/record-batch.ts'
+import { readBatchHeader, setBaseOffset, setLogAppendTime } from './format/record-batch.ts'
 import type { Log } from './log.ts'
 import { ProducerTable } from './producer-state.ts'
-import type { BatchHeader } from './record-batch.ts'
-import { readBatchHeader, setBaseOffset, setLogAppendTime } from './record-batch.ts'
 import type { Json, Store } from './store.ts'
 
 export interface PartitionLogOptions {

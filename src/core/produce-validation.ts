@@ -5,8 +5,8 @@
  */
 
 import { BrookError, isBrookError } from './errors.ts'
-import type { BatchHeader } from './record-batch.ts'
-import { ATTR_COMPRESSION_MASK, ATTR_CONTROL, LOG_OVERHEAD, verifyBatch } from './record-batch.ts'
+import type { BatchHeader } from './format/record-batch.ts'
+import { ATTR_COMPRESSION_MASK, ATTR_CONTROL, LOG_OVERHEAD, verifyBatch } from './format/record-batch.ts'
 
 /** Highest compression code Kafka defines (zstd). */
 const MAX_CODEC = 4

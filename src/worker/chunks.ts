@@ -4,9 +4,9 @@
  */
 
 import { BrookError } from '../core/errors.ts'
-import { concatBytes, wholeBatchSize } from '../core/record-batch.ts'
+import { concatBytes, wholeBatchSize } from '../core/format/record-batch.ts'
 
-export { baseOffsetOf } from '../core/record-batch.ts'
+export { baseOffsetOf } from '../core/format/record-batch.ts'
 
 /**
  * Views of each batch in a stored value (no copies). A value that ends inside a batch was damaged

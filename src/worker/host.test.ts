@@ -6,8 +6,8 @@
 
 import { afterEach, describe, expect, it } from 'vitest'
 import { Broker } from '../core/broker.ts'
+import { encodeBatch } from '../core/format/record-batch.ts'
 import { MemoryStore } from '../core/memory-store.ts'
-import { encodeBatch } from '../core/record-batch.ts'
 import { BrokerHost } from './host.ts'
 
 type Grant = (lock: { name: string } | null) => unknown

@@ -12,7 +12,7 @@ interface Api {
   IdbStore: typeof import('../../src/worker/idb-store.ts').IdbStore
   BrookError: typeof import('../../src/core/errors.ts').BrookError
   batch(baseOffset: number, count: number, valueSize: number): Uint8Array
-  readBatchHeader: typeof import('../../src/core/record-batch.ts').readBatchHeader
+  readBatchHeader: typeof import('../../src/core/format/record-batch.ts').readBatchHeader
   readwriteCount(): number
 }
 declare const brookIdb: Api

@@ -7,8 +7,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Connector } from '../../src/cli/context.ts'
 import { Broker } from '../../src/core/broker.ts'
+import { encodeBatch } from '../../src/core/format/record-batch.ts'
 import { MemoryStore } from '../../src/core/memory-store.ts'
-import { encodeBatch } from '../../src/core/record-batch.ts'
 import { brookInProcess, type CliResult } from '../support/cli.ts'
 
 let broker: Broker

@@ -7,8 +7,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { decodeRecords, readBatchHeader, splitBatches } from '../../src/core/format/record-batch.ts'
 import { API_KEYS, decodeResponse, encodeRequest } from '../../src/core/protocol/index.ts'
-import { decodeRecords, readBatchHeader, splitBatches } from '../../src/core/record-batch.ts'
 import batches from '../fixtures/kafka-python/batches.json' with { type: 'json' }
 import murmur from '../fixtures/kafka-python/murmur2.json' with { type: 'json' }
 

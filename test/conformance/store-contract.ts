@@ -5,8 +5,8 @@
  */
 
 import { afterEach, describe, expect, it } from 'vitest'
-import { crc32c } from '../../src/core/crc32c.ts'
-import { encodeBatch, readBatchHeader } from '../../src/core/record-batch.ts'
+import { crc32c } from '../../src/core/format/crc32c.ts'
+import { encodeBatch, readBatchHeader } from '../../src/core/format/record-batch.ts'
 import type { Store } from '../../src/core/store.ts'
 
 export interface StoreContractOptions {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, describe, expect, it } from 'vitest'
-import { decodeRecords, verifyBatch } from '../../src/core/record-batch.ts'
+import { decodeRecords, verifyBatch } from '../../src/core/format/record-batch.ts'
 import { FileStore } from '../../src/edge/file-store.ts'
 
 const root = join(import.meta.dirname, '..', '..')

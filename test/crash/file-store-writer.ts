@@ -4,7 +4,7 @@
  * The parent kills it with SIGKILL at a random moment. Bounded: stops after 20 s or 20,000 batches.
  */
 
-import { encodeBatch, readBatchHeader } from '../../src/core/record-batch.ts'
+import { encodeBatch, readBatchHeader } from '../../src/core/format/record-batch.ts'
 import { FileStore } from '../../src/edge/file-store.ts'
 
 const dir = process.argv[2]!

@@ -76,7 +76,7 @@ describe('sharded', () => {
           partitions: [
             {
               partition: 1,
-              records: (await import('../../src/core/record-batch.ts')).encodeBatch({
+              records: (await import('../../src/core/format/record-batch.ts')).encodeBatch({
                 records: [{ value: new Uint8Array([1]) }],
               }),
             },

@@ -1,6 +1,6 @@
 /** confluent-kafka (Python over librdkafka 2.0.2): an idempotent acks=all producer, read back exactly once. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readBatchHeader } from '../../src/core/record-batch.ts'
+import { readBatchHeader } from '../../src/core/format/record-batch.ts'
 import { type Brook, PY_DIR, PYTHON, run, startBrook } from './support.ts'
 
 describe('confluent-kafka interop', () => {

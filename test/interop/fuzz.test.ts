@@ -5,8 +5,8 @@
  */
 import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeRecords, encodeBatch } from '../../src/core/format/record-batch.ts'
 import { decodeResponse, encodeRequest } from '../../src/core/protocol/frames.ts'
-import { decodeRecords, encodeBatch } from '../../src/core/record-batch.ts'
 import { type Brook, startBrook } from './support.ts'
 
 const FRAMES = 10_000

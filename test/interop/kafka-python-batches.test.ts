@@ -8,8 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { Compression } from '../../src/core/compression.ts'
-import { murmur2 } from '../../src/core/partitioner.ts'
+import { Compression } from '../../src/core/format/compression.ts'
 import {
   type BatchInput,
   decodeRecordsAsync,
@@ -18,7 +17,8 @@ import {
   setLogAppendTime,
   setPartitionLeaderEpoch,
   verifyBatch,
-} from '../../src/core/record-batch.ts'
+} from '../../src/core/format/record-batch.ts'
+import { murmur2 } from '../../src/core/partitioner.ts'
 import { asKafkaPythonSees, hex, type KafkaPythonBatch as Read, unhex } from '../support/kafka-python-view.ts'
 
 const PYTHON = '/usr/bin/python3'

@@ -1,6 +1,6 @@
 /** kcat (librdkafka 2.0.2) against brook's Kafka listener: metadata, produce, consume, balanced group. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { decodeAssignment } from '../../src/core/consumer-protocol.ts'
+import { decodeAssignment } from '../../src/core/format/consumer-protocol.ts'
 import { type Brook, LineProcess, run, startBrook } from './support.ts'
 
 describe('kcat interop', () => {

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { decodeRecords, readBatchHeader } from '../../src/core/format/record-batch.ts'
 import { decodeRequest, encodeRequest } from '../../src/core/protocol/index.ts'
-import { decodeRecords, readBatchHeader } from '../../src/core/record-batch.ts'
 
 interface Frame {
   apiKey: number

@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Broker } from '../../src/core/broker.ts'
+import { decodeRecords, encodeBatch } from '../../src/core/format/record-batch.ts'
 import { MemoryStore } from '../../src/core/memory-store.ts'
 import type { KafkaProtocolService } from '../../src/core/protocol/client-service.ts'
-import { decodeRecords, encodeBatch } from '../../src/core/record-batch.ts'
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../../src/core/service.ts'
 import { connectKafka } from '../../src/edge/kafka/connection.ts'
 import { type KafkaServer, startKafkaServer } from '../../src/edge/kafka/server.ts'

@@ -3,7 +3,7 @@
  * as JSON: keys, values and header values as hex), and brook's decoded records put in the same shape,
  * so tests compare the two with one `toEqual`. Web-standard only: src/core tests use it too.
  */
-import type { Record } from '../../src/core/record-batch.ts'
+import type { Record } from '../../src/core/format/record-batch.ts'
 
 export interface KafkaPythonBatch {
   header: { [field: string]: number }

@@ -4,7 +4,7 @@
  */
 
 import net from 'node:net'
-import { decodeRecords, splitBatches } from '../../src/core/record-batch.ts'
+import { decodeRecords, splitBatches } from '../../src/core/format/record-batch.ts'
 import type { BrokerService } from '../../src/core/service.ts'
 
 /** Records a topic holds, summed over partitions (0 when the topic does not exist). */

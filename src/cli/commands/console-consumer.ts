@@ -13,7 +13,7 @@ import {
   decodeRecordsAsync,
   readBatchHeader,
   splitBatches,
-} from '../../core/record-batch.ts'
+} from '../../core/format/record-batch.ts'
 import { type BrokerService, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../../core/service.ts'
 import { intOption, UsageError } from '../args.ts'
 import { clientProperties } from '../client-config.ts'

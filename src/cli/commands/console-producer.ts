@@ -5,7 +5,7 @@
  */
 
 import { createBrook } from '../../core/client/index.ts'
-import { Compression } from '../../core/compression.ts'
+import { Compression } from '../../core/format/compression.ts'
 import type { Acks } from '../../core/service.ts'
 import { UsageError } from '../args.ts'
 import { clientProperties } from '../client-config.ts'

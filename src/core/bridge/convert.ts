@@ -17,7 +17,7 @@ import {
   type RecordInput,
   readBatchHeader,
   splitBatches,
-} from '../record-batch.ts'
+} from '../format/record-batch.ts'
 import { MIRROR_OFFSET_HEADER, offsetHeader } from './position.ts'
 
 /** The records of one destination batch, before producer fields are chosen. */

@@ -15,7 +15,7 @@ import {
   type RecordHeader,
   readBatchHeader,
   splitBatches,
-} from '../record-batch.ts'
+} from '../format/record-batch.ts'
 import { type BrokerService, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../service.ts'
 
 export const MIRROR_OFFSET_HEADER = 'brook.mirror.offset'

@@ -5,9 +5,9 @@
  * watches to stop fetching, commit and rejoin.
  */
 
-import type { AssignorMember } from '../assignors.ts'
 import { BrookError } from '../errors.ts'
 import type { JoinGroupResponse } from '../service.ts'
+import type { AssignorMember } from './assignors.ts'
 import type { Connection, Events } from './connection.ts'
 import {
   decodeAssignmentTopics,

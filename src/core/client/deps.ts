@@ -3,14 +3,14 @@
  * the assignors and the ConsumerProtocol codec, adapted to the shapes the client uses.
  */
 
-import { type Assignor, DEFAULT_ASSIGNORS, rangeAssignor, roundRobinAssignor } from '../assignors.ts'
 import {
   decodeAssignment,
   decodeSubscription,
   encodeAssignment as encodeAssignmentBytes,
   encodeSubscription as encodeSubscriptionBytes,
-} from '../consumer-protocol.ts'
+} from '../format/consumer-protocol.ts'
 import { partitionForKey, StickyPartitioner } from '../partitioner.ts'
+import { type Assignor, DEFAULT_ASSIGNORS, rangeAssignor, roundRobinAssignor } from './assignors.ts'
 
 export type { Assignor }
 

@@ -4,8 +4,8 @@
  * offset (a batch may start before it) are dropped, compressed batches are decoded asynchronously.
  */
 
-import { decompress } from '../compression.ts'
 import { BrookError } from '../errors.ts'
+import { decompress } from '../format/compression.ts'
 import {
   ATTR_COMPRESSION_MASK,
   ATTR_CONTROL,
@@ -15,7 +15,7 @@ import {
   readBatchHeader,
   verifyBatch,
   wholeBatchSize,
-} from '../record-batch.ts'
+} from '../format/record-batch.ts'
 import { readMessages } from './record-reader.ts'
 import type { KafkaMessage } from './types.ts'
 

@@ -4,7 +4,7 @@
  * key, or the sticky partition for keyless records.
  */
 import { BrookError } from '../errors.ts'
-import type { RecordHeader, RecordInput } from '../record-batch.ts'
+import type { RecordHeader, RecordInput } from '../format/record-batch.ts'
 import { keyPartition, type Sticky } from './deps.ts'
 import { toNumber } from './retry.ts'
 import type { BytesInput, HeadersInput, Message } from './types.ts'

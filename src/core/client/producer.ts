@@ -3,9 +3,10 @@
  * RecordBatch (linger + batch size), encoded once, and sent with per-partition sequence numbers so that
  * a retried batch is stored once (idempotence, on by default). Retries resend the same bytes.
  */
-import { Compression } from '../compression.ts'
+
 import { BrookError, isRetriable } from '../errors.ts'
-import { encodeBatch, encodeBatchAsync, type RecordInput } from '../record-batch.ts'
+import { Compression } from '../format/compression.ts'
+import { encodeBatch, encodeBatchAsync, type RecordInput } from '../format/record-batch.ts'
 import type { Acks, ProduceRequest, ProduceResponse } from '../service.ts'
 import { type Connection, Events, type Listener } from './connection.ts'
 import { Sticky } from './deps.ts'

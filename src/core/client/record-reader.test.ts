@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeRecords, encodeBatch, type RecordInput, setBaseOffset } from '../record-batch.ts'
+import { decodeRecords, encodeBatch, type RecordInput, setBaseOffset } from '../format/record-batch.ts'
 import { decodePartition } from './fetcher.ts'
 import { readMessages } from './record-reader.ts'
 import type { KafkaMessage } from './types.ts'

@@ -3,7 +3,7 @@
  * (one object per record, no intermediate `Record` and header arrays), records below the fetch
  * offset skipped undecoded. The bytes are walked and checked by record-batch's `readRecords`.
  */
-import { type RecordShape, readRecords, type SectionInfo } from '../record-batch.ts'
+import { type RecordShape, readRecords, type SectionInfo } from '../format/record-batch.ts'
 import type { KafkaMessage, MessageHeaders } from './types.ts'
 
 /** Records without headers share one frozen empty object instead of allocating one each. */

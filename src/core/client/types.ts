@@ -3,9 +3,9 @@
  * Offsets and timestamps are plain numbers; inputs also accept numeric strings, as kafkajs users pass.
  */
 
-import type { Assignor } from '../assignors.ts'
 import type { Clock } from '../clock.ts'
 import type { Acks, BrokerService } from '../service.ts'
+import type { Assignor } from './assignors.ts'
 
 export type Bytes = Uint8Array
 /** Keys and values: strings are UTF-8 encoded; null is Kafka's null. */

@@ -5,7 +5,7 @@
  * backlog of 100 MB is not read again on every status refresh, only what was appended since.
  */
 
-import { lastOffsetOf, readBatchHeader } from '../record-batch.ts'
+import { lastOffsetOf, readBatchHeader } from '../format/record-batch.ts'
 import { type BrokerService, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../service.ts'
 import { partitionsOf, readBatches } from './partitions.ts'
 

@@ -12,10 +12,10 @@
  * topic that something else writes too can fall behind that and get the next local offset.
  */
 
-import { concatBytes } from '../bytes.ts'
 import { BrookError, errorCode, errorName } from '../errors.ts'
+import { concatBytes } from '../format/bytes.ts'
+import { lastOffsetOf, readBatchHeader } from '../format/record-batch.ts'
 import { REMEMBERED_BATCHES } from '../producer-state.ts'
-import { lastOffsetOf, readBatchHeader } from '../record-batch.ts'
 import { type BrokerService, EARLIEST_TIMESTAMP } from '../service.ts'
 import { eachPartition, readBatches, type Unit, unitBatch, unitOf } from './partitions.ts'
 

@@ -11,7 +11,7 @@ import {
   readBatchHeader,
   splitBatches,
   withProducer,
-} from '../record-batch.ts'
+} from '../format/record-batch.ts'
 import type { BrokerService } from '../service.ts'
 
 const TOPIC_EXISTS = errorCode('TOPIC_ALREADY_EXISTS')

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { Broker } from '../broker.ts'
 import { consume, produce, records } from '../broker-test-helpers.ts'
 import { errorCode, errorName } from '../errors.ts'
+import { decodeRecords, splitBatches } from '../format/record-batch.ts'
 import { MemoryStore } from '../memory-store.ts'
-import { decodeRecords, splitBatches } from '../record-batch.ts'
 import { DEAD_LETTER_TOPIC, Uploader } from './uploader.ts'
 
 class Crash extends Error {}

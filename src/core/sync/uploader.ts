@@ -16,16 +16,16 @@
  * relay connection, a Kafka TCP connection or an in-process broker.
  */
 
-import { concatBytes } from '../bytes.ts'
 import { BrookError, errorCode, errorName } from '../errors.ts'
-import { REMEMBERED_BATCHES } from '../producer-state.ts'
+import { concatBytes } from '../format/bytes.ts'
 import {
   decodeRecordsAsync,
   encodeBatch,
   lastOffsetOf,
   type Record,
   readBatchHeader,
-} from '../record-batch.ts'
+} from '../format/record-batch.ts'
+import { REMEMBERED_BATCHES } from '../producer-state.ts'
 import { type BrokerService, EARLIEST_TIMESTAMP } from '../service.ts'
 import type { Json } from '../store.ts'
 import { uploadBacklog, uploadGroup, uploadPosition } from './backlog.ts'

@@ -5,8 +5,8 @@
  */
 
 import { Hono } from 'hono'
-import { computeLag } from '../../core/assignors.ts'
-import { decodeAssignment } from '../../core/consumer-protocol.ts'
+import { computeLag } from '../../core/client/assignors.ts'
+import { decodeAssignment } from '../../core/format/consumer-protocol.ts'
 import { type AppContext, scoped } from './context.ts'
 import { badRequest, HttpError, throwIfKafkaError } from './http-errors.ts'
 import { jsonBody } from './params.ts'

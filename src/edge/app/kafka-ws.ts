@@ -8,7 +8,7 @@
  */
 
 import type { UpgradeWebSocket, WSContext } from 'hono/ws'
-import { concatBytes } from '../../core/bytes.ts'
+import { concatBytes } from '../../core/format/bytes.ts'
 import { answerFrame, createKafkaHandler } from '../../core/protocol/server.ts'
 import { type AppContext, scoped } from './context.ts'
 

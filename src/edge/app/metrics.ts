@@ -8,7 +8,7 @@
  */
 
 import { errorName } from '../../core/errors.ts'
-import { readBatchHeader, splitBatches } from '../../core/record-batch.ts'
+import { readBatchHeader, splitBatches } from '../../core/format/record-batch.ts'
 import type { BrokerService } from '../../core/service.ts'
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]

@@ -7,7 +7,7 @@
  * bytes and the format asked — never altered, never ambiguous.
  */
 
-import type { Record, RecordHeader, RecordInput } from '../../core/record-batch.ts'
+import type { Record, RecordHeader, RecordInput } from '../../core/format/record-batch.ts'
 import { badRequest } from './http-errors.ts'
 
 /** The media type of Kafka RecordBatch v2 bytes, in and out. */

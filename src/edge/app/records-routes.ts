@@ -12,7 +12,7 @@ import {
   type RecordInput,
   readBatchHeader,
   splitBatches,
-} from '../../core/record-batch.ts'
+} from '../../core/format/record-batch.ts'
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../../core/service.ts'
 import { requestBytes } from './body.ts'
 import { type AppContext, scoped } from './context.ts'

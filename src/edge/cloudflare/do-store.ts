@@ -6,7 +6,7 @@
  */
 
 import { BrookError } from '../../core/errors.ts'
-import { baseOffsetOf } from '../../core/record-batch.ts'
+import { baseOffsetOf } from '../../core/format/record-batch.ts'
 import type { Json, Store } from '../../core/store.ts'
 import type { DurableObjectStorage, SqlValue } from './sql-types.ts'
 

@@ -14,8 +14,8 @@
 
 import { copyFile, type FileHandle, open, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { crc32c } from '../../core/crc32c.ts'
 import { BrookError } from '../../core/errors.ts'
+import { crc32c } from '../../core/format/crc32c.ts'
 import type { Log } from '../../core/log.ts'
 import type { Json } from '../../core/store.ts'
 import { readAt, writeAll, writeFileAtomic } from './fsutil.ts'

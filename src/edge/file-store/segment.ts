@@ -14,7 +14,7 @@ import {
   readBatchHeader,
   verifyBatch,
   wholeBatchSize,
-} from '../../core/record-batch.ts'
+} from '../../core/format/record-batch.ts'
 import { readAt } from './fsutil.ts'
 
 export interface Segment {

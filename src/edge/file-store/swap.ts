@@ -8,8 +8,8 @@
 
 import { type FileHandle, open, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { concatBytes } from '../../core/format/record-batch.ts'
 import type { Log } from '../../core/log.ts'
-import { concatBytes } from '../../core/record-batch.ts'
 import { fsyncDir, writeAll } from './fsutil.ts'
 import type { HandleCache } from './handles.ts'
 import { batchesIn, parseSegmentFileName, type Segment, segmentFileName } from './segment.ts'

@@ -8,7 +8,7 @@
  */
 
 import { errorName } from '../../../core/errors.ts'
-import { decodeRecordsAsync, encodeBatch, splitBatches } from '../../../core/record-batch.ts'
+import { decodeRecordsAsync, encodeBatch, splitBatches } from '../../../core/format/record-batch.ts'
 import { type BrokerService, EARLIEST_TIMESTAMP } from '../../../core/service.ts'
 import { CATALOG_TOPIC } from './topic-names.ts'
 

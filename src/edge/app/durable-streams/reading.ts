@@ -6,7 +6,7 @@
  * the relay's `maxWaitMs`, then answers 204.
  */
 
-import { concatBytes } from '../../../core/bytes.ts'
+import { concatBytes } from '../../../core/format/bytes.ts'
 import { responseCursor } from './cursor.ts'
 import { badRequest, gone, notFound, respond } from './http.ts'
 import { jsonArray } from './json-mode.ts'

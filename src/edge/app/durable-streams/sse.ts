@@ -10,7 +10,7 @@
  * so a reader that stalls holds no more than one read's worth of memory.
  */
 
-import { concatBytes } from '../../../core/bytes.ts'
+import { concatBytes } from '../../../core/format/bytes.ts'
 import { responseCursor } from './cursor.ts'
 import { respond } from './http.ts'
 import { jsonArray } from './json-mode.ts'

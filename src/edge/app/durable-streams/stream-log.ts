@@ -21,7 +21,7 @@ import {
   type RecordHeader,
   type RecordInput,
   splitBatches,
-} from '../../../core/record-batch.ts'
+} from '../../../core/format/record-batch.ts'
 import { type BrokerService, LATEST_TIMESTAMP } from '../../../core/service.ts'
 import { brokerError } from './http.ts'
 import { PRODUCER_STATE_TTL_MS, type ProducerClaim, type ProducerState } from './producers.ts'

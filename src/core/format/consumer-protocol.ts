@@ -13,7 +13,7 @@
  * Newer versions only append fields, so a decoder reads the prefix it knows (as Kafka's does).
  */
 
-import { BrookError } from './errors.ts'
+import { BrookError } from '../errors.ts'
 
 export interface TopicPartitions {
   topic: string

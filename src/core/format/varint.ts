@@ -3,7 +3,7 @@
  * Varint values are JS numbers: small values take a 32-bit fast path; larger ones use arithmetic rather
  * than bit operations so varlongs stay exact beyond 32 bits (timestamps, up to 2^53).
  */
-import { BrookError } from './errors.ts'
+import { BrookError } from '../errors.ts'
 
 /** Zig-zag values below 2^28 fit in four varint bytes and in 32-bit arithmetic. */
 const SMALL = 0x800_0000

@@ -4,10 +4,10 @@
  * never a hang, never a huge allocation.
  */
 import { describe, expect, it } from 'vitest'
-import plainFixture from '../../test/fixtures/kafka-python/batches.json' with { type: 'json' }
-import gzipFixture from '../../test/fixtures/kafka-python/batches-gzip.json' with { type: 'json' }
+import plainFixture from '../../../test/fixtures/kafka-python/batches.json' with { type: 'json' }
+import gzipFixture from '../../../test/fixtures/kafka-python/batches-gzip.json' with { type: 'json' }
+import { isBrookError, KAFKA_ERRORS } from '../errors.ts'
 import { Compression } from './compression.ts'
-import { isBrookError, KAFKA_ERRORS } from './errors.ts'
 import {
   concatBytes,
   decodeRecords,

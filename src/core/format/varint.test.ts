@@ -1,7 +1,7 @@
 /** @module Zig-zag varints against the protobuf encoding rules, and the UTF-8 helpers against TextEncoder. */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { isBrookError } from './errors.ts'
+import { isBrookError } from '../errors.ts'
 import { Reader, readUtf8, utf8Length, varintSize, writeUtf8, writeVarint } from './varint.ts'
 
 function encode(n: number): number[] {

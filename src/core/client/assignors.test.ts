@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import golden from '../../test/fixtures/kafka-python/consumer-protocol.json' with { type: 'json' }
+import golden from '../../../test/fixtures/kafka-python/consumer-protocol.json' with { type: 'json' }
 import {
   type Assignor,
   type AssignorMember,

@@ -1,16 +1,16 @@
 /** @module RecordBatch v2 against kafka-python's golden batches, round-trip properties and bad input. */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import plainFixture from '../../test/fixtures/kafka-python/batches.json' with { type: 'json' }
-import gzipFixture from '../../test/fixtures/kafka-python/batches-gzip.json' with { type: 'json' }
+import plainFixture from '../../../test/fixtures/kafka-python/batches.json' with { type: 'json' }
+import gzipFixture from '../../../test/fixtures/kafka-python/batches-gzip.json' with { type: 'json' }
 import {
   asKafkaPythonSees,
   type KafkaPythonBatch as Expected,
   hex,
   unhex,
-} from '../../test/support/kafka-python-view.ts'
+} from '../../../test/support/kafka-python-view.ts'
+import { isBrookError } from '../errors.ts'
 import { Compression, compress, decompress } from './compression.ts'
-import { isBrookError } from './errors.ts'
 import {
   ATTR_CONTROL,
   ATTR_LOG_APPEND_TIME,

@@ -4,7 +4,7 @@
  * librdkafka consumers hands out exactly the partitions they would.
  */
 
-import type { TopicPartitions } from './consumer-protocol.ts'
+import type { TopicPartitions } from '../format/consumer-protocol.ts'
 
 export interface AssignorMember {
   memberId: string

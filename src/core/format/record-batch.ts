@@ -17,9 +17,9 @@
 
 export { concatBytes } from './bytes.ts'
 
+import { BrookError } from '../errors.ts'
 import { Compression, compress, decompress } from './compression.ts'
 import { crc32c } from './crc32c.ts'
-import { BrookError } from './errors.ts'
 import { readUtf8, readVarintTail, utf8Length, varintSize, writeUtf8, writeVarint } from './varint.ts'
 
 export const BATCH_HEADER_SIZE = 61

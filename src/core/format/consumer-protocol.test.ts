@@ -1,14 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 // Made by scripts/fixtures/kafka_python_groups.py with kafka-python's ConsumerProtocol structs.
-import golden from '../../test/fixtures/kafka-python/consumer-protocol.json' with { type: 'json' }
+import golden from '../../../test/fixtures/kafka-python/consumer-protocol.json' with { type: 'json' }
+import { isBrookError } from '../errors.ts'
 import {
   decodeAssignment,
   decodeSubscription,
   encodeAssignment,
   encodeSubscription,
 } from './consumer-protocol.ts'
-import { isBrookError } from './errors.ts'
 
 interface TP {
   topic: string

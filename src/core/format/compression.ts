@@ -3,8 +3,9 @@
  * CompressionStream, present in Node 20, browsers and workerd; other codecs can be registered
  * (e.g. WebAssembly zstd) and anything else fails with UNSUPPORTED_COMPRESSION_TYPE.
  */
+
+import { BrookError } from '../errors.ts'
 import { concatBytes } from './bytes.ts'
-import { BrookError } from './errors.ts'
 
 export const Compression = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const
 export type CompressionCode = (typeof Compression)[keyof typeof Compression]
