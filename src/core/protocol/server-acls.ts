@@ -7,16 +7,16 @@
 import { type AclBinding, type AclFilter, groupByResource } from '../acl.ts'
 import { errorCode } from '../errors.ts'
 import { errorMessageOf } from '../request-values.ts'
-import { type ApiContext, type Body, codeOf } from './api-context.ts'
+import { type ApiContext, codeOf, type Request, type Response } from './api-context.ts'
+import type { API } from './api-keys.ts'
 
 const SECURITY_DISABLED = errorCode('SECURITY_DISABLED')
 const DISABLED_MESSAGE = 'this broker keeps no ACLs'
 /** Versions before the pattern type existed mean LITERAL. */
 const LITERAL = 3
 
-const list = (v: unknown): Body[] => (Array.isArray(v) ? v : [])
-
-function filterOf(f: Body): AclFilter {
+/** A describe or delete filter (the same fields in both requests). */
+function filterOf(f: Request<typeof API.DeleteAcls>['filters'][number]): AclFilter {
   return {
     resourceType: f.resourceTypeFilter,
     resourceName: f.resourceNameFilter ?? null,
@@ -28,7 +28,11 @@ function filterOf(f: Body): AclFilter {
   }
 }
 
-export async function describeAcls(ctx: ApiContext, _version: number, body: Body): Promise<Body> {
+export async function describeAcls(
+  ctx: ApiContext,
+  _version: number,
+  body: Request<typeof API.DescribeAcls>,
+): Promise<Response<typeof API.DescribeAcls>> {
   if (!ctx.service.describeAcls)
     return { throttleTimeMs: 0, errorCode: SECURITY_DISABLED, errorMessage: DISABLED_MESSAGE, resources: [] }
   try {
@@ -49,8 +53,12 @@ export async function describeAcls(ctx: ApiContext, _version: number, body: Body
   }
 }
 
-export async function createAcls(ctx: ApiContext, _version: number, body: Body): Promise<Body> {
-  const creations = list(body.creations)
+export async function createAcls(
+  ctx: ApiContext,
+  _version: number,
+  body: Request<typeof API.CreateAcls>,
+): Promise<Response<typeof API.CreateAcls>> {
+  const creations = body.creations
   if (!ctx.service.createAcls)
     return {
       throttleTimeMs: 0,
@@ -76,8 +84,12 @@ export async function createAcls(ctx: ApiContext, _version: number, body: Body):
   }
 }
 
-export async function deleteAcls(ctx: ApiContext, _version: number, body: Body): Promise<Body> {
-  const filters = list(body.filters)
+export async function deleteAcls(
+  ctx: ApiContext,
+  _version: number,
+  body: Request<typeof API.DeleteAcls>,
+): Promise<Response<typeof API.DeleteAcls>> {
+  const filters = body.filters
   const failed = (code: number, message: string | null) => ({
     throttleTimeMs: 0,
     filterResults: filters.map(() => ({ errorCode: code, errorMessage: message, matchingAcls: [] })),

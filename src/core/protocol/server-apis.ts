@@ -86,7 +86,7 @@ export const API_HANDLERS: ReadonlyMap<number, ApiHandler> = new Map<number, Api
   [API.IncrementalAlterConfigs, alterConfigs(true)],
   typed(API.CreatePartitions, createPartitions),
   typed(API.DeleteGroups, deleteGroups),
-  [API.DescribeAcls, describeAcls],
-  [API.CreateAcls, createAcls],
-  [API.DeleteAcls, deleteAcls],
+  typed(API.DescribeAcls, describeAcls),
+  typed(API.CreateAcls, createAcls),
+  typed(API.DeleteAcls, deleteAcls),
 ])
