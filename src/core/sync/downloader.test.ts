@@ -42,6 +42,41 @@ describe('Downloader', () => {
     expect(await valuesOf(local, 1)).toEqual(written[1])
   })
 
+  it('a first download writes one local producer down for all its partitions, and each partition still dedups a resent batch', async () => {
+    const { remote, written, add } = await remoteWith([5, 7, 9])
+    const local = await Broker.open({ store: new MemoryStore() })
+    let producers = 0
+    const counting = new Proxy(local, {
+      get(target, prop, receiver) {
+        if (prop === 'initProducerId')
+          return (req: Parameters<Broker['initProducerId']>[0]) => {
+            producers++
+            return target.initProducerId(req)
+          }
+        return Reflect.get(target, prop, receiver)
+      },
+    })
+    expect((await new Downloader({ local: counting, remote, topics: ['feed'] }).syncOnce()).downloaded).toBe(
+      21,
+    )
+    expect(producers).toBe(1)
+    // A crash after a local append, before its position moved: the resend is dropped on each partition.
+    await add(0, 3)
+    await add(2, 3)
+    const crashing = new Downloader({
+      local: counting,
+      remote,
+      topics: ['feed'],
+      afterLocalAppend: () => {
+        throw new Crash()
+      },
+    })
+    await expect(crashing.syncOnce()).rejects.toBeInstanceOf(Crash)
+    await new Downloader({ local: counting, remote, topics: ['feed'] }).syncOnce()
+    for (let p = 0; p < 3; p++) expect(await valuesOf(local, p)).toEqual(written[p])
+    expect(producers).toBe(1)
+  })
+
   it('grows a local topic that has fewer partitions (a consumer auto-created it) instead of failing', async () => {
     const { remote, written } = await remoteWith([3, 4, 5])
     const local = await Broker.open({ store: new MemoryStore(), autoCreateTopics: true })

@@ -58,6 +58,12 @@ export interface DownloadRound {
 export class Downloader {
   private readonly group: string
   private readonly timeoutMs: number
+  /**
+   * The round's new producer, shared by its partitions that start without one: sequences are per
+   * partition, so one producer id serves them all, and a first download writes one producer down
+   * instead of one per partition (each a storage transaction before the first record lands).
+   */
+  private roundProducer: Promise<Cursor> | undefined
 
   constructor(private readonly opts: DownloaderOptions) {
     this.group = `__brook-sync-${opts.name ?? 'download'}`
@@ -71,6 +77,7 @@ export class Downloader {
    */
   async syncOnce(): Promise<DownloadRound> {
     const { local, remote, topics } = this.opts
+    this.roundProducer = undefined
     const downloaded = await eachPartition(remote, local, topics, 'locally', (topic, p) =>
       this.downloadPartition(topic, p),
     )
@@ -97,7 +104,8 @@ export class Downloader {
     if (!cursor) {
       // The producer and where its sequence starts are written down before its first append: a
       // crash right after that append must find them to resend it as the same batch.
-      cursor = await this.newProducer()
+      this.roundProducer ??= this.newProducer()
+      cursor = await this.roundProducer
       await this.commit(topic, partition, position, cursor)
     }
     for (;;) {
