@@ -5,8 +5,15 @@ import { Broker } from './broker.ts'
 import { consume, produce, records } from './broker-test-helpers.ts'
 import { ManualClock } from './clock.ts'
 import { errorCode, errorName } from './errors.ts'
+import { Compression } from './format/compression.ts'
 import { crc32c } from './format/crc32c.ts'
-import { decodeRecords, encodeBatch, readBatchHeader, splitBatches } from './format/record-batch.ts'
+import {
+  decodeRecords,
+  encodeBatch,
+  encodeBatchAsync,
+  readBatchHeader,
+  splitBatches,
+} from './format/record-batch.ts'
 import { MemoryStore } from './memory-store.ts'
 import type { FetchRequest } from './service.ts'
 
@@ -219,6 +226,28 @@ describe('Broker produce', () => {
       [1, 'b'],
       [2, 'c'],
     ])
+    await broker.close()
+  })
+
+  it('refuses a keyless record on a compacted topic, compressed or not, and stores nothing of that request', async () => {
+    const broker = await open()
+    await broker.createTopics({ topics: [{ name: 'c', configs: { 'cleanup.policy': 'compact,delete' } }] })
+    const enc = new TextEncoder()
+    const keyless = (compression: number) =>
+      encodeBatchAsync({
+        compression,
+        records: [
+          { key: enc.encode('k'), value: enc.encode('a') },
+          { key: null, value: enc.encode('b') },
+        ],
+      })
+    for (const compression of [Compression.none, Compression.gzip]) {
+      const r = await produce(broker, 'c', 0, await keyless(compression))
+      expect(errorName(r.errorCode)).toBe('INVALID_RECORD')
+      expect(r.errorMessage).toBe('Compacted topic cannot accept message without key in topic partition c-0.')
+    }
+    expect(await consume(broker, 'c', 0)).toEqual([])
+    expect((await produce(broker, 'c', 0, records(['k=v']))).errorCode).toBe(0)
     await broker.close()
   })
 

@@ -1,12 +1,19 @@
 /**
  * @module Checks the records of one produce partition before anything is stored, reading only
- * batch headers and CRCs (never the records): magic v2, whole batches, valid CRC-32C, a record
- * count that matches the offset range, no control batches from clients, the size limit.
+ * batch headers and CRCs: magic v2, whole batches, valid CRC-32C, a record count that matches the
+ * offset range, no control batches from clients, the size limit. Only on a compacted topic are the
+ * records read, for their keys.
  */
 
 import { BrookError, isBrookError } from './errors.ts'
 import type { BatchHeader } from './format/record-batch.ts'
-import { ATTR_COMPRESSION_MASK, ATTR_CONTROL, LOG_OVERHEAD, verifyBatch } from './format/record-batch.ts'
+import {
+  ATTR_COMPRESSION_MASK,
+  ATTR_CONTROL,
+  decodeRecordsAsync,
+  LOG_OVERHEAD,
+  verifyBatch,
+} from './format/record-batch.ts'
 
 /** Highest compression code Kafka defines (zstd). */
 const MAX_CODEC = 4
@@ -56,4 +63,25 @@ export function checkProduceRecords(records: unknown, maxMessageBytes: number): 
     pos += size
   }
   return { batches, headers }
+}
+
+/**
+ * Kafka's LogValidator on a compacted topic: every record needs a key, since compaction keeps the
+ * last record per key and a keyless one could never be kept or removed. The records are decoded
+ * (decompressed first) only for such topics, as Kafka does.
+ */
+export async function checkKeysForCompaction(
+  batches: Uint8Array[],
+  topic: string,
+  partition: number,
+): Promise<void> {
+  for (const batch of batches) {
+    for (const r of await decodeRecordsAsync(batch, false)) {
+      if (r.key === null)
+        throw new BrookError(
+          'INVALID_RECORD',
+          `Compacted topic cannot accept message without key in topic partition ${topic}-${partition}.`,
+        )
+    }
+  }
 }

@@ -52,6 +52,20 @@ describe('kcat interop', () => {
     expect(lines).toEqual(['0|0||zero|', '2|0|k1|hello|trace=abc', '2|1|k2|world|trace=abc'])
   })
 
+  it('a record without a key is refused on a compacted topic (INVALID_RECORD), a keyed one in the same topic is stored', async () => {
+    await brook.broker.createTopics({
+      topics: [{ name: 'compacted', numPartitions: 1, configs: { 'cleanup.policy': 'compact' } }],
+    })
+    const keyless = await run('kcat', ['-b', bootstrap, '-P', '-t', 'compacted'], { input: 'no key\n' })
+    expect(keyless.code).toBe(1)
+    // librdkafka's words for INVALID_RECORD (87).
+    expect(keyless.stderr).toContain('Broker: Broker failed to validate record')
+    const keyed = await run('kcat', ['-b', bootstrap, '-P', '-t', 'compacted', '-K', ':'], { input: 'k:v\n' })
+    expect(keyed.code, keyed.stderr).toBe(0)
+    const c = await run('kcat', ['-b', bootstrap, '-C', '-t', 'compacted', '-e', '-q', '-f', '%o %k=%s\n'])
+    expect(c.stdout).toBe('0 k=v\n')
+  })
+
   it('-P to a new topic auto-creates it; -C -o -1 reads the last record', async () => {
     const p = await run('kcat', ['-b', bootstrap, '-P', '-t', 'fresh'], { input: 'one\ntwo\nthree\n' })
     expect(p.code).toBe(0)
