@@ -174,7 +174,7 @@ p.flush()
     expect(r.stdout.trim(), r.stderr).toBe('500')
   }, 40_000)
 
-  it('serves KafkaAdminClient: create, list, describe configs, add partitions, group offsets, delete', async () => {
+  it('serves KafkaAdminClient: create, list, describe configs, add partitions (manual assignments checked), group offsets, delete', async () => {
     brook = await startBrook()
     const r = await run(PYTHON, [`${PY_DIR}admin.py`, String(brook.port)], { timeoutMs: 30_000 })
     expect(r.code, r.stderr).toBe(0)
@@ -183,6 +183,15 @@ p.flush()
       topics: ['adm'],
       retention: ['60000'],
       partitions: [['adm', 0]],
+      assigned: [['adm', 0]],
+      // INVALID_REPLICA_ASSIGNMENT, Kafka's 39, with Kafka's words; nothing was added.
+      unknownBroker: ['InvalidReplicationAssignmentError', 39, 'Unknown broker(s) in replica assignment: 7.'],
+      wrongCount: [
+        'InvalidReplicationAssignmentError',
+        39,
+        'Increasing the number of partitions by 2 but 1 assignments provided.',
+      ],
+      count: 4,
       alter: [['adm', 0]],
       altered: { 'retention.ms': '120000', 'cleanup.policy': 'compact,delete' },
       // INVALID_CONFIG, Kafka's 40.

@@ -139,15 +139,73 @@ export async function createPartitions(
   body: Request<typeof API.CreatePartitions>,
 ): Promise<Response<typeof API.CreatePartitions>> {
   const topics = arr(body.topics)
+  const refused = await refusedAssignments(ctx, topics)
+  const asked = topics.filter((t) => !refused.has(t.name))
   const results = await topicResults(
     ctx,
     'createPartitions',
-    topics.map((t) => t.name),
-    () =>
-      ctx.service.createPartitions({
-        topics: topics.map((t) => ({ name: t.name, count: t.count })),
-        validateOnly: body.validateOnly === true,
-      }),
+    asked.map((t) => t.name),
+    async () =>
+      asked.length === 0
+        ? []
+        : ctx.service.createPartitions({
+            topics: asked.map((t) => ({ name: t.name, count: t.count })),
+            validateOnly: body.validateOnly === true,
+          }),
   )
-  return { throttleTimeMs: 0, results }
+  const byName = new Map(results.map((r) => [r.name, r]))
+  return {
+    throttleTimeMs: 0,
+    results: topics.map(
+      (t) =>
+        byName.get(t.name) ?? {
+          name: t.name,
+          errorCode: errorCode('INVALID_REPLICA_ASSIGNMENT'),
+          errorMessage: refused.get(t.name) ?? null,
+        },
+    ),
+  }
+}
+
+/**
+ * Kafka's checks of a manual assignment of the new partitions' replicas (`validateManualPartition
+ * Assignment`), with its words: one assignment per new partition, known brokers only (brook is one:
+ * this listener's node id), no broker twice, and the replication factor the topic has (1).
+ */
+async function refusedAssignments(
+  ctx: ApiContext,
+  topics: Request<typeof API.CreatePartitions>['topics'],
+): Promise<Map<string, string>> {
+  const refused = new Map<string, string>()
+  const manual = topics.filter((t) => t.assignments !== null)
+  if (manual.length === 0) return refused
+  const md = await ctx.service
+    .metadata({ topics: manual.map((t) => t.name), allowAutoTopicCreation: false })
+    .catch(() => undefined)
+  const self = node(ctx)
+  for (const t of manual) {
+    const existing = md?.topics.find((m) => m.name === t.name && m.errorCode === 0)?.partitions.length
+    // An unknown topic is the service's to answer.
+    if (existing === undefined) continue
+    const assignments = arr(t.assignments).map((a) => arr(a.brokerIds))
+    const added = t.count - existing
+    const unknown = [...new Set(assignments.flat().filter((id) => id !== self))]
+    const twice = assignments.find((ids) => new Set(ids).size !== ids.length)
+    const factor = assignments.findIndex((ids) => ids.length !== 1)
+    if (added > 0 && assignments.length !== added)
+      refused.set(
+        t.name,
+        `Increasing the number of partitions by ${added} but ${assignments.length} assignments provided.`,
+      )
+    else if (unknown.length > 0)
+      refused.set(t.name, `Unknown broker(s) in replica assignment: ${unknown.join(', ')}.`)
+    else if (twice)
+      refused.set(t.name, `Duplicate brokers not allowed in replica assignment: ${twice.join(', ')}.`)
+    else if (factor >= 0)
+      refused.set(
+        t.name,
+        `Inconsistent replication factor between partitions, partition 0 has 1 while partitions [${existing + factor}] have replication factors [${assignments[factor]!.length}], respectively.`,
+      )
+  }
+  return refused
 }

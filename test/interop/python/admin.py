@@ -15,6 +15,22 @@ out['topics'] = sorted(admin.list_topics())
 configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, 'adm')])[0].resources[0]
 out['retention'] = [c[1] for c in configs[4] if c[0] == 'retention.ms']
 out['partitions'] = [(t, e) for t, e, *_ in admin.create_partitions({'adm': NewPartitions(3)}).topic_errors]
+# Manual replica assignments: brook is broker 1 alone, as a one-broker Kafka cluster would check them.
+out['assigned'] = [(t, e) for t, e, *_ in admin.create_partitions({'adm': NewPartitions(4, [[1]])}).topic_errors]
+
+
+def refusal(partitions):
+    # kafka-python raises the topic's error as Kafka answered it.
+    try:
+        admin.create_partitions(partitions)
+        return None
+    except Exception as e:
+        return [type(e).__name__, e.errno, str(e).split("error_message='")[-1].split("'")[0]]
+
+
+out['unknownBroker'] = refusal({'adm': NewPartitions(6, [[7], [1]])})
+out['wrongCount'] = refusal({'adm': NewPartitions(6, [[1]])})
+out['count'] = len(admin.describe_topics(['adm'])[0]['partitions'])
 altered = admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, 'adm', configs={'retention.ms': '120000', 'cleanup.policy': 'compact,delete'})])
 out['alter'] = [(r[3], r[0]) for r in altered.resources]
 configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, 'adm')])[0].resources[0]
