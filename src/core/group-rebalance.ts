@@ -236,8 +236,12 @@ export class Rebalancer {
       this.scheduleExpiry(group, m, m.sessionTimeoutMs)
       this.answerJoin(m, this.currentJoin(group, m, metadata))
     }
-    // Members that never send SyncGroup would block the group forever (KAFKA-13214).
+    // Members that never send SyncGroup would block the group forever (KAFKA-13214). Each has at
+    // least its session timeout to do so: a rebalance timeout of 0 (kafkajs sends it when none is
+    // set; Kafka 2.x has no sync deadline at all) must not drop a member before it can sync.
     const generation = group.generationId
+    let syncDeadlineMs = group.rebalanceTimeoutMs()
+    for (const m of group.members.values()) syncDeadlineMs = Math.max(syncDeadlineMs, m.sessionTimeoutMs)
     group.cancelSyncTimer = this.clock.setTimeout(() => {
       group.cancelSyncTimer = null
       if (group.generationId !== generation) return
@@ -246,7 +250,7 @@ export class Rebalancer {
         const m = group.members.get(id)
         if (m) this.removeMemberAndUpdate(group, m)
       }
-    }, group.rebalanceTimeoutMs())
+    }, syncDeadlineMs)
   }
 
   private currentJoin(

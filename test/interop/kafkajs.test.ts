@@ -121,6 +121,31 @@ describe('kafkajs interop', () => {
     await a.disconnect()
   }, 60_000)
 
+  it('a member whose rebalance timeout is 0 (kafkajs sends it when none is set) joins, syncs and consumes', async () => {
+    const producer = kafka.producer()
+    await producer.connect()
+    await producer.send({ topic: 'kjs-zero', messages: [{ value: 'first' }] })
+    await producer.disconnect()
+    const c = kafka.consumer({ groupId: 'kjs-zero-group', rebalanceTimeout: 0, maxWaitTimeInMs: 100 })
+    const seen: string[] = []
+    let joinRequests = 0
+    c.on(c.events.REQUEST, (e) => {
+      if (e.payload.apiName === 'JoinGroup') joinRequests++
+    })
+    await c.connect()
+    await c.subscribe({ topic: 'kjs-zero', fromBeginning: true })
+    await c.run({
+      eachMessage: async ({ message }) => {
+        seen.push(String(message.value))
+      },
+    })
+    await expect.poll(() => seen, { timeout: 20_000 }).toEqual(['first'])
+    // The first join asks for a member id (MEMBER_ID_REQUIRED), the second joins: the member was
+    // not dropped between its JoinGroup and its SyncGroup and sent to join again.
+    expect(joinRequests).toBe(2)
+    await c.disconnect()
+  }, 40_000)
+
   it('admin adds partitions, deletes records, describes configs, deletes groups and topics', async () => {
     const admin = kafka.admin()
     await admin.connect()
