@@ -24,8 +24,17 @@ describe('the replayable timeline', () => {
     }
     // Not a trace that says nothing: seed 7 has rebalances, redeliveries, commits and cleaner passes.
     const kinds = new Set((await runTimeline(scriptFor(7))).flat().map((e) => e.kind))
-    expect([...kinds].sort()).toEqual(
-      ['append', 'clean', 'commit', 'crash', 'generation', 'join', 'processed', 'wait'].sort(),
+    expect([...kinds]).toEqual(
+      expect.arrayContaining([
+        'append',
+        'clean',
+        'commit',
+        'crash',
+        'generation',
+        'join',
+        'processed',
+        'wait',
+      ]),
     )
   })
 

@@ -1,6 +1,7 @@
 /**
- * @module The timeline's scripts: a seed gives a list of steps — records sent with or without a
- * key, consumers joining, leaving and crashing, commits, time passing, the cleaner running — the
+ * @module The timeline's scripts: a seed gives a list of steps — keyed records sent (the topic is
+ * compacted, and Kafka refuses a record without a key there), consumers joining, leaving and
+ * crashing, commits, time passing, the cleaner running — the
  * same list for the same seed, everywhere (mulberry32, no Math.random). Plain data: the tests
  * import it in Node.
  */
@@ -32,7 +33,6 @@ export function rng(seed: number): () => number {
 
 const KEYS = ['alice', 'bob', 'carol', 'dave', 'erin']
 const MEMBERS = ['A', 'B', 'C']
-const PARTITIONS = 3
 
 /** The script of `seed`: `length` steps, starting with one consumer so that the group exists. */
 export function scriptFor(seed: number, length = 30): Step[] {
@@ -45,12 +45,7 @@ export function scriptFor(seed: number, length = 30): Step[] {
     const r = next()
     const idle = MEMBERS.filter((m) => !live.has(m))
     if (r < 0.45) {
-      const key = next() < 0.8 ? pick(KEYS) : null
-      steps.push(
-        key === null
-          ? { t: 'produce', key, value: `v${value++}`, partition: Math.floor(next() * PARTITIONS) }
-          : { t: 'produce', key, value: `v${value++}` },
-      )
+      steps.push({ t: 'produce', key: pick(KEYS), value: `v${value++}` })
     } else if (r < 0.58 && idle.length > 0) {
       const member = pick(idle)
       live.add(member)
