@@ -118,11 +118,15 @@ export class FileStore implements Store {
     this.handles = new HandleCache(options.maxOpenFiles ?? 256)
   }
 
-  /** Opens (or creates) the store in `options.dir`, repairing torn tails left by a crash. */
+  /**
+   * Opens (or creates) the store in `options.dir`: torn tails left by a crash are cut, damage is
+   * moved aside, missing segments are reported, and one summary line says what was done.
+   */
   static async open(options: FileStoreOptions): Promise<FileStore> {
     await mkdir(options.dir, { recursive: true })
     const log: Log = options.log ?? ((line: string) => console.warn(line))
     const started = performance.now()
+    const verifyAll = options.verifyAllOnOpen ?? true
     const releaseLock = await takeLock(options.dir)
     let meta: MetaJournal | undefined
     try {
@@ -132,9 +136,9 @@ export class FileStore implements Store {
       meta = await MetaJournal.open(options.dir, log)
       const store = new FileStore(options.dir, meta, options)
       store.releaseLock = releaseLock
-      for (const name of partitions) await store.loadPartition(name, options.verifyAllOnOpen ?? true)
+      for (const name of partitions) await store.loadPartition(name, verifyAll)
       store.reportMissingPartitions(new Set(partitions))
-      store.logRecovery(meta.repairs, options.verifyAllOnOpen ?? true, performance.now() - started)
+      store.logRecovery(meta.repairs, verifyAll, performance.now() - started)
       return store
     } catch (e) {
       // A store that did not open holds nothing: the next attempt must not find it locked.
