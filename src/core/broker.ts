@@ -94,8 +94,16 @@ export class Broker implements BrokerService {
   readonly nodeId: number
   readonly host: string
   readonly port: number
-  private clusterId = ''
+  private cluster = ''
   private readonly store: Store
+
+  /**
+   * Made when the store was new, and kept in it (unless `clusterId` was given): a store found later
+   * with another id is another store, and whatever the first held is gone.
+   */
+  get clusterId(): string {
+    return this.cluster
+  }
   private readonly clock: Clock
   private readonly options: BrokerOptions
   private readonly report: Log
@@ -155,8 +163,8 @@ export class Broker implements BrokerService {
 
   private async load(): Promise<void> {
     const storedCluster = await this.store.getMeta(CLUSTER_ID_KEY)
-    this.clusterId = this.options.clusterId ?? (typeof storedCluster === 'string' ? storedCluster : newId())
-    if (storedCluster !== this.clusterId) await this.store.setMeta(CLUSTER_ID_KEY, this.clusterId)
+    this.cluster = this.options.clusterId ?? (typeof storedCluster === 'string' ? storedCluster : newId())
+    if (storedCluster !== this.cluster) await this.store.setMeta(CLUSTER_ID_KEY, this.cluster)
     const block = await this.store.getMeta(PRODUCER_ID_KEY)
     this.nextProducerId = this.producerIdBlockEnd = typeof block === 'number' ? block : 0
 
@@ -298,7 +306,7 @@ export class Broker implements BrokerService {
     }
     return {
       brokers: [{ nodeId: this.nodeId, host: this.host, port: this.port }],
-      clusterId: this.clusterId,
+      clusterId: this.cluster,
       controllerId: this.nodeId,
       topics,
     }

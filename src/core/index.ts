@@ -115,6 +115,7 @@ export {
   KafkaProtocolService,
   supportedVersions,
 } from './protocol/index.ts'
+export { RelayReachability, type RelayReachabilityOptions } from './protocol/relay-reachability.ts'
 export type { KafkaAuth, KafkaHandlerOptions, KafkaSession } from './protocol/server.ts'
 export { createKafkaHandler, KafkaConnectionError, SUPPORTED_APIS } from './protocol/server.ts'
 export type { PrincipalPolicy, QuotaOptions } from './quotas.ts'

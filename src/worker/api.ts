@@ -25,9 +25,10 @@ export interface BrokerOptions {
   sync?: SyncConfig
   /**
    * Set by the worker when it opens the broker again after the browser took its database away:
-   * the records not yet uploaded before, so that the sync can say how many were lost.
+   * the database it had open and the records not yet uploaded there, so that the sync can say how
+   * many were lost.
    */
-  unsentBefore?: number
+  before?: UnsentIn
   /**
    * Set by the worker that leads: its writer token, so that a former leader still running (a
    * frozen tab thawed) is fenced off the database (see `IdbStoreOptions.fence`).
@@ -67,6 +68,17 @@ export interface StorageStatus {
 /** What `brook.sync.status()` answers and `brook.sync.onStatus` hears. */
 export interface BrowserSyncStatus extends SyncStatus {
   storage: StorageStatus
+  /**
+   * The id of the database the broker has open (the broker's cluster id, made when the database
+   * was): a page that noted another one knows that database, and what it held, is gone.
+   */
+  store: string
+}
+
+/** A database (by its id) and the records not yet uploaded from it, as last measured. */
+export interface UnsentIn {
+  store: string
+  unsent: number
 }
 
 /** Sync controls a page sends to the broker's worker: the leader's sync engine answers. */
@@ -79,6 +91,11 @@ export type SyncControl =
   | { op: 'token'; token: string | undefined }
   | { op: 'pause' }
   | { op: 'resume' }
+  /**
+   * A database this page's origin noted (see unsent-note.ts) is not the one open now: the records
+   * it had not uploaded are lost. Said once per database, however many pages say it.
+   */
+  | ({ op: 'gone' } & UnsentIn)
 
 export interface HelloResponse {
   /** `shared` = SharedWorker broker; `leader`/`follower` = dedicated worker per tab, Web Locks election. */

@@ -13,6 +13,7 @@ import type { Durability } from './idb-store.ts'
 import { tabLockName } from './tab-members.ts'
 import type { WorkerService } from './transport.ts'
 import { workerService } from './transport.ts'
+import { noteUnsent } from './unsent-note.ts'
 
 export interface ConnectOptions extends Omit<BrookConfig, 'service'> {
   /** The broker (and IndexedDB database) name; tabs with the same name share one broker. Default 'brook'. */
@@ -180,6 +181,7 @@ async function connectWorker(options: ConnectOptions): Promise<WorkerBrook> {
   } = options
   const brook = new Brook({ ...clientConfig, service }) as WorkerBrook
   const stopReporting = reportNetwork(service)
+  const stopNoting = options.sync ? noteUnsent(name, service) : () => {}
   const control = async (c: SyncControl) => {
     await service.sync(c)
   }
@@ -197,6 +199,7 @@ async function connectWorker(options: ConnectOptions): Promise<WorkerBrook> {
     },
     close() {
       stopReporting()
+      stopNoting()
       service.close()
       terminate()
     },

@@ -18,6 +18,7 @@ import type {
   HelloResponse,
   ServiceMethod,
   SyncControl,
+  UnsentIn,
 } from './api.ts'
 import { eventsChannelName, intendedWaitMs } from './api.ts'
 import { TabMembers } from './tab-members.ts'
@@ -32,6 +33,8 @@ export interface OpenedBroker {
     onStatus(fn: (s: BrowserSyncStatus) => void): () => void
     /** Records not yet uploaded, as last measured. */
     unsent(): number
+    /** The id of the database the broker has open. */
+    readonly store: string
   }
   /** Calls `fn` once if the browser takes the broker's storage away (see IdbStore's onBroken). */
   onBroken?(fn: (reason: string) => void): void
@@ -333,7 +336,7 @@ export class BrokerHost {
   private reopen(): void {
     const old = this.broker
     if (!old) return
-    const unsentBefore = old.sync?.unsent()
+    const before = old.sync ? { store: old.sync.store, unsent: old.sync.unsent() } : undefined
     this.ready = (async () => {
       this.events?.close()
       await old.close().catch(() => {})
@@ -341,7 +344,7 @@ export class BrokerHost {
       // moment. Bounded: after ~15 s the calls fail with the last error.
       for (let attempt = 0; ; attempt++) {
         try {
-          return await this.lead(unsentBefore)
+          return await this.lead(before)
         } catch (e) {
           if (attempt >= 30) throw e
           await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)))
@@ -350,12 +353,12 @@ export class BrokerHost {
     })()
   }
 
-  private async lead(unsentBefore?: number): Promise<void> {
+  private async lead(before?: UnsentIn): Promise<void> {
     const options = this.options!
     const term = this.term
     const broker = await this.deps.openBroker({
       ...options,
-      unsentBefore,
+      before,
       // A SharedWorker is the only one of its name: fencing is for the leaders of the election.
       writer: this.deps.kind === 'dedicated' ? `${this.node}:${term}` : undefined,
     })

@@ -9,7 +9,14 @@ import type {
   ProduceResponse,
 } from '../core/service.ts'
 import type { SyncEngine, SyncEngineOptions } from '../core/sync/sync-engine.ts'
-import type { BrokerOptions, BrowserSyncStatus, StorageStatus, SyncConfig, SyncControl } from './api.ts'
+import type {
+  BrokerOptions,
+  BrowserSyncStatus,
+  StorageStatus,
+  SyncConfig,
+  SyncControl,
+  UnsentIn,
+} from './api.ts'
 import type { OpenedBroker } from './host.ts'
 import { IdbStore } from './idb-store.ts'
 
@@ -54,7 +61,7 @@ async function open(options: BrokerOptions, early: Promise<PreparedSync> | undef
     retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 60_000,
   })
   if (!options.sync || !early) return { service: broker, ...hooks, close: () => broker.close() }
-  const sync = await startSync(broker, store, options.sync, await early, options.unsentBefore)
+  const sync = await startSync(broker, store, options.sync, await early, options.before)
   return {
     service: syncingProduce(broker, store, sync),
     sync,
@@ -126,12 +133,20 @@ export interface RunningSync {
   onStatus(fn: (s: BrowserSyncStatus) => void): () => void
   appended(): void
   unsent(): number
+  /** The id of the database the broker has open (the broker's cluster id). */
+  readonly store: string
   /** Deletes local copies of records the relay already acknowledged; how many went. */
   reclaim(): Promise<number>
   stop(): Promise<void>
 }
 
 type RelayLink = Awaited<ReturnType<SyncEngineOptions['connect']>>
+
+/**
+ * Databases whose lost records this worker has said already (opened again after a wipe, or told by
+ * a page): every page of the origin may tell, and a loss counts once.
+ */
+const gone = new Set<string>()
 
 interface PreparedSync {
   SyncEngine: typeof SyncEngine
@@ -144,15 +159,24 @@ interface PreparedSync {
 
 /** The sync loop's code, loaded only when asked for (the worker stays small without it). */
 async function prepareSync(config: SyncConfig): Promise<PreparedSync> {
-  const [{ SyncEngine }, relay] = await Promise.all([
+  const [{ SyncEngine }, relay, { RelayReachability }] = await Promise.all([
     import('../core/sync/sync-engine.ts'),
     import('../core/client/connect-relay.ts'),
+    import('../core/protocol/relay-reachability.ts'),
   ])
+  // One for every connection the engine opens: after one found the relay down, the next asks over
+  // HTTP first, so the browser's throttling of failed WebSockets never holds back the reconnect.
+  const reachability = new RelayReachability()
   const prepared: PreparedSync = {
     SyncEngine,
     token: config.token,
     async connect() {
-      const c = await relay.connect({ url: config.url, token: prepared.token, reconnect: false })
+      const c = await relay.connect({
+        url: config.url,
+        token: prepared.token,
+        reconnect: false,
+        reachability,
+      })
       return { service: c.service, close: () => c.close() }
     },
     first: undefined,
@@ -177,7 +201,7 @@ async function startSync(
   store: IdbStore,
   config: SyncConfig,
   prepared: PreparedSync,
-  unsentBefore?: number,
+  before?: UnsentIn,
 ): Promise<RunningSync> {
   const { SyncEngine } = prepared
   const engine: SyncEngine = new SyncEngine({
@@ -192,8 +216,11 @@ async function startSync(
     download: config.download,
     intervalMs: config.intervalMs,
     backoff: config.backoff,
-    unsentBefore,
+    // What the database opened again no longer holds is lost: all of it when it is a new one.
+    unsentBefore: before?.unsent,
   })
+  // Said here: a page that noted the old database must not say it again.
+  if (before && before.store !== broker.clusterId) gone.add(before.store)
   const storage = new StorageWatch()
   // The worker's own view of the network; pages add theirs (see SyncControl 'network').
   const network = () => engine.setNetwork(globalThis.navigator?.onLine ?? true)
@@ -204,13 +231,17 @@ async function startSync(
   const withStorage = (s: ReturnType<SyncEngine['status']>): BrowserSyncStatus => ({
     ...s,
     storage: storage.last,
+    store: broker.clusterId,
   })
   return {
     async control(c) {
       if (c.op === 'now') engine.syncNow()
       else if (c.op === 'network') engine.setNetwork(c.online)
       else if (c.op === 'pause' || c.op === 'resume') engine.setPaused(c.op === 'pause')
-      else if (c.op === 'token' && c.token !== prepared.token) {
+      else if (c.op === 'gone' && c.store !== broker.clusterId && !gone.has(c.store)) {
+        gone.add(c.store)
+        engine.storeLost(c.unsent)
+      } else if (c.op === 'token' && c.token !== prepared.token) {
         prepared.token = c.token
         // A connection opened ahead with the old token is not used.
         await unusedConnection(prepared)
@@ -231,6 +262,7 @@ async function startSync(
       void engine.refresh()
     },
     reclaim: () => engine.reclaim(),
+    store: broker.clusterId,
     unsent: () => Object.values(engine.status().backlog).reduce((n, b) => n + b.records, 0),
     async stop() {
       globalThis.removeEventListener?.('online', network)

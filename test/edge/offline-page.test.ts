@@ -581,6 +581,62 @@ p.flush()
     }
   })
 
+  it('a database evicted while no tab ran: the next tab says how many unsent records were lost, once for all tabs', async () => {
+    const relay = await startRelay()
+    const context = await browser.newContext()
+    const cdpBrowser = await browser.newBrowserCDPSession()
+    const sharedWorkers = async () =>
+      ((await cdpBrowser.send('Target.getTargets')).targetInfos as { type: string; url: string }[]).filter(
+        (t) => t.type === 'shared_worker' && t.url.startsWith(site.url),
+      ).length
+    const options = {
+      name: 'evicted',
+      sync: { url: relay.url, upload: ['notes'], intervalMs: 100, backoff: { maxDelayMs: 300 } },
+    }
+    try {
+      const page = await openApp(context)
+      await app(page, 'start', options)
+      await page.evaluate(
+        `window.brook.admin().createTopics({ topics: [{ topic: 'notes', numPartitions: 3 }] })`,
+      )
+      await context.setOffline(true)
+      await expect.poll(async () => (await status(page))?.network).toBe(false)
+      await app(page, 'produce', 'notes', 0, 80, 3)
+      const noted = () =>
+        page.evaluate(() => JSON.parse(localStorage.getItem('brook:evicted:unsent') ?? 'null'))
+      await expect.poll(noted).toMatchObject({ unsent: 80 })
+      const before = (await noted()) as { store: string }
+
+      // Every tab closes, so the broker's worker ends; then the browser evicts the database.
+      await page.close()
+      await expect.poll(sharedWorkers, { timeout: 20_000 }).toBe(0)
+      const next = await openApp(context)
+      const cdp = await context.newCDPSession(next)
+      await cdp.send('Storage.clearDataForOrigin', { origin: site.url, storageTypes: 'indexeddb' })
+
+      await app(next, 'start', options)
+      await expect.poll(async () => (await status(next))?.lost, { timeout: 20_000 }).toBe(80)
+      expect((await status(next))?.lastError).toMatchObject({
+        type: 'KAFKA_STORAGE_ERROR',
+        message: expect.stringMatching(/80 records not yet uploaded were lost/),
+      })
+      // The note now names the new database; a second tab does not count the loss again.
+      const renewed = (await next.evaluate(() =>
+        JSON.parse(localStorage.getItem('brook:evicted:unsent') ?? 'null'),
+      )) as { store: string; unsent: number }
+      expect(renewed.store).not.toBe(before.store)
+      expect(renewed.unsent).toBe(0)
+      const third = await openApp(context)
+      await app(third, 'start', options)
+      expect((await status(third))?.lost).toBe(80)
+      expect((await status(next))?.lost).toBe(80)
+    } finally {
+      await cdpBrowser.detach().catch(() => {})
+      await context.close()
+      await relay.kafka.close()
+    }
+  })
+
   it('is exactly once when the relay is killed (kill -9) mid-upload and restarted', async () => {
     const port = await freePort()
     let relay = await startRelay([], port)

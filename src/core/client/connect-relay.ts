@@ -35,6 +35,7 @@ export async function connect(options: RelayConnectOptions): Promise<RelayBrook>
     connectTimeoutMs: _c,
     reconnect: _r,
     random: _rand,
+    reachability: _reach,
     ...config
   } = options
   const brook = new Brook({ ...config, service })

@@ -6,6 +6,7 @@ import {
   type WebSocketConstructor,
   type WebSocketLike,
 } from './client-websocket.ts'
+import { RelayReachability, SOCKET_AT_LEAST_EVERY_MS } from './relay-reachability.ts'
 
 type Listener = (e: never) => void
 
@@ -71,6 +72,8 @@ describe('RelayConnection', () => {
       random: () => 0.999,
       reconnect: { initialDelayMs: 100, maxDelayMs: 1000, maxAttempts: 6 },
       requestTimeoutMs: 60_000,
+      // Something answers HTTP there (a relay refusing sockets): every attempt is a socket.
+      reachability: new RelayReachability({ clock, fetch: async () => new Response(null, { status: 503 }) }),
     })
     await settle()
     made[0]!.ws.open()
@@ -130,6 +133,81 @@ describe('RelayConnection', () => {
     clock.advance(1)
     await settle()
     expect(made).toHaveLength(3)
+  })
+
+  it('while nothing answers at the relay, asks over HTTP and opens no socket, at most 30 s long', async () => {
+    const clock = new ManualClock()
+    const { made, Ctor } = fakeSockets(clock)
+    let up = true
+    const asked: string[] = []
+    const reachability = new RelayReachability({
+      clock,
+      fetch: async (url) => {
+        asked.push(String(url))
+        if (!up) throw new TypeError('fetch failed')
+        return new Response(null, { status: 426 })
+      },
+    })
+    const opening = RelayConnection.open({
+      url: 'http://relay:8080',
+      token: 'secret',
+      WebSocket: Ctor,
+      clock,
+      random: () => 0,
+      reachability,
+      requestTimeoutMs: 60_000,
+    })
+    await settle()
+    made[0]!.ws.open()
+    const conn = await opening
+    // The relay goes away. The first attempt after the drop is a socket: nothing is known yet.
+    up = false
+    made[0]!.ws.fail()
+    // A request, and time past its backoff (1 ms with a draw of 0); its outcome comes later.
+    const attempt = async () => {
+      const req = conn.request(18, 0, {} as never).catch((e: Error) => e)
+      for (let i = 0; i < 3; i++) {
+        clock.advance(1)
+        await settle()
+      }
+      return { req }
+    }
+    let { req } = await attempt()
+    expect(made).toHaveLength(2)
+    made[1]!.ws.fail()
+    expect(String(await req)).toMatch(/cannot reach the relay/)
+    // That socket's failure was asked about over HTTP and nothing answered: no more sockets.
+    const sockets = made.length
+    for (let i = 0; i < 5; i++) {
+      const before = asked.length
+      const { req } = await attempt()
+      expect(String(await req)).toMatch(/NETWORK_EXCEPTION: cannot reach the relay at .*nothing answers/)
+      expect(asked.length).toBe(before + 1)
+    }
+    expect(made).toHaveLength(sockets)
+    // The probe carries no token: the socket's URL, as HTTP, without its credentials.
+    expect(asked.at(-1)).toBe('http://relay:8080/v1/ws')
+    // A probe that keeps failing delays a socket by at most SOCKET_AT_LEAST_EVERY_MS.
+    clock.advance(SOCKET_AT_LEAST_EVERY_MS)
+    ;({ req } = await attempt())
+    expect(made).toHaveLength(sockets + 1)
+    made.at(-1)!.ws.fail()
+    await req
+    await (await attempt()).req
+    expect(made).toHaveLength(sockets + 1)
+    // Back: the next probe answers, the socket goes out and the request is sent on it.
+    up = true
+    ;({ req } = await attempt())
+    expect(made).toHaveLength(sockets + 2)
+    made.at(-1)!.ws.open()
+    await settle()
+    expect(made.at(-1)!.ws.sent).toHaveLength(1)
+    // Once a socket opened, the next drop reconnects without asking first.
+    const before = asked.length
+    made.at(-1)!.ws.fail()
+    await attempt()
+    expect(made).toHaveLength(sockets + 3)
+    expect(asked.length).toBe(before)
   })
 
   it('fails open() at once when the relay cannot be reached, and says how to get a WebSocket on Node 20', async () => {

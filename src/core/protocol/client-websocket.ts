@@ -11,6 +11,7 @@ import { fullJitterDelay } from '../backoff.ts'
 import { type Clock, systemClock } from '../clock.ts'
 import { BrookError } from '../errors.ts'
 import { FrameConnection, type KafkaConnection } from './client-connection.ts'
+import { RelayReachability } from './relay-reachability.ts'
 
 /** What brook needs of a WebSocket: the standard API, as browsers, workerd, Node 22 and `ws` have it. */
 export interface WebSocketLike {
@@ -47,6 +48,11 @@ export interface RelayConnectionOptions {
   clock?: Clock
   /** For tests of the jitter. Default Math.random. */
   random?: () => number
+  /**
+   * What the connections before this one found at the relay's address; pass the same one to each
+   * connection of a loop that opens them one after another. Default: one of its own.
+   */
+  reachability?: RelayReachability
 }
 
 const OPEN = 1
@@ -63,37 +69,13 @@ export function relaySocketUrl(url: string | URL, token?: string): string {
   return u.toString()
 }
 
-/**
- * Why a relay refused a WebSocket, where it says: a browser's WebSocket reports any failed
- * handshake as the same bare error, so a wrong token would look like a network outage and be
- * retried forever. The same URL as a plain GET goes through the relay's same checks (origin, then
- * credentials) and answers 401 or 403 with a reason; anything else leaves it a network error.
- */
-async function whyRefused(url: string, shown: string): Promise<BrookError | undefined> {
-  if (typeof fetch !== 'function') return undefined
-  const http = new URL(url)
-  http.protocol = http.protocol === 'wss:' ? 'https:' : 'http:'
-  const res = await fetch(http, { signal: AbortSignal.timeout(5_000) })
-  if (res.status !== 401 && res.status !== 403) return undefined
-  const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string }
-  const reason = body.message ?? res.statusText
-  if (res.status === 401)
-    return new BrookError(
-      'SASL_AUTHENTICATION_FAILED',
-      `the relay at ${shown} refused the credentials: ${reason}`,
-    )
-  return new BrookError(
-    'CLUSTER_AUTHORIZATION_FAILED',
-    `the relay at ${shown} refused the connection: ${reason}`,
-  )
-}
-
 /** Opens one socket; resolves with its FrameConnection once open. */
 function openSocket(
   Ctor: WebSocketConstructor,
   url: string,
   shown: string,
   opts: RelayConnectionOptions,
+  reach: RelayReachability,
 ): Promise<FrameConnection> {
   return new Promise((resolve, reject) => {
     let ws: WebSocketLike
@@ -131,6 +113,7 @@ function openSocket(
     ws.addEventListener('open', () => {
       opened = true
       cancel()
+      reach.reached(url)
       resolve(conn)
     })
     ws.addEventListener('message', (e: { data: unknown }) => {
@@ -147,7 +130,7 @@ function openSocket(
         'NETWORK_EXCEPTION',
         `cannot reach the relay at ${shown} (${detail})`,
       )
-      whyRefused(url, shown).then(
+      reach.whyRefused(url, shown).then(
         (why) => reject(why ?? unreachable),
         () => reject(unreachable),
       )
@@ -177,6 +160,7 @@ export class RelayConnection implements KafkaConnection {
   private readonly url: string
   private readonly shown: string
   private readonly Ctor: WebSocketConstructor
+  private readonly reach: RelayReachability
 
   private constructor(private readonly opts: RelayConnectionOptions) {
     const Ctor = opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
@@ -188,6 +172,7 @@ export class RelayConnection implements KafkaConnection {
     this.Ctor = Ctor
     this.url = relaySocketUrl(opts.url, opts.token)
     this.shown = relaySocketUrl(opts.url)
+    this.reach = opts.reachability ?? new RelayReachability({ clock: opts.clock })
   }
 
   /** Opens the first socket now: a relay that cannot be reached fails here, not on a later call. */
@@ -207,7 +192,13 @@ export class RelayConnection implements KafkaConnection {
     return wait.then(async () => {
       if (this.closed) throw new BrookError('NETWORK_EXCEPTION', 'connection closed by the client')
       try {
-        const conn = await openSocket(this.Ctor, this.url, this.shown, this.opts)
+        const timeoutMs = this.opts.connectTimeoutMs ?? 10_000
+        if (!(await this.reach.worthTrying(this.url, timeoutMs)))
+          throw new BrookError(
+            'NETWORK_EXCEPTION',
+            `cannot reach the relay at ${this.shown} (nothing answers there)`,
+          )
+        const conn = await openSocket(this.Ctor, this.url, this.shown, this.opts, this.reach)
         this.failures = 0
         this.live = conn
         return conn

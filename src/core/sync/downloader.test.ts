@@ -181,4 +181,28 @@ describe('Downloader', () => {
     expect(start).toBeGreaterThan(0)
     expect(here).toEqual(await consume(remote, 'feed', 0, start))
   })
+
+  it('goes on from the relay log start when records were deleted there before they came down, and counts them', async () => {
+    const { remote, written, add } = await remoteWith([20])
+    const local = await Broker.open({ store: new MemoryStore() })
+    const first = await new Downloader({ local, remote, topics: ['feed'] }).syncOnce()
+    expect(first).toEqual({ downloaded: 20, missed: 0 })
+    // Away while the relay got 20 more and its retention deleted up to offset 30.
+    await add(0, 20)
+    await remote.deleteRecords({ topics: [{ name: 'feed', partitions: [{ partition: 0, offset: 30 }] }] })
+    const start = (
+      await remote.listOffsets({ topics: [{ name: 'feed', partitions: [{ partition: 0, timestamp: -2 }] }] })
+    ).topics[0]!.partitions[0]!.offset
+    expect(start).toBeGreaterThan(20)
+    const again = await new Downloader({ local, remote, topics: ['feed'] }).syncOnce()
+    expect(again).toEqual({ downloaded: 40 - start, missed: start - 20 })
+    // What was there before, then what the relay still has, at the relay's offsets.
+    expect(await valuesOf(local, 0)).toEqual([...written[0]!.slice(0, 20), ...written[0]!.slice(start)])
+    expect(await consume(local, 'feed', 0, start)).toEqual(await consume(remote, 'feed', 0, start))
+    // And the position is past them: nothing more comes, nothing is missed again.
+    expect(await new Downloader({ local, remote, topics: ['feed'] }).syncOnce()).toEqual({
+      downloaded: 0,
+      missed: 0,
+    })
+  })
 })

@@ -53,7 +53,18 @@ interface Download extends Unit {
 export interface DownloadRound {
   /** Records appended locally in this round (a duplicate of an earlier crash included). */
   downloaded: number
+  /**
+   * Offsets the relay deleted (retention, deleteRecords) before they were downloaded: the position
+   * was behind the relay's log start, and the download went on from there.
+   */
+  missed: number
 }
+
+/**
+ * The first read of a partition is small, so that its first local append starts early; later
+ * reads, sent while the one before is appended, are `FETCH_BYTES`.
+ */
+const FIRST_READ_BYTES = 256 * 1024
 
 export class Downloader {
   private readonly group: string
@@ -78,10 +89,13 @@ export class Downloader {
   async syncOnce(): Promise<DownloadRound> {
     const { local, remote, topics } = this.opts
     this.roundProducer = undefined
-    const downloaded = await eachPartition(remote, local, topics, 'locally', (topic, p) =>
-      this.downloadPartition(topic, p),
+    let missed = 0
+    const downloaded = await eachPartition(remote, local, topics, 'locally', (topic, p, ready) =>
+      this.downloadPartition(topic, p, ready, (n) => {
+        missed += n
+      }),
     )
-    return { downloaded }
+    return { downloaded, missed }
   }
 
   /**
@@ -89,18 +103,28 @@ export class Downloader {
    * IndexedDB transaction), then commits the position once per run. After a crash the same run
    * comes again with the same sequences, all among the last batches the local broker remembers.
    */
-  private async downloadPartition(topic: string, partition: number): Promise<number> {
+  private async downloadPartition(
+    topic: string,
+    partition: number,
+    ready: Promise<void>,
+    missed: (offsets: number) => void,
+  ): Promise<number> {
     let { position, cursor } = await this.committed(topic, partition)
-    if (position < 0) position = await this.remoteStart(topic, partition)
+    // A first download reads from 0 at once: a relay whose log starts later says so, and the read
+    // starts again there. That is one round trip fewer than asking where the log starts first.
+    const first = position < 0
+    if (first) position = 0
     let downloaded = 0
-    const read = (from: number) => {
-      const r = readBatches(this.opts.remote, topic, partition, from, 'remote')
+    const read = (from: number, maxBytes?: number) => {
+      const r = readBatches(this.opts.remote, topic, partition, from, 'remote', maxBytes)
       // A read ahead that is never awaited (this round failed first) must not go unhandled.
       r.catch(() => {})
       return { from, batches: r }
     }
     // The first read travels while a new producer is written down.
-    let ahead = read(position)
+    let ahead = read(position, FIRST_READ_BYTES)
+    // Reading the remote went ahead; writing locally waits for the local topic.
+    await ready
     if (!cursor) {
       // The producer and where its sequence starts are written down before its first append: a
       // crash right after that append must find them to resend it as the same batch.
@@ -110,7 +134,22 @@ export class Downloader {
     }
     for (;;) {
       if (ahead.from !== position) ahead = read(position)
-      const batches = await ahead.batches
+      let batches: Uint8Array[]
+      try {
+        batches = await ahead.batches
+      } catch (e) {
+        // Behind the relay's log start (never read, or deleted there while this device was away):
+        // on from the log start, as a consumer with auto.offset.reset=earliest. Past its end the
+        // relay lost records it had served: that stays an error.
+        if (!(e instanceof BrookError) || e.type !== 'OFFSET_OUT_OF_RANGE') throw e
+        const start = await this.remoteStart(topic, partition)
+        if (start <= position) throw e
+        if (!first || downloaded > 0) missed(start - position)
+        position = start
+        await this.commit(topic, partition, position, cursor)
+        ahead = read(position, FIRST_READ_BYTES)
+        continue
+      }
       if (batches.length === 0) return downloaded
       // The next read goes out while these batches are appended locally: network and disk overlap.
       ahead = read(lastOffsetOf(readBatchHeader(batches[batches.length - 1]!)) + 1)

@@ -68,13 +68,14 @@ export async function readBatches(
   partition: number,
   position: number,
   where: string,
+  maxBytes = FETCH_BYTES,
 ): Promise<Uint8Array[]> {
   const res = await service.fetch({
     maxWaitMs: 0,
     minBytes: 0,
-    maxBytes: FETCH_BYTES,
+    maxBytes,
     topics: [
-      { name: topic, partitions: [{ partition, fetchOffset: position, partitionMaxBytes: FETCH_BYTES }] },
+      { name: topic, partitions: [{ partition, fetchOffset: position, partitionMaxBytes: maxBytes }] },
     ],
   })
   const p = res.topics[0]?.partitions[0]
@@ -90,8 +91,9 @@ export function inputsOf(records: readonly Record[]): RecordInput[] {
 }
 
 /**
- * Each topic's partitions on `source` (made to exist on `target`, `where`), handed to `each` side
- * by side. A topic or partition that fails does not hold back the others; the first failure is
+ * Each topic's partitions on `source`, handed to `each` side by side, with `ready`: the topic made
+ * to exist on `target` (`where`). `each` may read before `ready` settles, and writes to `target`
+ * after. A topic or partition that fails does not hold back the others; the first failure is
  * thrown at the end. Returns the sum of what `each` returned.
  */
 export async function eachPartition(
@@ -99,18 +101,21 @@ export async function eachPartition(
   target: BrokerService,
   topics: readonly string[],
   where: string,
-  each: (topic: string, partition: number) => Promise<number>,
+  each: (topic: string, partition: number, ready: Promise<void>) => Promise<number>,
 ): Promise<number> {
   let total = 0
   const failures: unknown[] = []
   for (const topic of topics) {
     try {
       const partitions = await partitionsOf(source, topic)
-      await ensureTopic(target, topic, partitions.length, where)
-      for (const d of await Promise.allSettled(partitions.map((p) => each(topic, p)))) {
+      const ready = ensureTopic(target, topic, partitions.length, where)
+      // Its failure is each partition's, and thrown below once more if none awaited it.
+      ready.catch(() => {})
+      for (const d of await Promise.allSettled(partitions.map((p) => each(topic, p, ready)))) {
         if (d.status === 'fulfilled') total += d.value
         else failures.push(d.reason)
       }
+      await ready
     } catch (e) {
       failures.push(e)
     }

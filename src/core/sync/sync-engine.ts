@@ -59,6 +59,12 @@ export interface SyncStatus {
    * went on past them. Keep `retention.*` of synced topics above the longest time offline.
    */
   lost: number
+  /**
+   * Records the relay deleted (its retention, deleteRecords) before this device downloaded them:
+   * the download went on from the relay's log start. Keep the relay's retention above the
+   * longest time a device stays away.
+   */
+  missed: number
   /** The last failure (cleared by a successful round). */
   lastError?: { type: string; message: string; at: number }
   /** When the last round finished. */
@@ -90,6 +96,7 @@ export class SyncEngine {
     downloaded: 0,
     reclaimed: 0,
     lost: 0,
+    missed: 0,
     failures: 0,
   }
   private readonly listeners = new Set<(s: SyncStatus) => void>()
@@ -266,8 +273,15 @@ export class SyncEngine {
     const before = this.opts.unsentBefore
     if (before === undefined) return
     const now = Object.values(this.current.backlog).reduce((n, b) => n + b.records, 0)
-    if (now >= before) return
-    const lost = before - now
+    if (now < before) this.storeLost(before - now)
+  }
+
+  /**
+   * Records that were waiting to be uploaded are gone with the storage that held them (the
+   * browser took it away): said in `lost` and `lastError`, not hidden.
+   */
+  storeLost(lost: number): void {
+    if (lost <= 0) return
     this.set({
       lost: this.current.lost + lost,
       lastError: {
@@ -294,8 +308,9 @@ export class SyncEngine {
       if (lost > 0) this.set({ lost: this.current.lost + lost })
     }
     if (download.length > 0) {
-      const { downloaded } = await new Downloader({ local, remote, topics: download }).syncOnce()
+      const { downloaded, missed } = await new Downloader({ local, remote, topics: download }).syncOnce()
       if (downloaded > 0) this.set({ downloaded: this.current.downloaded + downloaded })
+      if (missed > 0) this.set({ missed: this.current.missed + missed })
     }
     await this.refreshBacklog(upload)
   }

@@ -135,8 +135,8 @@ export class Uploader {
    */
   async syncOnce(): Promise<UploadRound> {
     const { local, remote, topics } = this.opts
-    const uploaded = await eachPartition(local, remote, topics, 'on the remote broker', (topic, p) =>
-      this.uploadPartition(topic, p),
+    const uploaded = await eachPartition(local, remote, topics, 'on the remote broker', (topic, p, ready) =>
+      ready.then(() => this.uploadPartition(topic, p)),
     )
     return { uploaded, lost: this.lost }
   }
