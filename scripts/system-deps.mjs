@@ -30,6 +30,22 @@ const NEEDS = [
     what: `confluent-kafka for ${PYTHON} (interop tests)`,
     present: () => runs(PYTHON, ['-c', 'import confluent_kafka']),
   },
+  // kafka-python's snappy, lz4 and zstd (kafka.codec) and the codec tests' reference encoders.
+  {
+    pkg: 'python3-snappy',
+    what: `python-snappy for ${PYTHON} (compression tests)`,
+    present: () => runs(PYTHON, ['-c', 'import snappy']),
+  },
+  {
+    pkg: 'python3-lz4',
+    what: `lz4 for ${PYTHON} (compression tests)`,
+    present: () => runs(PYTHON, ['-c', 'import lz4.frame']),
+  },
+  {
+    pkg: 'python3-zstandard',
+    what: `zstandard for ${PYTHON} (compression tests)`,
+    present: () => runs(PYTHON, ['-c', 'import zstandard']),
+  },
 ]
 
 function runs(cmd, args) {

@@ -1,8 +1,18 @@
 /** @module Compaction through PartitionLog: latest value per key, offsets kept, tombstone horizon. */
 
+import { spawnSync } from 'node:child_process'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeRecords, encodeBatch, readBatchHeader } from './format/record-batch.ts'
+import { compactBatches } from './compaction.ts'
+import { Compression } from './format/compression.ts'
+import { crc32c } from './format/crc32c.ts'
+import {
+  decodeRecords,
+  decodeRecordsAsync,
+  encodeBatch,
+  encodeBatchAsync,
+  readBatchHeader,
+} from './format/record-batch.ts'
 import { MemoryStore } from './memory-store.ts'
 import { PartitionLog } from './partition-log.ts'
 
@@ -178,5 +188,77 @@ describe('compaction', () => {
       ),
       { numRuns: 80 },
     )
+  })
+})
+
+describe('compaction of compressed batches', () => {
+  const te = new TextEncoder()
+  const batch = (base: number, codec: number, pairs: [string, string][]) =>
+    encodeBatchAsync({
+      baseOffset: base,
+      compression: codec,
+      records: pairs.map(([k, v]) => ({ key: te.encode(k), value: te.encode(v) })),
+    })
+
+  it.each([
+    ['snappy', Compression.snappy],
+    ['lz4', Compression.lz4],
+  ])('removes superseded records from %s batches and keeps the codec', async (_, codec) => {
+    const batches = [
+      await batch(0, codec, [
+        ['a', '1'],
+        ['b', '1'],
+        ['c', '1'],
+      ]),
+      await batch(3, codec, [
+        ['a', '2'],
+        ['d', '1'],
+      ]),
+    ]
+    const res = await compactBatches(batches, { logStartOffset: 0, tombstoneBefore: 0 })
+    expect(res.removedRecords).toBe(1)
+    expect(readBatchHeader(res.batches[0]!).attributes & 7).toBe(codec)
+    const left = (await Promise.all(res.batches.map((b) => decodeRecordsAsync(b)))).flat()
+    expect(left.map((r) => [r.offset, new TextDecoder().decode(r.key!)])).toEqual([
+      [1, 'b'],
+      [2, 'c'],
+      [3, 'a'],
+      [4, 'd'],
+    ])
+  })
+
+  it('keeps a zstd batch whole (brook cannot write zstd yet) while its keys still supersede others', async () => {
+    // The records section compressed by Python's zstandard (the library kafka-python uses).
+    const plain = await batch(0, Compression.none, [
+      ['a', '1'],
+      ['b', '1'],
+      ['c', '1'],
+    ])
+    const packed = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import sys,zstandard;sys.stdout.buffer.write(zstandard.ZstdCompressor().compress(sys.stdin.buffer.read()))',
+      ],
+      { input: plain.subarray(61) },
+    ).stdout as Buffer
+    const zstdBatch = new Uint8Array(61 + packed.length)
+    zstdBatch.set(plain.subarray(0, 61))
+    zstdBatch.set(packed, 61)
+    const v = new DataView(zstdBatch.buffer)
+    v.setInt32(8, zstdBatch.length - 12)
+    v.setInt16(21, Compression.zstd)
+    v.setUint32(17, crc32c(zstdBatch, 21))
+    const later = await batch(3, Compression.snappy, [
+      ['a', '2'],
+      ['b', '2'],
+    ])
+    const also = await batch(5, Compression.snappy, [['a', '3']])
+    const res = await compactBatches([zstdBatch, later, also], { logStartOffset: 0, tombstoneBefore: 0 })
+    // The zstd batch is kept byte for byte; the snappy one loses its superseded 'a'.
+    expect(res.batches[0]).toEqual(zstdBatch)
+    expect(res.removedRecords).toBe(1)
+    const left = (await decodeRecordsAsync(res.batches[1]!)).map((r) => new TextDecoder().decode(r.key!))
+    expect(left).toEqual(['b'])
   })
 })

@@ -5,6 +5,7 @@
  * offsets never move and producer state stays consistent.
  */
 
+import { BrookError } from './errors.ts'
 import { crc32c } from './format/crc32c.ts'
 import type { Record } from './format/record-batch.ts'
 import {
@@ -89,7 +90,6 @@ export async function compactBatches(batches: Uint8Array[], options: CompactOpti
       kept[kept.length - 1] !== lastRecord
     )
       kept.push(lastRecord)
-    removed += records.length - kept.length
     for (const r of kept)
       if (r.value === null && (oldestTombstone === undefined || r.timestamp < oldestTombstone))
         oldestTombstone = r.timestamp
@@ -97,7 +97,10 @@ export async function compactBatches(batches: Uint8Array[], options: CompactOpti
       out.push(b)
       continue
     }
-    if (kept.length === 0) continue
+    if (kept.length === 0) {
+      removed += records.length
+      continue
+    }
     const h = readBatchHeader(b)
     const rebuilt = await encodeBatchAsync({
       baseOffset: h.baseOffset,
@@ -116,7 +119,16 @@ export async function compactBatches(batches: Uint8Array[], options: CompactOpti
         timestamp: r.timestamp,
         offsetDelta: r.offset - h.baseOffset,
       })),
+    }).catch((e: unknown) => {
+      // A codec brook reads but cannot write (zstd): the batch stays whole, as it was stored.
+      if (e instanceof BrookError && e.type === 'UNSUPPORTED_COMPRESSION_TYPE') return undefined
+      throw e
     })
+    if (!rebuilt) {
+      out.push(b)
+      continue
+    }
+    removed += records.length - kept.length
     setLastOffsetDelta(rebuilt, h.lastOffsetDelta)
     out.push(rebuilt)
   }

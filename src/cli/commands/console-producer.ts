@@ -25,7 +25,7 @@ const command = defineCommand(
     'producer-property': {
       type: 'pairs',
       arg: '<name=value>',
-      help: 'Producer properties: acks=all|1|0, compression.type=none|gzip, enable.idempotence=true|false, client.id',
+      help: 'Producer properties: acks=all|1|0, compression.type=none|gzip|snappy|lz4, enable.idempotence=true|false, client.id',
     },
     'request-required-acks': {
       type: 'string',
@@ -33,7 +33,11 @@ const command = defineCommand(
       help: 'Same as --producer-property acks=…',
       default: 'all',
     },
-    'compression-codec': { type: 'string', arg: '<codec>', help: 'none or gzip' },
+    'compression-codec': {
+      type: 'string',
+      arg: '<codec>',
+      help: 'none, gzip, snappy or lz4 (zstd is read, not written yet)',
+    },
     'producer.config': {
       type: 'string',
       arg: '<file>',

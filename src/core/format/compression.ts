@@ -1,7 +1,8 @@
 /**
  * @module Record-batch compression codecs (attribute bits 0–2). gzip uses the web-standard
- * CompressionStream, present in Node 20, browsers and workerd; other codecs can be registered
- * (e.g. WebAssembly zstd) and anything else fails with UNSUPPORTED_COMPRESSION_TYPE.
+ * CompressionStream, present in Node 20, browsers and workerd. snappy, lz4 and zstd are pure-JS
+ * packages (codecs/), each loaded the first time a batch needs it, so a worker that never sees one
+ * does not load it. Any codec can be replaced with `registerCodec` (a native one on Node, say).
  */
 
 import { BrookError } from '../errors.ts'
@@ -54,15 +55,30 @@ const gzip: Codec = {
     pipe(data, new DecompressionStream('gzip'), maxBytes),
 }
 
-const codecs = new Map<number, Codec>([[Compression.gzip, gzip]])
+const codecs = new Map<number, Codec | Promise<Codec>>([[Compression.gzip, gzip]])
 
-/** Adds or replaces a codec, e.g. `registerCodec(Compression.zstd, wasmZstd)`. */
+/** The codecs brook brings, as modules of their own: loaded the first time a batch needs one. */
+const bundled: Record<number, () => Promise<Codec>> = {
+  [Compression.snappy]: async () => (await import('./codecs/snappy.ts')).snappy,
+  [Compression.lz4]: async () => (await import('./codecs/lz4.ts')).lz4,
+  [Compression.zstd]: async () => (await import('./codecs/zstd.ts')).zstd,
+}
+
+/** Adds or replaces a codec, e.g. a native zstd: `registerCodec(Compression.zstd, nativeZstd)`. */
 export function registerCodec(code: CompressionCode, codec: Codec): void {
   codecs.set(code, codec)
 }
 
-export function codecFor(code: number): Codec {
-  const codec = codecs.get(code)
+export async function codecFor(code: number): Promise<Codec> {
+  let codec = codecs.get(code)
+  if (!codec && bundled[code]) {
+    codec = bundled[code]()
+    codecs.set(code, codec)
+    // A module that failed to load (a page gone offline before it came) is tried again next time.
+    codec.catch(() => {
+      if (codecs.get(code) === codec) codecs.delete(code)
+    })
+  }
   if (!codec) {
     const name = Object.entries(Compression).find(([, c]) => c === code)?.[0] ?? `code ${code}`
     throw new BrookError('UNSUPPORTED_COMPRESSION_TYPE', `no ${name} codec is available`)
@@ -71,7 +87,7 @@ export function codecFor(code: number): Codec {
 }
 
 export async function compress(code: number, data: Uint8Array): Promise<Uint8Array> {
-  return codecFor(code).compress(data)
+  return (await codecFor(code)).compress(data)
 }
 
 /** Inflates a records section; data that does not inflate, or inflates absurdly, is CORRUPT_MESSAGE. */
@@ -80,7 +96,7 @@ export async function decompress(
   data: Uint8Array,
   maxBytes = MAX_DECOMPRESSED_BYTES,
 ): Promise<Uint8Array> {
-  const codec = codecFor(code)
+  const codec = await codecFor(code)
   try {
     const out = await codec.decompress(data, maxBytes)
     if (out.length > maxBytes) throw new Error(`inflates beyond ${maxBytes} bytes`)

@@ -326,7 +326,7 @@ function batchWith(mutate: (b: Uint8Array) => void): Uint8Array {
 
 describe('bad input gets a Kafka error name, never a stray TypeError', () => {
   it('rejects an unknown or unavailable codec with UNSUPPORTED_COMPRESSION_TYPE', async () => {
-    for (const codec of [Compression.snappy, Compression.lz4, Compression.zstd, 5, 7]) {
+    for (const codec of [5, 6, 7]) {
       const b = batchWith((x) => {
         x[22] = codec
       })
@@ -336,6 +336,11 @@ describe('bad input gets a Kafka error name, never a stray TypeError', () => {
         'UNSUPPORTED_COMPRESSION_TYPE',
       )
     }
+    // zstd is read, not written (yet).
+    await expectCode(
+      () => encodeBatchAsync({ records: [{ value: null }], compression: Compression.zstd }),
+      'UNSUPPORTED_COMPRESSION_TYPE',
+    )
     await expectCode(
       () => encodeBatch({ records: [{ value: null }], compression: 1 }),
       'UNSUPPORTED_COMPRESSION_TYPE',

@@ -27,13 +27,15 @@ export { type ApiContext, type ApiHandler, type Body, codeOf } from './api-conte
 export { API }
 
 /**
- * [min, max] per API key. Produce and Fetch start at v3/v4 because brook stores only RecordBatch
- * v2 (magic 2); older versions carry message sets no client here sends (KAFKA-INTEROP §API versions).
+ * [min, max] per API key. brook stores only RecordBatch v2 (magic 2). Produce starts at v0 all the
+ * same: librdkafka compresses only for a broker whose Produce range starts there, and the message
+ * sets of magic 0 and 1 that v0–v2 carry are up-converted (format/legacy-messages.ts). Fetch starts
+ * at v4: below it a consumer would need records down-converted to magic 0 or 1.
  * The maxima cover every version kafka-python 2.0.2, librdkafka 2.0.2 and kafkajs 2.2.4 pick, and
  * stop before versions whose semantics brook lacks (topic ids, batched OffsetFetch, KIP-848).
  */
 export const SUPPORTED_APIS: ReadonlyMap<number, readonly [number, number]> = new Map([
-  [API.Produce, [3, 8]],
+  [API.Produce, [0, 8]],
   [API.Fetch, [4, 11]],
   [API.ListOffsets, [0, 5]],
   [API.Metadata, [0, 8]],

@@ -3,7 +3,8 @@
  * DeleteRecords (21) and InitProducerId (22), mapped to the service's calls.
  */
 
-import { errorCode as codeNamed } from '../errors.ts'
+import { errorCode as codeNamed, isBrookError } from '../errors.ts'
+import { upConvert } from '../format/legacy-messages.ts'
 import type { BrokerService } from '../service.ts'
 import {
   type ApiContext,
@@ -17,13 +18,35 @@ import {
 } from './api-context.ts'
 import type { API } from './api-keys.ts'
 
+/**
+ * Replaces each partition's legacy message set with the v2 batch it makes; a set that does not make
+ * one is left out, with its error code, by `topic\0partition`.
+ */
+async function upConvertAll(
+  topicData: Request<typeof API.Produce>['topicData'],
+): Promise<Map<string, number>> {
+  const refused = new Map<string, number>()
+  for (const t of arr(topicData))
+    for (const p of arr(t.partitionData)) {
+      if (!p.records || p.records.length === 0) continue
+      try {
+        p.records = await upConvert(p.records)
+      } catch (e) {
+        refused.set(`${t.name}\0${p.index}`, isBrookError(e) ? e.code : codeNamed('CORRUPT_MESSAGE'))
+      }
+    }
+  return refused
+}
+
 export async function produce(
   ctx: ApiContext,
-  _version: number,
+  version: number,
   body: Request<typeof API.Produce>,
 ): Promise<Response<typeof API.Produce> | null> {
   const acks = body.acks
   const topicData = arr(body.topicData)
+  // Produce v0–v2 carry message sets of magic 0 or 1: stored as the v2 batch Kafka would make.
+  const refused = version < 3 ? await upConvertAll(topicData) : new Map<string, number>()
   const respond = (codeFor: (topic: string, partition: number) => number) => ({
     responses: topicData.map((t) => ({
       name: t.name,
@@ -47,10 +70,14 @@ export async function produce(
     res = await ctx.service.produce({
       acks: acks as -1 | 0 | 1,
       timeoutMs: body.timeoutMs,
-      topics: topicData.map((t) => ({
-        name: t.name,
-        partitions: arr(t.partitionData).map((p) => ({ partition: p.index, records: p.records ?? empty })),
-      })),
+      topics: topicData
+        .map((t) => ({
+          name: t.name,
+          partitions: arr(t.partitionData)
+            .filter((p) => !refused.has(`${t.name}\0${p.index}`))
+            .map((p) => ({ partition: p.index, records: p.records ?? empty })),
+        }))
+        .filter((t) => t.partitions.length > 0),
     })
   } catch (e) {
     const code = codeOf(e, ctx, 'produce')
@@ -63,6 +90,7 @@ export async function produce(
   if (res.throttleTimeMs) ctx.throttle?.(res.throttleTimeMs)
   if (acks === 0) {
     // Kafka closes an acks=0 connection on error: the only way such a producer can notice.
+    for (const [where, code] of refused) throw new Error(`acks=0 produce to ${where}: error ${code}`)
     for (const t of res.topics)
       for (const p of t.partitions)
         if (p.errorCode !== 0)
@@ -76,7 +104,7 @@ export async function produce(
         const r = byTopic.get(t.name)?.get(p.index)
         return {
           index: p.index,
-          errorCode: r ? r.errorCode : UNKNOWN_TOPIC_OR_PARTITION,
+          errorCode: r ? r.errorCode : (refused.get(`${t.name}\0${p.index}`) ?? UNKNOWN_TOPIC_OR_PARTITION),
           baseOffset: r ? r.baseOffset : -1,
           logAppendTimeMs: r ? r.logAppendTimeMs : -1,
           logStartOffset: r ? r.logStartOffset : -1,

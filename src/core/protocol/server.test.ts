@@ -63,7 +63,7 @@ describe('Kafka request handler', () => {
     const unknown = req(18, 0, {})
     new DataView(unknown.buffer, unknown.byteOffset).setInt16(0, 999)
     await expect(s.handle(unknown)).rejects.toThrow(/unknown API key 999/)
-    await expect(s.handle(req(0, 2, { acks: 1, timeoutMs: 1, topicData: [] }))).rejects.toThrow(
+    await expect(s.handle(req(0, 9, { acks: 1, timeoutMs: 1, topicData: [] }))).rejects.toThrow(
       /unsupported version/,
     )
     await expect(s.handle(new Uint8Array([0, 3]))).rejects.toThrow(/malformed/)
