@@ -1,8 +1,8 @@
 /** @module Compaction through PartitionLog: latest value per key, offsets kept, tombstone horizon. */
 
-import { spawnSync } from 'node:child_process'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { zstdByPython } from '../../test/support/zstd.ts'
 import { compactBatches } from './compaction.ts'
 import { Compression } from './format/compression.ts'
 import { crc32c } from './format/crc32c.ts'
@@ -234,14 +234,7 @@ describe('compaction of compressed batches', () => {
       ['b', '1'],
       ['c', '1'],
     ])
-    const packed = spawnSync(
-      '/usr/bin/python3',
-      [
-        '-c',
-        'import sys,zstandard;sys.stdout.buffer.write(zstandard.ZstdCompressor().compress(sys.stdin.buffer.read()))',
-      ],
-      { input: plain.subarray(61) },
-    ).stdout as Buffer
+    const packed = zstdByPython(plain.subarray(61))
     const zstdBatch = new Uint8Array(61 + packed.length)
     zstdBatch.set(plain.subarray(0, 61))
     zstdBatch.set(packed, 61)

@@ -9,6 +9,7 @@ import type { Log } from '../log.ts'
 import type { BrokerInfo, BrokerService } from '../service.ts'
 import { API } from './api-keys.ts'
 import { decodeRequest, encodeResponse, encodeResponseFrameChunks } from './frames.ts'
+import { APIS } from './messages.generated.ts'
 import { parsePlainToken } from './sasl-plain.ts'
 import {
   isScramMechanism,
@@ -94,10 +95,25 @@ export interface KafkaSession {
 
 /** A request the transport must answer by closing the connection, as Kafka does. */
 export class KafkaConnectionError extends Error {
-  constructor(message: string) {
+  /**
+   * @param repeatKey Names the complaint and who made it (a client retrying an unsupported version
+   *   makes the same one on every new connection): the transport logs it once, later ones quietly.
+   */
+  constructor(
+    message: string,
+    readonly repeatKey?: string,
+  ) {
     super(message)
     this.name = 'KafkaConnectionError'
   }
+}
+
+/** The client.id in a request header (v1+: int16 length, then UTF-8), without decoding the rest. */
+function headerClientId(view: DataView): string {
+  if (view.byteLength < 10) return ''
+  const n = view.getInt16(8)
+  if (n < 0 || 10 + n > view.byteLength) return ''
+  return new TextDecoder().decode(new Uint8Array(view.buffer, view.byteOffset + 10, n))
 }
 
 /** The longest a quota mutes a connection, as Kafka's `quota.window.size.seconds` bounds it. */
@@ -227,8 +243,14 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
       // KIP-511: a newer client learns our range from a v0 body carrying UNSUPPORTED_VERSION.
       return out.encode(API.ApiVersions, 0, correlationId, apiVersionsBody(errorCode('UNSUPPORTED_VERSION')))
     }
-    if (apiVersion < range[0] || apiVersion > range[1])
-      throw new KafkaConnectionError(`unsupported version ${apiVersion} of API key ${apiKey}`)
+    if (apiVersion < range[0] || apiVersion > range[1]) {
+      const client = headerClientId(view)
+      const name = APIS.find((a) => a.apiKey === apiKey)?.name ?? `API key ${apiKey}`
+      throw new KafkaConnectionError(
+        `unsupported version ${apiVersion} of API key ${apiKey}: client '${client}' asked for ${name} v${apiVersion}; brook supports v${range[0]}–${range[1]}`,
+        `version:${client}@${opts.clientHost ?? ''}:${apiKey}:${apiVersion}`,
+      )
+    }
     if (sasl !== 'open' && sasl !== 'done' && !saslAllowed(apiKey, sasl))
       throw new KafkaConnectionError(`API key ${apiKey} before SASL authentication`)
 

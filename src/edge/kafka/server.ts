@@ -13,6 +13,7 @@ import {
   answerFrame,
   createKafkaHandler,
   type KafkaAuth,
+  KafkaConnectionError,
   type KafkaSession,
 } from '../../core/protocol/server.ts'
 import { type ConnectionLimiter, type ProduceQuota, principalService } from '../../core/quotas.ts'
@@ -92,6 +93,8 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
   if (!service) throw new Error('startKafkaServer needs a broker')
   const host = opts.host ?? '127.0.0.1'
   const maxRequestBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES
+  /** Complaints logged once per listener (a client retrying an unsupported version). */
+  const said = new Set<string>()
   const memory = new RequestMemory(opts.queuedMaxRequestBytes ?? DEFAULT_QUEUED_MAX_REQUEST_BYTES)
   const idleTimeoutMs = opts.idleTimeoutMs ?? 600_000
   const log: Log = opts.log ?? ((line: string) => console.error(`brook kafka: ${line}`))
@@ -134,6 +137,7 @@ export async function startKafkaServer(opts: KafkaServerOptions): Promise<KafkaS
       failedAuthenticationDelayMs: opts.failedAuthenticationDelayMs ?? 100,
       memory,
       log,
+      said,
     })
   }
   const server = opts.tls
@@ -187,7 +191,12 @@ interface ConnectionLimits {
   /** The listener's budget for requests in flight (`queued.max.request.bytes`); none: unbounded. */
   memory?: RequestMemory
   log: Log
+  /** The listener's complaints logged so far (KafkaConnectionError's `repeatKey`): later ones go to debug. */
+  said?: Set<string>
 }
+
+/** Complaints a listener remembers having logged; past this it forgets the oldest. */
+const MAX_SAID = 10_000
 
 /** Frames a byte stream and feeds one session; public so other Node transports can reuse it. */
 export function serveConnection(socket: net.Socket, session: KafkaSession, limits: ConnectionLimits): void {
@@ -213,11 +222,20 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
     if (pauses.size === 0 && !closed && socket.isPaused()) socket.resume()
   }
 
-  const fail = (reason: string) => {
+  const fail = (reason: string, repeatKey?: string) => {
     if (failed) return
     failed = true
     closed = true
-    limits.log(`closing connection from ${peer}: ${reason}`, 'warn')
+    const said = limits.said
+    const again = repeatKey !== undefined && said?.has(repeatKey) === true
+    if (repeatKey !== undefined && said && !again) {
+      if (said.size >= MAX_SAID) said.delete(said.values().next().value!)
+      said.add(repeatKey)
+    }
+    limits.log(
+      `closing connection from ${peer}: ${reason}${repeatKey && !again ? ' (said once per client; repeats are logged at debug)' : ''}`,
+      again ? 'debug' : 'warn',
+    )
     socket.destroy()
   }
 
@@ -241,7 +259,10 @@ export function serveConnection(socket: net.Socket, session: KafkaSession, limit
       try {
         response = await answerFrame(session, request)
       } catch (e) {
-        fail(e instanceof Error ? e.message : String(e))
+        fail(
+          e instanceof Error ? e.message : String(e),
+          e instanceof KafkaConnectionError ? e.repeatKey : undefined,
+        )
         return
       } finally {
         finished()
