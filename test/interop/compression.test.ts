@@ -66,7 +66,13 @@ describe('compression interop', () => {
       expect(p.code).toBe(0)
       const batches = await stored(brook, topic)
       expect(batches.length).toBeGreaterThan(0)
-      for (const b of batches) expect(compressionOf(readBatchHeader(b))).toBe(Compression[codec])
+      // librdkafka sends a batch uncompressed when compressing would not shrink it: under load a
+      // first line can go out alone. Every batch of more than a few records carries the codec.
+      const headers = batches.map((b) => readBatchHeader(b))
+      expect(headers.some((h) => compressionOf(h) === Compression[codec])).toBe(true)
+      for (const h of headers)
+        if (compressionOf(h) !== Compression[codec])
+          expect({ codec: compressionOf(h), few: h.recordCount <= 3 }).toEqual({ codec: 0, few: true })
       const want = lines.map((l) => l.slice(l.indexOf(':') + 1))
       expect((await records(brook, topic)).map((r) => r.value)).toEqual(want)
 
