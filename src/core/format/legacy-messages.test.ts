@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { BrookError } from '../errors.ts'
+import { concatBytes } from './bytes.ts'
 import { crc32, upConvert } from './legacy-messages.ts'
 import { decodeRecords, readBatchHeader } from './record-batch.ts'
 
@@ -24,15 +25,7 @@ function entry(key: string | null, value: string, timestamp: number): Uint8Array
   return out
 }
 
-const set = (...entries: Uint8Array[]) => {
-  const out = new Uint8Array(entries.reduce((n, e) => n + e.length, 0))
-  let at = 0
-  for (const e of entries) {
-    out.set(e, at)
-    at += e.length
-  }
-  return out
-}
+const set = (...entries: Uint8Array[]) => concatBytes(entries)
 
 describe('legacy message sets', () => {
   it('CRC-32 is zlib’s: the check value of "123456789" is 0xCBF43926', () => {

@@ -35,11 +35,6 @@ export function crc32(buf: Uint8Array, start = 0, end = buf.length): number {
   return (c ^ 0xffffffff) >>> 0
 }
 
-/** The magic of a produced records section: byte 16 of a v2 batch, byte 16 of a legacy entry too. */
-export function magicOf(records: Uint8Array): number {
-  return records.length > 16 ? records[16]! : -1
-}
-
 interface Entry {
   magic: number
   attributes: number
