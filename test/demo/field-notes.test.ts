@@ -17,6 +17,7 @@ import { DIST, launchChromium, ROOT } from '../browser/harness.ts'
 import { type ServeProcess, startServe } from '../support/cli.ts'
 import { relayCount, relayValues } from '../support/relay-records.ts'
 import { type StaticServer, serveStatic } from '../support/static-server.ts'
+import { type TcpGate, tcpGate } from '../support/tcp-gate.ts'
 
 const EXAMPLE = join(ROOT, 'examples/field-notes')
 
@@ -25,6 +26,7 @@ let data: string
 let site: StaticServer
 let relay: ServeProcess
 let relayUrl: string
+let gate: TcpGate
 let kafka: BrokerService & { close(): Promise<void> }
 let browser: Browser
 
@@ -36,12 +38,14 @@ beforeAll(async () => {
   data = await mkdtemp(join(tmpdir(), 'brook-field-notes-relay-'))
   relay = await startServe(['--port', '0', '--data-dir', data, '--allow-origin', site.url])
   relayUrl = `http://127.0.0.1:${relay.httpPort}`
+  gate = await tcpGate(relay.httpPort)
   kafka = await connectKafka({ bootstrap: `127.0.0.1:${relay.port}` })
   browser = await launchChromium()
 })
 afterAll(async () => {
   await browser?.close()
   await kafka?.close()
+  await gate?.close()
   relay?.proc.kill('SIGTERM')
   await relay?.exited
   await site?.close()
@@ -71,13 +75,16 @@ describe('examples/field-notes', { timeout: 90_000 }, () => {
       const page = await context.newPage()
       const errors: string[] = []
       page.on('pageerror', (e) => errors.push(e.message))
-      await page.goto(`${site.url}/?relay=${encodeURIComponent(relayUrl)}`)
+      await page.goto(`${site.url}/?relay=${encodeURIComponent(gate.url)}`)
       await ready(page)
       // The app waited for its service worker before loading brook: every file brook loads is kept.
       expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true)
       await expect.poll(() => status(page, 'state'), { timeout: 20_000 }).toBe('online')
 
+      // The page's network and the relay's reachability from every worker go together, as in a
+      // browser that really is offline (see test/support/tcp-gate.ts).
       await context.setOffline(true)
+      gate.cut()
       await expect.poll(() => status(page, 'network')).toBe('false')
       expect(await status(page, 'state')).toBe('offline')
       for (const n of ['first', 'second', 'third']) await write(page, `${n} note`)
@@ -103,10 +110,9 @@ describe('examples/field-notes', { timeout: 90_000 }, () => {
         body: JSON.stringify({ records: [{ valueText: 'storm warning: back to camp by 16:00' }] }),
       })
       expect(posted.status).toBe(200)
-      // (No "the relay holds none yet" here: DevTools' offline mode does not reach the SharedWorker
-      // a reload may start anew, which can connect before the page tells it the network is down.
-      // A real offline browser is offline in its workers too.)
+      expect(await relayCount(kafka, 'notes')).toBe(0)
 
+      gate.open()
       await context.setOffline(false)
       await expect.poll(() => relayCount(kafka, 'notes'), { timeout: 20_000 }).toBe(5)
       await expect.poll(() => backlog(page)).toBe(0)
