@@ -59,7 +59,14 @@ export const UNKNOWN_TOPIC_OR_PARTITION = 3
 export function indexPartitions<P extends { partition: number }>(
   topics: { name: string; partitions: P[] }[],
 ): Map<string, Map<number, P>> {
-  return new Map(topics.map((t) => [t.name, new Map(t.partitions.map((p) => [p.partition, p]))]))
+  // A topic may come more than once, one entry per partition (@platformatic/kafka's Fetch does).
+  const byTopic = new Map<string, Map<number, P>>()
+  for (const t of topics) {
+    let partitions = byTopic.get(t.name)
+    if (!partitions) byTopic.set(t.name, (partitions = new Map()))
+    for (const p of t.partitions) partitions.set(p.partition, p)
+  }
+  return byTopic
 }
 
 export interface PartitionResults<P> {
