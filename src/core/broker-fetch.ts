@@ -96,6 +96,11 @@ export class FetchHandler {
           error = true
           continue
         }
+        if (typeof t.topicId === 'string' && t.topicId !== log.topicId) {
+          result.errorCode = code('UNKNOWN_TOPIC_ID')
+          error = true
+          continue
+        }
         const hwm = log.highWatermark
         result.highWatermark = result.lastStableOffset = hwm
         result.logStartOffset = log.logStartOffset

@@ -50,9 +50,11 @@ export async function listOffsets(
 
 async function offsetFor(log: PartitionLog, ts: number): Promise<{ timestamp: number; offset: number }> {
   if (!isInt(ts)) throw new BrookError('INVALID_REQUEST', `timestamp ${show(ts)} is not an integer`)
-  // -4 (earliest local) and -5 (latest tiered) mean the same as -2 and -1 without tiered storage.
+  // Without tiered storage -4 (earliest local, KIP-405) is the log start, and -5 (latest tiered,
+  // KIP-1005) is "none": Kafka's UnifiedLog answers offset -1 when remote storage is off.
   if (ts === EARLIEST_TIMESTAMP || ts === -4) return { timestamp: -1, offset: log.logStartOffset }
-  if (ts === LATEST_TIMESTAMP || ts === -5) return { timestamp: -1, offset: log.highWatermark }
+  if (ts === LATEST_TIMESTAMP) return { timestamp: -1, offset: log.highWatermark }
+  if (ts === -5) return { timestamp: -1, offset: -1 }
   const start = log.logStartOffset
   if (ts === MAX_TIMESTAMP) {
     let best = -1

@@ -178,6 +178,7 @@ export const KAFKA_ERRORS = {
     retriable: true,
     message: 'There are unstable offsets for this partition',
   },
+  UNKNOWN_TOPIC_ID: { code: 100, retriable: true, message: 'This server does not host this topic id' },
 } as const satisfies Record<string, ErrorSpec>
 
 export type KafkaErrorName = keyof typeof KAFKA_ERRORS

@@ -119,6 +119,11 @@ export interface FetchRequest {
   isolationLevel?: number
   topics: {
     name: string
+    /**
+     * The id the client knows the topic by (Fetch v13+): a topic that now has another id (deleted
+     * and made again) answers UNKNOWN_TOPIC_ID instead of serving the new topic's records.
+     */
+    topicId?: string
     partitions: { partition: number; fetchOffset: number; partitionMaxBytes: number }[]
   }[]
 }

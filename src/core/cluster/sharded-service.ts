@@ -216,6 +216,7 @@ export class ShardedService implements BrokerService {
   async fetch(req: FetchRequest): Promise<FetchResponse> {
     const targets: {
       topic: string
+      topicId?: string
       partition: number
       info: TopicInfo | null
       offset: number
@@ -226,6 +227,7 @@ export class ShardedService implements BrokerService {
       for (const p of t.partitions)
         targets.push({
           topic: t.name,
+          topicId: t.topicId,
           partition: p.partition,
           info,
           offset: p.fetchOffset,
@@ -236,6 +238,8 @@ export class ShardedService implements BrokerService {
       const x = targets[i]!
       if (!x.info || x.partition < 0 || x.partition >= x.info.partitions)
         return Promise.resolve(unknownPartition(x.partition))
+      if (typeof x.topicId === 'string' && x.topicId !== x.info.topicId)
+        return Promise.resolve({ ...unknownPartition(x.partition), errorCode: errorCode('UNKNOWN_TOPIC_ID') })
       const host = this.opts.partition(x.info.topicId, x.partition)
       return host.fetch(x.info, x.partition, {
         fetchOffset: x.offset,

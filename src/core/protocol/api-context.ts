@@ -7,6 +7,7 @@
 import { isBrookError } from '../errors.ts'
 import type { Log } from '../log.ts'
 import type { BrokerInfo, BrokerService } from '../service.ts'
+import type { TopicIds } from './topic-ids.ts'
 import type { ApiKey, RequestBody, ResponseInput } from './types.generated.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: handlers not yet typed take bodies as the codec decodes them
@@ -35,6 +36,8 @@ export interface ApiContext {
   clientId: string
   clientHost: string
   log: Log
+  /** The topic ids this connection knows, for the APIs that name topics by id. */
+  topicIds: TopicIds
   /** Mutes the connection for this long after the response (a quota's throttle time). */
   throttle?: (ms: number) => void
 }
@@ -62,8 +65,8 @@ export function indexPartitions<P extends { partition: number }>(
   // A topic may come more than once, one entry per partition (@platformatic/kafka's Fetch does).
   const byTopic = new Map<string, Map<number, P>>()
   for (const t of topics) {
-    let partitions = byTopic.get(t.name)
-    if (!partitions) byTopic.set(t.name, (partitions = new Map()))
+    const partitions = byTopic.get(t.name) ?? new Map<number, P>()
+    byTopic.set(t.name, partitions)
     for (const p of t.partitions) partitions.set(p.partition, p)
   }
   return byTopic

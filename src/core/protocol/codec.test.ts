@@ -247,7 +247,7 @@ describe('round trip of random bodies for every API and version', () => {
     expect(supportedVersions.find((s) => s.name === 'ApiVersions')).toMatchObject({
       apiKey: 18,
       minVersion: 0,
-      maxVersion: 3,
+      maxVersion: 4,
       firstFlexible: 3,
     })
     expect(supportedVersions).toHaveLength(28)

@@ -31,36 +31,40 @@ export { API }
  * same: librdkafka compresses only for a broker whose Produce range starts there, and the message
  * sets of magic 0 and 1 that v0–v2 carry are up-converted (format/legacy-messages.ts). Fetch starts
  * at v4: below it a consumer would need records down-converted to magic 0 or 1.
- * The maxima cover every version kafka-python 2.0.2, librdkafka 2.0.2 and kafkajs 2.2.4 pick, and
- * stop before versions whose semantics brook lacks (topic ids, batched OffsetFetch, KIP-848).
+ * The maxima are those of Kafka 3.9 / 4.0 (clients/src/main/resources/common/message), so that
+ * clients written for a current Kafka (@platformatic/kafka, kafka-python 3's version probe) find
+ * what they use: topic ids (Fetch v13+, Metadata v10+, CreateTopics v7, DeleteTopics v6), batched
+ * FindCoordinator (v4) and OffsetFetch (v8). Left below Kafka's maximum: none of the versions here
+ * need KIP-848's consumer protocol (ConsumerGroupHeartbeat), which brook does not serve; the classic
+ * group protocol answers OffsetCommit/OffsetFetch v9 as v8, as Kafka does for classic groups.
  */
 export const SUPPORTED_APIS: ReadonlyMap<number, readonly [number, number]> = new Map([
-  [API.Produce, [0, 8]],
-  [API.Fetch, [4, 11]],
-  [API.ListOffsets, [0, 5]],
-  [API.Metadata, [0, 8]],
-  [API.OffsetCommit, [0, 7]],
-  [API.OffsetFetch, [0, 7]],
-  [API.FindCoordinator, [0, 3]],
-  [API.JoinGroup, [0, 6]],
+  [API.Produce, [0, 11]],
+  [API.Fetch, [4, 17]],
+  [API.ListOffsets, [0, 10]],
+  [API.Metadata, [0, 12]],
+  [API.OffsetCommit, [0, 9]],
+  [API.OffsetFetch, [0, 9]],
+  [API.FindCoordinator, [0, 6]],
+  [API.JoinGroup, [0, 9]],
   [API.Heartbeat, [0, 4]],
-  [API.LeaveGroup, [0, 4]],
+  [API.LeaveGroup, [0, 5]],
   [API.SyncGroup, [0, 5]],
   [API.DescribeGroups, [0, 5]],
-  [API.ListGroups, [0, 4]],
+  [API.ListGroups, [0, 5]],
   [API.SaslHandshake, [0, 1]],
-  [API.ApiVersions, [0, 3]],
-  [API.CreateTopics, [0, 4]],
-  [API.DeleteTopics, [0, 4]],
+  [API.ApiVersions, [0, 4]],
+  [API.CreateTopics, [0, 7]],
+  [API.DeleteTopics, [0, 6]],
   [API.DeleteRecords, [0, 2]],
-  [API.InitProducerId, [0, 4]],
+  [API.InitProducerId, [0, 5]],
   [API.DescribeAcls, [0, 3]],
   [API.CreateAcls, [0, 3]],
   [API.DeleteAcls, [0, 3]],
   [API.DescribeConfigs, [0, 4]],
   [API.AlterConfigs, [0, 2]],
   [API.SaslAuthenticate, [0, 2]],
-  [API.CreatePartitions, [0, 2]],
+  [API.CreatePartitions, [0, 3]],
   [API.DeleteGroups, [0, 2]],
   [API.IncrementalAlterConfigs, [0, 1]],
 ])

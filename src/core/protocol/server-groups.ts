@@ -20,26 +20,46 @@ import type { API } from './api-keys.ts'
 
 export async function findCoordinator(
   ctx: ApiContext,
-  _version: number,
+  version: number,
   body: Request<typeof API.FindCoordinator>,
 ): Promise<Response<typeof API.FindCoordinator>> {
-  let errorCode = 0
-  try {
-    if ((body.keyType ?? 0) === 0) errorCode = (await ctx.service.findCoordinator(body.key)).errorCode
-    // brook has no transaction coordinator.
-    else errorCode = codeNamed('COORDINATOR_NOT_AVAILABLE')
-  } catch (e) {
-    errorCode = codeOf(e, ctx, 'findCoordinator')
-  }
-  const ok = errorCode === 0
-  return {
-    throttleTimeMs: 0,
-    errorCode,
-    errorMessage: null,
-    nodeId: ok ? node(ctx) : -1,
-    host: ok ? ctx.advertised.host : '',
-    port: ok ? ctx.advertised.port : -1,
-  }
+  const keyType = body.keyType ?? 0
+  // From v4 one request asks for many keys (KIP-699), each answered on its own.
+  const keys: string[] = version >= 4 ? arr(body.coordinatorKeys) : [body.key]
+  const coordinators = await Promise.all(
+    keys.map(async (key) => {
+      let errorCode = 0
+      try {
+        if (keyType === 0) errorCode = (await ctx.service.findCoordinator(key)).errorCode
+        // brook has no transaction coordinator.
+        else if (keyType === 1) errorCode = codeNamed('COORDINATOR_NOT_AVAILABLE')
+        // Share groups (KIP-932, v6) and unknown types.
+        else errorCode = codeNamed('INVALID_REQUEST')
+      } catch (e) {
+        errorCode = codeOf(e, ctx, 'findCoordinator')
+      }
+      const ok = errorCode === 0
+      return {
+        key,
+        nodeId: ok ? node(ctx) : -1,
+        host: ok ? ctx.advertised.host : '',
+        port: ok ? ctx.advertised.port : -1,
+        errorCode,
+        errorMessage: null,
+      }
+    }),
+  )
+  const one = coordinators[0]!
+  return version >= 4
+    ? { throttleTimeMs: 0, coordinators }
+    : {
+        throttleTimeMs: 0,
+        errorCode: one.errorCode,
+        errorMessage: null,
+        nodeId: one.nodeId,
+        host: one.host,
+        port: one.port,
+      }
 }
 
 export async function joinGroup(
@@ -220,17 +240,34 @@ export async function offsetFetch(
   version: number,
   body: Request<typeof API.OffsetFetch>,
 ): Promise<Response<typeof API.OffsetFetch>> {
-  const asked: { name: string; partitionIndexes: number[] }[] | null = body.topics ?? null
+  if (version >= 8) {
+    // Many groups in one request (KIP-709), each with its own error.
+    const groups = await Promise.all(
+      arr(body.groups).map(async (g) => {
+        const r = await fetchGroupOffsets(ctx, g.groupId, g.topics, version)
+        return { groupId: g.groupId, ...r }
+      }),
+    )
+    return { throttleTimeMs: 0, groups }
+  }
+  return { throttleTimeMs: 0, ...(await fetchGroupOffsets(ctx, body.groupId, body.topics ?? null, version)) }
+}
+
+async function fetchGroupOffsets(
+  ctx: ApiContext,
+  groupId: string,
+  asked: { name: string; partitionIndexes: number[] }[] | null,
+  version: number,
+) {
   try {
     const res = await ctx.service.offsetFetch({
-      groupId: body.groupId,
+      groupId,
       topics:
         asked === null ? null : asked.map((t) => ({ name: t.name, partitions: arr(t.partitionIndexes) })),
     })
     // Before v2 there is no top-level error: put it on every partition.
     const lift = version < 2 ? res.errorCode : 0
     return {
-      throttleTimeMs: 0,
       errorCode: res.errorCode,
       topics: res.topics.map((t) => ({
         name: t.name,
@@ -244,7 +281,7 @@ export async function offsetFetch(
       })),
     }
   } catch (e) {
-    return { throttleTimeMs: 0, errorCode: codeOf(e, ctx, 'offsetFetch'), topics: [] }
+    return { errorCode: codeOf(e, ctx, 'offsetFetch'), topics: [] }
   }
 }
 
@@ -256,11 +293,22 @@ export async function listGroups(
   try {
     const res = await ctx.service.listGroups()
     const filter: string[] = arr(body.statesFilter)
-    const groups = res.groups.filter((g) => filter.length === 0 || filter.includes(g.state))
+    // Every group brook keeps is of the classic protocol (v5's types filter, KIP-848).
+    const types = arr(body.typesFilter).map((t) => t.toLowerCase())
+    const groups = res.groups.filter(
+      (g) =>
+        (filter.length === 0 || filter.includes(g.state)) &&
+        (types.length === 0 || types.includes('classic')),
+    )
     return {
       throttleTimeMs: 0,
       errorCode: res.errorCode,
-      groups: groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state })),
+      groups: groups.map((g) => ({
+        groupId: g.groupId,
+        protocolType: g.protocolType,
+        groupState: g.state,
+        groupType: 'classic',
+      })),
     }
   } catch (e) {
     return { throttleTimeMs: 0, errorCode: codeOf(e, ctx, 'listGroups'), groups: [] }

@@ -119,17 +119,28 @@ export async function produce(
 
 export async function fetch(
   ctx: ApiContext,
-  _version: number,
+  version: number,
   body: Request<typeof API.Fetch>,
 ): Promise<Response<typeof API.Fetch>> {
   const topics = arr(body.topics)
+  // From v13 topics come by id (KIP-516); an id this broker does not know is UNKNOWN_TOPIC_ID.
+  const byId =
+    version >= 13
+      ? await ctx.topicIds.names(
+          ctx.service,
+          topics.map((t) => t.topicId),
+        )
+      : null
+  const nameOf = (t: (typeof topics)[number]) => (byId ? byId.get(t.topicId) : t.topic)
+  const known = topics.filter((t) => nameOf(t) !== undefined)
   const req = {
     maxWaitMs: Math.max(0, body.maxWaitMs),
     minBytes: Math.max(0, body.minBytes),
     maxBytes: body.maxBytes ?? 0x7fffffff,
     isolationLevel: body.isolationLevel ?? 0,
-    topics: topics.map((t) => ({
-      name: t.topic,
+    topics: known.map((t) => ({
+      name: nameOf(t)!,
+      ...(byId ? { topicId: t.topicId } : {}),
       partitions: arr(t.partitions).map((p) => ({
         partition: p.partition,
         fetchOffset: p.fetchOffset,
@@ -138,28 +149,36 @@ export async function fetch(
     })),
   }
   const empty = new Uint8Array(0)
-  const results = await partitionResults(ctx, 'fetch', () => ctx.service.fetch(req))
+  const results =
+    known.length > 0 || topics.length === 0
+      ? await partitionResults(ctx, 'fetch', () => ctx.service.fetch(req))
+      : { get: () => undefined, missingCode: UNKNOWN_TOPIC_OR_PARTITION }
+  const unknownId = codeNamed('UNKNOWN_TOPIC_ID')
   return {
     throttleTimeMs: 0,
     errorCode: 0,
     sessionId: 0,
-    responses: topics.map((t) => ({
-      topic: t.topic,
-      partitions: arr(t.partitions).map((p) => {
-        const r = results.get(t.topic, p.partition)
-        return {
-          partitionIndex: p.partition,
-          errorCode: r ? r.errorCode : results.missingCode,
-          highWatermark: r ? r.highWatermark : -1,
-          // No transactions in brook: the last stable offset is the high watermark.
-          lastStableOffset: r ? r.highWatermark : -1,
-          logStartOffset: r ? r.logStartOffset : -1,
-          abortedTransactions: [],
-          preferredReadReplica: -1,
-          records: r ? r.records : empty,
-        }
-      }),
-    })),
+    responses: topics.map((t) => {
+      const name = nameOf(t)
+      return {
+        topic: t.topic,
+        topicId: t.topicId,
+        partitions: arr(t.partitions).map((p) => {
+          const r = name === undefined ? undefined : results.get(name, p.partition)
+          return {
+            partitionIndex: p.partition,
+            errorCode: r ? r.errorCode : name === undefined ? unknownId : results.missingCode,
+            highWatermark: r ? r.highWatermark : -1,
+            // No transactions in brook: the last stable offset is the high watermark.
+            lastStableOffset: r ? r.highWatermark : -1,
+            logStartOffset: r ? r.logStartOffset : -1,
+            abortedTransactions: [],
+            preferredReadReplica: -1,
+            records: r ? r.records : empty,
+          }
+        }),
+      }
+    }),
   }
 }
 

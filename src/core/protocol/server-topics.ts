@@ -16,21 +16,39 @@ import {
   topicResults,
 } from './api-context.ts'
 import type { API } from './api-keys.ts'
+import { SOURCE_DEFAULT, SOURCE_DYNAMIC_TOPIC } from './server-configs.ts'
+import { ZERO_TOPIC_ID } from './topic-ids.ts'
 
 export async function metadata(
   ctx: ApiContext,
   version: number,
   body: Request<typeof API.Metadata>,
 ): Promise<Response<typeof API.Metadata>> {
-  // Names only: topic ids (v10+) are not advertised, so every topic asked for has its name.
+  const asked = body.topics === null ? null : arr(body.topics)
+  // v12 may name a topic by id alone (KIP-516); an id no topic has is UNKNOWN_TOPIC_ID.
+  const byIdOnly = (asked ?? []).filter((t) => t.name === null && t.topicId && t.topicId !== ZERO_TOPIC_ID)
+  const idNames =
+    byIdOnly.length > 0
+      ? await ctx.topicIds.names(
+          ctx.service,
+          byIdOnly.map((t) => t.topicId),
+          true,
+        )
+      : new Map<string, string>()
   let topics: string[] | null =
-    body.topics === null ? null : arr(body.topics).flatMap((t) => (t.name === null ? [] : [t.name]))
+    asked === null
+      ? null
+      : asked.flatMap((t) => {
+          const name = t.name ?? idNames.get(t.topicId)
+          return name === undefined ? [] : [name]
+        })
   // v0 has no null: an empty list asks for every topic.
-  if (version === 0 && topics?.length === 0) topics = null
+  if (version === 0 && topics?.length === 0 && asked?.length === 0) topics = null
   const allowAutoTopicCreation = version >= 4 ? body.allowAutoTopicCreation !== false : true
   let res: Awaited<ReturnType<BrokerService['metadata']>>
   try {
     res = await ctx.service.metadata({ topics, allowAutoTopicCreation })
+    ctx.topicIds.learn(res.topics.filter((t) => t.errorCode === 0))
   } catch (e) {
     // Metadata has no request-level error: report the failure on each topic asked for.
     const errorCode = codeOf(e, ctx, 'metadata')
@@ -41,40 +59,54 @@ export async function metadata(
       topics: (topics ?? []).map((name) => ({
         errorCode,
         name,
-        topicId: '',
+        topicId: ZERO_TOPIC_ID,
         isInternal: false,
         partitions: [],
       })),
     }
   }
+  const unknownIds = byIdOnly
+    .filter((t) => !idNames.has(t.topicId))
+    .map((t) => ({
+      errorCode: errorCode('UNKNOWN_TOPIC_ID'),
+      name: null,
+      topicId: t.topicId,
+      isInternal: false,
+      partitions: [],
+      topicAuthorizedOperations: NO_AUTHORIZED_OPERATIONS,
+    }))
   const id = node(ctx)
   return {
     throttleTimeMs: 0,
     brokers: [{ nodeId: id, host: ctx.advertised.host, port: ctx.advertised.port, rack: null }],
     clusterId: res.clusterId,
     controllerId: id,
-    topics: res.topics.map((t) => ({
-      errorCode: t.errorCode,
-      name: t.name,
-      isInternal: t.isInternal,
-      partitions: t.partitions.map((p) => ({
-        errorCode: p.errorCode,
-        partitionIndex: p.partition,
-        leaderId: p.leader < 0 ? p.leader : id,
-        leaderEpoch: 0,
-        replicaNodes: p.replicas.map(() => id),
-        isrNodes: p.isr.map(() => id),
-        offlineReplicas: [],
+    topics: [
+      ...res.topics.map((t) => ({
+        errorCode: t.errorCode,
+        name: t.name,
+        topicId: t.errorCode === 0 && t.topicId ? t.topicId : ZERO_TOPIC_ID,
+        isInternal: t.isInternal,
+        partitions: t.partitions.map((p) => ({
+          errorCode: p.errorCode,
+          partitionIndex: p.partition,
+          leaderId: p.leader < 0 ? p.leader : id,
+          leaderEpoch: 0,
+          replicaNodes: p.replicas.map(() => id),
+          isrNodes: p.isr.map(() => id),
+          offlineReplicas: [],
+        })),
+        topicAuthorizedOperations: NO_AUTHORIZED_OPERATIONS,
       })),
-      topicAuthorizedOperations: NO_AUTHORIZED_OPERATIONS,
-    })),
+      ...unknownIds,
+    ],
     clusterAuthorizedOperations: NO_AUTHORIZED_OPERATIONS,
   }
 }
 
 export async function createTopics(
   ctx: ApiContext,
-  _version: number,
+  version: number,
   body: Request<typeof API.CreateTopics>,
 ): Promise<Response<typeof API.CreateTopics>> {
   const topics = arr(body.topics)
@@ -104,32 +136,137 @@ export async function createTopics(
         results.set(t.name, { errorCode, errorMessage: e instanceof Error ? e.message : null })
     }
   }
+  const made =
+    version >= 5 && body.validateOnly !== true
+      ? await createdTopics(
+          ctx,
+          topics.filter((t) => !early.has(t.name) && results.get(t.name)?.errorCode === 0).map((t) => t.name),
+        )
+      : new Map<string, CreatedTopic>()
   return {
     throttleTimeMs: 0,
     topics: topics.map((t) => {
       const r = results.get(t.name)
       const errorCode = early.get(t.name) ?? r?.errorCode ?? 0
+      const m = errorCode === 0 ? made.get(t.name) : undefined
       return {
         name: t.name,
+        topicId: m?.topicId ?? ZERO_TOPIC_ID,
         errorCode,
         errorMessage: r?.errorMessage ?? null,
-        numPartitions: -1,
-        replicationFactor: -1,
-        configs: null,
+        numPartitions: m ? m.numPartitions : -1,
+        replicationFactor: m ? 1 : -1,
+        configs: m ? m.configs : null,
       }
     }),
   }
 }
 
+interface CreatedTopic {
+  topicId: string
+  numPartitions: number
+  configs:
+    | { name: string; value: string | null; readOnly: boolean; configSource: number; isSensitive: boolean }[]
+    | null
+}
+
+/**
+ * What CreateTopics v5+ tells of each topic it made (KIP-525) and v7 its id: read back from the
+ * service, so the answer is what was stored. A failure to read leaves the defaults (-1, null).
+ */
+async function createdTopics(ctx: ApiContext, names: string[]): Promise<Map<string, CreatedTopic>> {
+  const out = new Map<string, CreatedTopic>()
+  if (names.length === 0) return out
+  try {
+    const [md, configs] = await Promise.all([
+      ctx.service.metadata({ topics: names, allowAutoTopicCreation: false }),
+      ctx.service.describeConfigs(names),
+    ])
+    const configsOf = new Map(configs.map((c) => [c.name, c]))
+    for (const t of md.topics) {
+      if (t.errorCode !== 0) continue
+      ctx.topicIds.learn([t])
+      out.set(t.name, {
+        topicId: t.topicId,
+        numPartitions: t.partitions.length,
+        configs:
+          configsOf.get(t.name)?.configs.map((c) => ({
+            name: c.name,
+            value: c.value,
+            readOnly: c.readOnly,
+            configSource: c.isDefault ? SOURCE_DEFAULT : SOURCE_DYNAMIC_TOPIC,
+            isSensitive: false,
+          })) ?? null,
+      })
+    }
+  } catch (e) {
+    codeOf(e, ctx, 'createTopics (reading back)')
+  }
+  return out
+}
+
 export async function deleteTopics(
   ctx: ApiContext,
-  _version: number,
+  version: number,
   body: Request<typeof API.DeleteTopics>,
 ): Promise<Response<typeof API.DeleteTopics>> {
-  const names: string[] = arr(body.topicNames)
+  if (version < 6) {
+    const names: string[] = arr(body.topicNames)
+    return {
+      throttleTimeMs: 0,
+      responses: await topicResults(ctx, 'deleteTopics', names, () => ctx.service.deleteTopics(names)),
+    }
+  }
+  // v6 names each topic by name or by id (KIP-516), never both.
+  const asked = arr(body.topics)
+  const hasId = (t: (typeof asked)[number]) => t.topicId !== ZERO_TOPIC_ID && t.topicId !== ''
+  const ids = asked.filter((t) => t.name === null).map((t) => t.topicId)
+  const idNames =
+    ids.length > 0 ? await ctx.topicIds.names(ctx.service, ids, true) : new Map<string, string>()
+  const refusal = (t: (typeof asked)[number]): string | null =>
+    t.name !== null && hasId(t)
+      ? 'INVALID_REQUEST'
+      : t.name === null && !idNames.has(t.topicId)
+        ? 'UNKNOWN_TOPIC_ID'
+        : null
+  const nameOf = (t: (typeof asked)[number]) => t.name ?? idNames.get(t.topicId)!
+  const names = [...new Set(asked.filter((t) => refusal(t) === null).map(nameOf))]
+  const idOf = new Map<string, string>()
+  const md = await ctx.service.metadata({ topics: names, allowAutoTopicCreation: false }).catch(() => null)
+  for (const t of md?.topics ?? []) if (t.errorCode === 0) idOf.set(t.name, t.topicId)
+  const results = new Map(
+    (names.length > 0
+      ? await topicResults(ctx, 'deleteTopics', names, () => ctx.service.deleteTopics(names))
+      : []
+    ).map((r) => [r.name, r]),
+  )
   return {
     throttleTimeMs: 0,
-    responses: await topicResults(ctx, 'deleteTopics', names, () => ctx.service.deleteTopics(names)),
+    responses: asked.map((t) => {
+      const refused = refusal(t)
+      if (refused === 'INVALID_REQUEST')
+        return {
+          name: t.name,
+          topicId: t.topicId,
+          errorCode: errorCode('INVALID_REQUEST'),
+          errorMessage: 'A topic is named by its name or by its id, not both.',
+        }
+      if (refused)
+        return {
+          name: null,
+          topicId: t.topicId,
+          errorCode: errorCode('UNKNOWN_TOPIC_ID'),
+          errorMessage: null,
+        }
+      const name = nameOf(t)
+      const r = results.get(name)
+      return {
+        name,
+        topicId: idOf.get(name) ?? ZERO_TOPIC_ID,
+        errorCode: r?.errorCode ?? errorCode('UNKNOWN_SERVER_ERROR'),
+        errorMessage: r?.errorMessage ?? null,
+      }
+    }),
   }
 }
 

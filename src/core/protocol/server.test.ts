@@ -51,7 +51,7 @@ describe('Kafka request handler', () => {
   it('answers a too-new ApiVersions with UNSUPPORTED_VERSION and the key list in a v0 body', async () => {
     const s = createKafkaHandler({ service: stubService({}), advertised })
     const frame = req(18, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' }, 9)
-    new DataView(frame.buffer, frame.byteOffset).setInt16(2, 4) // pretend ApiVersions v4
+    new DataView(frame.buffer, frame.byteOffset).setInt16(2, 5) // pretend ApiVersions v5
     const r = res(18, 0, await s.handle(frame))
     expect(r.correlationId).toBe(9)
     expect(r.body.errorCode).toBe(35)
@@ -63,9 +63,10 @@ describe('Kafka request handler', () => {
     const unknown = req(18, 0, {})
     new DataView(unknown.buffer, unknown.byteOffset).setInt16(0, 999)
     await expect(s.handle(unknown)).rejects.toThrow(/unknown API key 999/)
-    await expect(s.handle(req(0, 9, { acks: 1, timeoutMs: 1, topicData: [] }))).rejects.toThrow(
-      /unsupported version/,
-    )
+    // Fetch v3 would need records down-converted to magic 1.
+    await expect(
+      s.handle(req(1, 3, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 0, topics: [] })),
+    ).rejects.toThrow(/unsupported version/)
     await expect(s.handle(new Uint8Array([0, 3]))).rejects.toThrow(/malformed/)
     const truncated = req(3, 1, { topics: [{ name: 'abc' }] }).subarray(0, 18)
     await expect(s.handle(truncated)).rejects.toThrow(/malformed/)

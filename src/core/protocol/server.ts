@@ -19,6 +19,7 @@ import {
   ScramServer,
 } from './sasl-scram.ts'
 import { API_HANDLERS, type ApiContext, type Body, SUPPORTED_APIS } from './server-apis.ts'
+import { TopicIds } from './topic-ids.ts'
 import type { ApiKey } from './types.generated.ts'
 
 export { SUPPORTED_APIS } from './server-apis.ts'
@@ -170,6 +171,8 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
   let clientId = ''
   let principal = opts.principal ?? 'User:ANONYMOUS'
   let service = opts.serviceFor ? opts.serviceFor(principal) : opts.service
+  // Per connection and principal: ids are learnt only from what this principal may see.
+  let topicIds = new TopicIds()
   let release: (() => void) | undefined
   let mutedMs = 0
   const holdSlot = () => {
@@ -183,6 +186,7 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
     clientId,
     clientHost: opts.clientHost ?? '',
     log,
+    topicIds,
     throttle: (ms) => {
       mutedMs = Math.max(mutedMs, Math.min(ms, MAX_THROTTLE_MS))
     },
@@ -191,6 +195,7 @@ export function createKafkaHandler(opts: KafkaHandlerOptions): KafkaSession {
   const setPrincipal = (username: string) => {
     principal = `User:${username}`
     if (opts.serviceFor) service = opts.serviceFor(principal)
+    topicIds = new TopicIds()
   }
 
   const authenticatePlain = async (token: Uint8Array): Promise<boolean> => {

@@ -61,14 +61,28 @@ export interface ProduceResponseData {
         batchIndexErrorMessage: string | null
       }>
       errorMessage: string | null
+      currentLeader: {
+        leaderId: number
+        leaderEpoch: number
+      }
     }>
   }>
   throttleTimeMs: number
+  nodeEndpoints: Array<{
+    nodeId: number
+    host: string
+    port: number
+    rack: string | null
+  }>
 }
 
 export interface FetchRequestData {
   clusterId: string | null
   replicaId: number
+  replicaState: {
+    replicaId: number
+    replicaEpoch: number
+  }
   maxWaitMs: number
   minBytes: number
   maxBytes: number
@@ -77,6 +91,7 @@ export interface FetchRequestData {
   sessionEpoch: number
   topics: Array<{
     topic: string
+    topicId: string
     partitions: Array<{
       partition: number
       currentLeaderEpoch: number
@@ -84,10 +99,12 @@ export interface FetchRequestData {
       lastFetchedEpoch: number
       logStartOffset: number
       partitionMaxBytes: number
+      replicaDirectoryId: string
     }>
   }>
   forgottenTopicsData: Array<{
     topic: string
+    topicId: string
     partitions: number[]
   }>
   rackId: string
@@ -99,6 +116,7 @@ export interface FetchResponseData {
   sessionId: number
   responses: Array<{
     topic: string
+    topicId: string
     partitions: Array<{
       partitionIndex: number
       errorCode: number
@@ -125,6 +143,12 @@ export interface FetchResponseData {
       records: Uint8Array | null
     }>
   }>
+  nodeEndpoints: Array<{
+    nodeId: number
+    host: string
+    port: number
+    rack: string | null
+  }>
 }
 
 export interface ListOffsetsRequestData {
@@ -139,6 +163,7 @@ export interface ListOffsetsRequestData {
       maxNumOffsets: number
     }>
   }>
+  timeoutMs: number
 }
 
 export interface ListOffsetsResponseData {
@@ -232,6 +257,8 @@ export interface OffsetFetchRequestData {
   }> | null
   groups: Array<{
     groupId: string
+    memberId: string | null
+    memberEpoch: number
     topics: Array<{
       name: string
       partitionIndexes: number[]
