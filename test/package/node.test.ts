@@ -7,7 +7,7 @@
  */
 
 import { spawn } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -61,12 +61,42 @@ describe('the tarball', () => {
   })
 })
 
+/** Writes each codec brook writes through its client, then reads the stored batches and records. */
+const CODECS = `import { Broker, Compression, MemoryStore, createBrook } from 'brook'
+const broker = await Broker.open({ store: new MemoryStore(), autoCreateTopics: true })
+const brook = createBrook({ service: broker })
+const producer = brook.producer()
+await producer.connect()
+const out = {}
+for (const codec of ['gzip', 'snappy', 'lz4']) {
+  const messages = Array.from({ length: 50 }, (_, i) => ({ value: codec + ' ' + i + ' ' + 'z'.repeat(i) }))
+  await producer.send({ topic: codec, compression: Compression[codec], messages })
+  const res = await broker.fetch({ maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20,
+    topics: [{ name: codec, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }] })
+  const bytes = res.topics[0].partitions[0].records
+  // Byte 22 of a RecordBatch v2 holds the low bits of its attributes: the codec.
+  const codecs = [bytes[22] & 7]
+  const values = []
+  const consumer = brook.consumer({ groupId: 'g-' + codec })
+  await consumer.subscribe({ topic: codec, fromBeginning: true })
+  await new Promise((done) => consumer.run({ eachMessage: async ({ message }) => {
+    values.push(new TextDecoder().decode(message.value))
+    if (values.length === 50) done()
+  } }))
+  await consumer.disconnect()
+  out[codec] = { codecs, values }
+}
+await producer.disconnect()
+console.log(JSON.stringify(out))
+process.exit(0)
+`
+
 describe('brook in a plain Node project', () => {
   let project: Project
 
   beforeAll(async () => {
     const [first] = await readmeBlocks('A first program')
-    project = await consumerProject({ 'first.mjs': first!.code })
+    project = await consumerProject({ 'first.mjs': first!.code, 'codecs.mjs': CODECS })
   })
   afterAll(async () => {
     killServes()
@@ -90,6 +120,56 @@ describe('brook in a plain Node project', () => {
       expect(line).toBe('0 0 hello')
     } finally {
       child.kill()
+    }
+  })
+
+  it('compresses with each codec it writes and reads them back: the codec chunks ship and load', async () => {
+    const r = await run(process.execPath, ['codecs.mjs'], { cwd: project.dir, timeout: 30_000 })
+    expect(r.code, r.err).toBe(0)
+    const out = JSON.parse(r.out) as Record<string, { codecs: number[]; values: string[] }>
+    for (const [codec, code] of [
+      ['gzip', 1],
+      ['snappy', 2],
+      ['lz4', 3],
+    ] as const) {
+      expect(out[codec]!.codecs, codec).toEqual([code])
+      expect(out[codec]!.values, codec).toEqual(
+        Array.from({ length: 50 }, (_, i) => `${codec} ${i} ${'z'.repeat(i)}`),
+      )
+    }
+  })
+
+  it('the installed brook console-consumer reads what kcat -z sends with every codec', async () => {
+    const brook = join(project.dir, 'node_modules', '.bin', 'brook')
+    const serve = await startServe(['--port', '0', '--data-dir', join(project.dir, 'data-z')], {
+      bin: brook,
+      cwd: project.dir,
+    })
+    const b = ['--bootstrap-server', `127.0.0.1:${serve.port}`]
+    try {
+      for (const codec of ['gzip', 'snappy', 'lz4', 'zstd']) {
+        const lines = Array.from({ length: 100 }, (_, i) => `${codec} line ${i} ${'q'.repeat(i % 30)}`)
+        const file = join(project.dir, `z-${codec}.txt`)
+        await writeFile(file, `${lines.join('\n')}\n`)
+        const p = await run(
+          'kcat',
+          ['-b', `127.0.0.1:${serve.port}`, '-P', '-t', `z-${codec}`, '-z', codec, '-l', file],
+          {
+            cwd: project.dir,
+          },
+        )
+        expect(p.code, p.err).toBe(0)
+        const c = await run(
+          brook,
+          ['console-consumer', '--topic', `z-${codec}`, '--from-beginning', '--max-messages', '100', ...b],
+          { cwd: project.dir, timeout: 30_000 },
+        )
+        expect(c.code, c.err).toBe(0)
+        expect(c.out.trim().split('\n'), codec).toEqual(lines)
+      }
+    } finally {
+      serve.proc.kill('SIGTERM')
+      await serve.exited
     }
   })
 
