@@ -44,7 +44,22 @@ async function produce(topic: string, values: string[]): Promise<void> {
   expect(r.topics[0]!.partitions[0]!.errorCode).toBe(0)
 }
 
-const fetchV = (version: number, topicId: string, fetchOffset = 0) =>
+/** A Fetch v13+ entry: one topic by id, one partition, read from offset 0. */
+const entry = (topicId: string, partition = 0) => ({
+  topicId,
+  partitions: [
+    {
+      partition,
+      currentLeaderEpoch: -1,
+      fetchOffset: 0,
+      lastFetchedEpoch: -1,
+      logStartOffset: -1,
+      partitionMaxBytes: 1 << 20,
+    },
+  ],
+})
+
+const fetchV = (version: number, ...topics: ReturnType<typeof entry>[]) =>
   call(1, version, {
     replicaId: -1,
     maxWaitMs: 0,
@@ -53,21 +68,7 @@ const fetchV = (version: number, topicId: string, fetchOffset = 0) =>
     isolationLevel: 0,
     sessionId: 0,
     sessionEpoch: -1,
-    topics: [
-      {
-        topicId,
-        partitions: [
-          {
-            partition: 0,
-            currentLeaderEpoch: -1,
-            fetchOffset,
-            lastFetchedEpoch: -1,
-            logStartOffset: -1,
-            partitionMaxBytes: 1 << 20,
-          },
-        ],
-      },
-    ],
+    topics,
     forgottenTopicsData: [],
     rackId: '',
   })
@@ -113,30 +114,30 @@ describe('topics by id', () => {
   it('Fetch v13 and v17 read a topic by id; an unknown id is UNKNOWN_TOPIC_ID', async () => {
     const id = await idOf('events')
     for (const v of [13, 17]) {
-      const r = await fetchV(v, id)
+      const r = await fetchV(v, entry(id))
       expect(r.responses[0].topicId).toBe(id)
       const p = r.responses[0].partitions[0]
       expect(p.errorCode).toBe(0)
       expect(p.highWatermark).toBe(3)
       expect(p.records.length).toBeGreaterThan(0)
     }
-    const unknown = await fetchV(13, 'AAAAAAAAAAAAAAAAAAAAAQ')
+    const unknown = await fetchV(13, entry('AAAAAAAAAAAAAAAAAAAAAQ'))
     expect(unknown.responses[0].partitions[0].errorCode).toBe(UNKNOWN_TOPIC_ID)
     expect(unknown.responses[0].partitions[0].records).toEqual(new Uint8Array(0))
   })
 
   it("a stale id (the topic deleted and made again) is not served the new topic's records", async () => {
     const old = await idOf('events')
-    expect((await fetchV(13, old)).responses[0].partitions[0].errorCode).toBe(0) // the connection knows it
+    expect((await fetchV(13, entry(old))).responses[0].partitions[0].errorCode).toBe(0) // the connection knows it
     await broker.deleteTopics(['events'])
     await broker.createTopics({ topics: [{ name: 'events', numPartitions: 1 }] })
     await produce('events', ['new'])
     const fresh = await idOf('events')
     expect(fresh).not.toBe(old)
-    const r = await fetchV(13, old)
+    const r = await fetchV(13, entry(old))
     expect(r.responses[0].partitions[0].errorCode).toBe(UNKNOWN_TOPIC_ID)
     expect(r.responses[0].partitions[0].records).toEqual(new Uint8Array(0))
-    expect((await fetchV(13, fresh)).responses[0].partitions[0].highWatermark).toBe(1)
+    expect((await fetchV(13, entry(fresh))).responses[0].partitions[0].highWatermark).toBe(1)
   })
 
   it('CreateTopics v7 answers the new id, partitions and configs; DeleteTopics v6 deletes by id', async () => {
@@ -186,31 +187,7 @@ describe('a topic named once per partition', () => {
   it('Fetch answers every entry (@platformatic/kafka sends one per partition)', async () => {
     await broker.createTopics({ topics: [{ name: 'two', numPartitions: 2 }] })
     const id = await idOf('two')
-    const entry = (partition: number) => ({
-      topicId: id,
-      partitions: [
-        {
-          partition,
-          currentLeaderEpoch: -1,
-          fetchOffset: 0,
-          lastFetchedEpoch: -1,
-          logStartOffset: -1,
-          partitionMaxBytes: 1 << 20,
-        },
-      ],
-    })
-    const r = await call(1, 13, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [entry(0), entry(1)],
-      forgottenTopicsData: [],
-      rackId: '',
-    })
+    const r = await fetchV(13, entry(id, 0), entry(id, 1))
     expect(
       r.responses.map((t: { partitions: { partitionIndex: number; errorCode: number }[] }) =>
         t.partitions.map((p) => [p.partitionIndex, p.errorCode]),
