@@ -266,3 +266,50 @@ describe('Kafka request handler', () => {
     expect(left).toEqual([['a'], ['x'], ['b', 'x']])
   })
 })
+
+/**
+ * kafka-python 3.x guesses the broker's Kafka version from ApiVersions (`infer_broker_version_from
+ * _api_versions` in kafka/protocol/broker_version_data.py, dpkp/kafka-python a3b3836f) and then
+ * picks its requests by that version. Its table, down from the newest: the first test case whose
+ * API version the broker advertises wins. (Debian ships kafka-python 2.0.2, whose table stops at
+ * 2.5; this is what the current release reads.)
+ */
+const KAFKA_PYTHON_3_TEST_CASES: [version: string, apiKey: number, apiVersion: number][] = [
+  ['4.3', 35, 5], // DescribeLogDirs
+  ['4.2', 2, 11],
+  ['4.1', 0, 13],
+  ['4.0', 2, 10],
+  ['3.9', 1, 17],
+  ['3.8', 0, 11],
+  ['3.7', 1, 16],
+  ['3.6', 24, 4], // AddPartitionsToTxn
+  ['3.5', 1, 15],
+  ['3.4', 4, 7], // LeaderAndIsr, broker-internal
+  ['3.3', 29, 3],
+  ['3.2', 11, 9],
+  ['3.1', 1, 13],
+  ['3.0', 2, 7],
+  ['2.8', 0, 9],
+  ['2.7', 1, 12],
+  ['2.6', 48, 0], // DescribeClientQuotas
+  ['2.5', 29, 2],
+  ['2.4', 0, 8],
+]
+
+describe('what kafka-python 3 infers from ApiVersions', () => {
+  it('reads brook as Kafka 4.0 (it read 2.4 before brook advertised current versions)', async () => {
+    const s = createKafkaHandler({ service: stubService({}), advertised })
+    const r = res(18, 3, await s.handle(req(18, 3, { clientSoftwareName: 'x', clientSoftwareVersion: '1' })))
+    const ranges = new Map<number, [number, number]>(
+      r.body.apiKeys.map((k: { apiKey: number; minVersion: number; maxVersion: number }) => [
+        k.apiKey,
+        [k.minVersion, k.maxVersion],
+      ]),
+    )
+    const inferred = KAFKA_PYTHON_3_TEST_CASES.find(([, key, v]) => {
+      const range = ranges.get(key)
+      return range !== undefined && range[0] <= v && v <= range[1]
+    })?.[0]
+    expect(inferred).toBe('4.0')
+  })
+})
