@@ -8,6 +8,7 @@ import { Brook } from '../core/client/brook.ts'
 import type { RelayBrook, RelayConnectOptions } from '../core/client/connect-relay.ts'
 import type { BrookConfig } from '../core/client/types.ts'
 import { BrookError } from '../core/errors.ts'
+import { checkTopicSelectors } from '../core/sync/topic-selectors.ts'
 import type { BrokerOptions, BrowserSyncStatus, HelloResponse, SyncConfig, SyncControl } from './api.ts'
 import type { Durability } from './idb-store.ts'
 import { tabLockName } from './tab-members.ts'
@@ -102,6 +103,9 @@ export async function connect(
 
 async function connectWorker(options: ConnectOptions): Promise<WorkerBrook> {
   const name = options.name ?? 'brook'
+  // Said here, to the caller of connect(), rather than as the first failure of every sync round.
+  checkTopicSelectors('sync.upload', options.sync?.upload)
+  checkTopicSelectors('sync.download', options.sync?.download)
   const tab = await holdTabLock(name)
   let started: StartedWorker
   try {

@@ -4,6 +4,9 @@ export type { RelayBrook, RelayConnectOptions } from '../core/client/connect-rel
 // Every entry exports the error class and codes: an app may import brook/worker alone.
 export type { KafkaErrorName } from '../core/errors.ts'
 export { BrookError, errorCode, errorName, isBrookError, isRetriable, KAFKA_ERRORS } from '../core/errors.ts'
+// A producer's `compression` takes these codes; the codec itself loads the first time it is used.
+export type { CompressionCode, CompressionName } from '../core/format/compression.ts'
+export { Compression } from '../core/format/compression.ts'
 export type { TopicBacklog } from '../core/sync/backlog.ts'
 export type { SyncState, SyncStatus } from '../core/sync/sync-engine.ts'
 export type {

@@ -4,7 +4,7 @@
  */
 
 import net from 'node:net'
-import { decodeRecords, splitBatches } from '../../src/core/format/record-batch.ts'
+import { decodeRecordsAsync, splitBatches } from '../../src/core/format/record-batch.ts'
 import type { BrokerService } from '../../src/core/service.ts'
 
 /** Records a topic holds, summed over partitions (0 when the topic does not exist). */
@@ -46,8 +46,10 @@ export async function relayPartitionValues(
       maxBytes: 8 << 20,
       topics: [{ name: topic, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 8 << 20 }] }],
     })
-    const records = splitBatches(res.topics[0]!.partitions[0]!.records)
-      .flatMap((b) => decodeRecords(b))
+    const records = (
+      await Promise.all(splitBatches(res.topics[0]!.partitions[0]!.records).map((b) => decodeRecordsAsync(b)))
+    )
+      .flat()
       .filter((r) => r.offset >= offset)
     if (records.length === 0) break
     for (const r of records) values.push(new TextDecoder().decode(r.value!))

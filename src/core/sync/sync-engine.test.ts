@@ -15,6 +15,23 @@ async function brokers() {
 }
 
 describe('SyncEngine', () => {
+  it('refuses at once a topic no topic can be named, with a hint when it looks like a wildcard', async () => {
+    const { store, local, remote } = await brokers()
+    const make = (upload: (string | RegExp)[], download: (string | RegExp)[] = []) =>
+      new SyncEngine({
+        local,
+        state: { get: (k) => store.getMeta(k), set: (k, v) => store.setMeta(k, v) },
+        upload,
+        download,
+        connect: async () => ({ service: remote, close: async () => {} }),
+      })
+    expect(() => make(['out-*'])).toThrow(
+      /INVALID_TOPIC_EXCEPTION: sync\.upload: .*'\*'.*give a pattern as a RegExp/,
+    )
+    expect(() => make([], ['news', 'bad name'])).toThrow(/sync\.download: .*a space/)
+    expect(() => make([/^out-.*/], ['news'])).not.toThrow()
+  })
+
   it('runs no round when the network went away while the connection was opening', async () => {
     const { store, local, remote } = await brokers()
     let produced = 0

@@ -13,9 +13,12 @@ import { BrookError } from '../errors.ts'
 import type { BrokerService } from '../service.ts'
 import { BacklogLedger, reclaimUploaded, type TopicBacklog } from './backlog.ts'
 import { Downloader } from './downloader.ts'
+import { checkTopicSelectors } from './topic-selectors.ts'
 import { Uploader, type UploadStateStore } from './uploader.ts'
 
-export type TopicSelector = string | RegExp
+export type { TopicSelector } from './topic-selectors.ts'
+
+import type { TopicSelector } from './topic-selectors.ts'
 
 export interface SyncEngineOptions {
   local: BrokerService
@@ -120,6 +123,8 @@ export class SyncEngine {
 
   constructor(private readonly opts: SyncEngineOptions) {
     this.clock = opts.clock ?? systemClock
+    checkTopicSelectors('sync.upload', opts.upload)
+    checkTopicSelectors('sync.download', opts.download)
     this.upload = selection(opts.upload)
     this.download = selection(opts.download)
     this.ledger = new BacklogLedger(opts.local)
