@@ -33,6 +33,16 @@ function brokerScope(ctx: ApiContext, name: string | null, alter: boolean): Brok
   return 'broker'
 }
 
+/**
+ * broker.id and node.id as clients know this broker: the listener's id (an application embedding
+ * a broker may leave the broker's own at its default).
+ */
+function ownId(ctx: ApiContext, c: Config): Config {
+  if (c.name !== 'broker.id' && c.name !== 'node.id') return c
+  const value = String(node(ctx))
+  return { ...c, value, synonyms: c.synonyms?.map((s) => ({ ...s, value })) }
+}
+
 export async function describeConfigs(
   ctx: ApiContext,
   _version: number,
@@ -75,7 +85,7 @@ export async function describeConfigs(
         const configs = ctx.service.describeBrokerConfigs
           ? await ctx.service.describeBrokerConfigs(scope)
           : []
-        results.push({ ...base, errorCode: 0, configs: pick(configs) })
+        results.push({ ...base, errorCode: 0, configs: pick(configs.map((c) => ownId(ctx, c))) })
       } catch (e) {
         results.push({
           ...base,
