@@ -25,7 +25,7 @@ describe('topic configs described', () => {
     expect(c['retention.bytes']!.type).toBe('LONG')
     expect(c['max.message.bytes']!.type).toBe('INT')
     expect(c['cleanup.policy']!.type).toBe('LIST')
-    expect(c['preallocate']!.type).toBe('BOOLEAN')
+    expect(c.preallocate!.type).toBe('BOOLEAN')
     expect(c['min.cleanable.dirty.ratio']!.type).toBe('DOUBLE')
     expect(c['compression.type']!.type).toBe('STRING')
   })

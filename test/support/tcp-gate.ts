@@ -6,8 +6,8 @@
  * the gate as well.
  */
 
-import { createServer, type Socket, connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
+import { connect, createServer, type Socket } from 'node:net'
 
 export interface TcpGate {
   /** `http://127.0.0.1:<port>` of the forwarder. */

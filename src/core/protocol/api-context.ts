@@ -62,8 +62,8 @@ export function indexPartitions<P extends { partition: number }>(
   // A topic may come more than once, one entry per partition (@platformatic/kafka's Fetch does).
   const byTopic = new Map<string, Map<number, P>>()
   for (const t of topics) {
-    let partitions = byTopic.get(t.name)
-    if (!partitions) byTopic.set(t.name, (partitions = new Map()))
+    const partitions = byTopic.get(t.name) ?? new Map<number, P>()
+    byTopic.set(t.name, partitions)
     for (const p of t.partitions) partitions.set(p.partition, p)
   }
   return byTopic
