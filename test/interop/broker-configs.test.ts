@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { killServes, startServe } from '../support/cli.ts'
-import { PY_DIR, PYTHON, run } from './support.ts'
+import { PY_DIR, PYTHON, run, startBrook } from './support.ts'
 
 const dirs: string[] = []
 afterAll(async () => {
@@ -236,4 +236,43 @@ describe('broker configs (brook serve)', () => {
     again.proc.kill('SIGTERM')
     await again.exited
   }, 120_000)
+
+  it('serves confluent-kafka (librdkafka): sources and read-only flags it parses, an alteration it sees', async () => {
+    const brook = await startBrook()
+    try {
+      const r = await run(PYTHON, [`${PY_DIR}confluent_broker_configs.py`, String(brook.port)], {
+        timeoutMs: 30_000,
+      })
+      expect(r.code, r.stderr).toBe(0)
+      expect(JSON.parse(r.stdout)).toEqual({
+        before: {
+          'log.retention.bytes': {
+            value: '-1',
+            source: DEFAULT,
+            readOnly: false,
+            synonyms: [['log.retention.bytes', '-1', DEFAULT]],
+          },
+          'num.partitions': {
+            value: '1',
+            source: DEFAULT,
+            readOnly: true,
+            synonyms: [['num.partitions', '1', DEFAULT]],
+          },
+        },
+        readOnly: ['INVALID_CONFIG', 'Cannot update these configs dynamically: num.partitions'],
+        ok: 'ok',
+        // confluent-kafka keys synonyms by name, so the last (the default) stands for both entries.
+        after: {
+          'log.retention.bytes': {
+            value: '1000000',
+            source: DYNAMIC_BROKER,
+            readOnly: false,
+            synonyms: [['log.retention.bytes', '-1', DEFAULT]],
+          },
+        },
+      })
+    } finally {
+      await brook.close()
+    }
+  }, 40_000)
 })
