@@ -16,7 +16,7 @@ import {
   PermissionTypes,
   ResourceTypes as Res,
 } from './acl.ts'
-import { errorCode } from './errors.ts'
+import { BrookError, errorCode } from './errors.ts'
 import type { BrokerService, DescribeConfigsResult, FetchPartitionResult, TopicResult } from './service.ts'
 
 const TOPIC_DENIED = errorCode('TOPIC_AUTHORIZATION_FAILED')
@@ -450,6 +450,23 @@ function authorizedService(
       const res = await deleteAcls(filters)
       auth.invalidate()
       return res
+    }
+  }
+  // Broker configs belong to the cluster resource, as in Kafka's ConfigHelper and ConfigAdminManager.
+  if (inner.describeBrokerConfigs) {
+    const describeBrokerConfigs = inner.describeBrokerConfigs.bind(inner)
+    service.describeBrokerConfigs = async (scope) => {
+      if (!(await can()).cluster(Op.DESCRIBE_CONFIGS))
+        throw new BrookError('CLUSTER_AUTHORIZATION_FAILED', `${principal} may not describe broker configs`)
+      return describeBrokerConfigs(scope)
+    }
+  }
+  if (inner.alterBrokerConfigs) {
+    const alterBrokerConfigs = inner.alterBrokerConfigs.bind(inner)
+    service.alterBrokerConfigs = async (req) => {
+      if (!(await can()).cluster(Op.ALTER_CONFIGS))
+        return { errorCode: CLUSTER_DENIED, errorMessage: `${principal} may not alter broker configs` }
+      return alterBrokerConfigs(req)
     }
   }
   if (!service.onGroupRebalance) delete service.onGroupRebalance

@@ -7,11 +7,13 @@
 
 import type { AclBinding, AclFilter } from './acl.ts'
 import { AclStore } from './acl-store.ts'
+import { TOPIC_CONFIG_SYNONYMS } from './broker-config.ts'
 import type { PartitionLookup } from './broker-fetch.ts'
 import { FetchHandler } from './broker-fetch.ts'
 import { deleteRecords, listOffsets } from './broker-offsets.ts'
 import type { Clock } from './clock.ts'
 import { systemClock } from './clock.ts'
+import { BrokerConfigs, validateBrokerConfigs } from './dynamic-configs.ts'
 import { BrookError, errorDetail } from './errors.ts'
 import { FetchWaiters, partitionKey } from './fetch-waiter.ts'
 import { GroupCoordinator } from './group-coordinator.ts'
@@ -24,12 +26,15 @@ import type {
   AclDeleteResult,
   AclDescribeResult,
   AlterConfigsRequest,
+  BrokerConfigAlteration,
+  BrokerConfigScope,
   BrokerService,
   CreatePartitionsRequest,
   CreateTopicsRequest,
   DeleteRecordsRequest,
   DeleteRecordsResponse,
   DescribeConfigsResult,
+  DescribedConfig,
   DescribedGroup,
   FetchRequest,
   FetchResponse,
@@ -77,8 +82,18 @@ export interface BrokerOptions {
   retentionCheckIntervalMs?: number
   /** group.initial.rebalance.delay.ms for the group coordinator. */
   initialRebalanceDelayMs?: number
-  /** Broker-wide defaults for topic configs (e.g. a retention.bytes budget for a browser). */
+  /**
+   * Broker-wide defaults for topic configs (e.g. a retention.bytes budget for a browser), by topic
+   * config name: the same as setting their broker configs (retention.bytes → log.retention.bytes)
+   * in `staticConfigs`, which win where both are given.
+   */
   topicDefaults?: Record<string, string>
+  /**
+   * Broker configs the operator started the broker with (Kafka's server.properties), e.g.
+   * `log.retention.ms`; described as STATIC_BROKER_CONFIG. Throws INVALID_CONFIG for a name brook
+   * does not know or a bad value.
+   */
+  staticConfigs?: Record<string, string>
   /** Per-partition bytes of recent batches kept in memory for tailing consumers. Default 8 MiB. */
   tailCacheBytes?: number
   /** Where the broker reports what recovery found and maintenance failures. Default: console.warn. */
@@ -112,6 +127,8 @@ export class Broker implements BrokerService {
   /** Maintenance tasks failing now, with the reason last logged. */
   private readonly failingTasks = new Map<string, string>()
   private readonly registry: TopicRegistry
+  /** Broker configs at every level; the dynamic ones change with AlterConfigs. */
+  private readonly configs: BrokerConfigs
   private readonly acls: AclStore
   private readonly waiters: FetchWaiters
   private readonly fetcher: FetchHandler
@@ -139,10 +156,26 @@ export class Broker implements BrokerService {
     this.waiters = new FetchWaiters(this.clock)
     this.fetcher = new FetchHandler(this.lookup, this.waiters, this.clock, () => this.closed)
     this.acls = new AclStore(this.store)
+    this.configs = new BrokerConfigs(
+      this.store,
+      brokerStaticConfigs(options),
+      {
+        'broker.id': String(this.nodeId),
+        'node.id': String(this.nodeId),
+        'auto.create.topics.enable': String(!!options.autoCreateTopics),
+        'num.partitions': String(options.defaultPartitions ?? 1),
+        // The group coordinator's own default (see group-coordinator.ts).
+        'group.initial.rebalance.delay.ms': String(options.initialRebalanceDelayMs ?? 100),
+        listeners: `PLAINTEXT://${this.host}:${this.port}`,
+        // brook keeps committed offsets until their group or topic is deleted.
+        'offsets.retention.minutes': '-1',
+      },
+      () => this.brokerConfigsChanged(),
+    )
     this.registry = new TopicRegistry({
       store: this.store,
-      defaultPartitions: options.defaultPartitions,
-      topicDefaults: options.topicDefaults,
+      defaultPartitions: Number(this.configs.value('num.partitions')),
+      topicDefaults: this.configs.topicDefaults(),
       tailCacheBytes: options.tailCacheBytes,
       log: this.report,
       onAppend: (topic, partition, hwm) => this.appended(topic, partition, hwm),
@@ -168,6 +201,8 @@ export class Broker implements BrokerService {
     const block = await this.store.getMeta(PRODUCER_ID_KEY)
     this.nextProducerId = this.producerIdBlockEnd = typeof block === 'number' ? block : 0
 
+    await this.configs.load(this.report)
+    this.registry.setTopicDefaults(this.configs.topicDefaults())
     await this.registry.load()
     await this.acls.load()
 
@@ -242,7 +277,38 @@ export class Broker implements BrokerService {
 
   async describeConfigs(topics: string[]): Promise<DescribeConfigsResult[]> {
     this.check()
-    return this.registry.describeConfigs(topics)
+    return this.registry.describeConfigs(topics, (explicit) => this.configs.describeTopic(explicit))
+  }
+
+  async describeBrokerConfigs(scope: BrokerConfigScope): Promise<DescribedConfig[]> {
+    this.check()
+    return this.configs.describe(scope)
+  }
+
+  async alterBrokerConfigs(
+    req: BrokerConfigAlteration,
+  ): Promise<{ errorCode: number; errorMessage: string | null }> {
+    this.check()
+    try {
+      await this.configs.alter(req)
+      return { errorCode: NONE, errorMessage: null }
+    } catch (e) {
+      return { errorCode: errorCodeOf(e), errorMessage: errorMessageOf(e) }
+    }
+  }
+
+  /**
+   * Read-only broker configs only the server knows once it listens (`listeners`,
+   * `advertised.listeners`, `log.dirs`), described as brook's defaults.
+   */
+  setServerConfigs(values: Record<string, string>): void {
+    this.configs.setDefaults(values)
+  }
+
+  /** A dynamic broker config changed: topics without an override follow it, retention at once. */
+  private brokerConfigsChanged(): void {
+    this.registry.setTopicDefaults(this.configs.topicDefaults())
+    void this.runMaintenance()
   }
 
   async alterConfigs(req: AlterConfigsRequest): Promise<TopicResult[]> {
@@ -650,4 +716,18 @@ export class Broker implements BrokerService {
     await this.store.flush()
     await this.store.close()
   }
+}
+
+/**
+ * The broker's start-up configs: `staticConfigs`, over `topicDefaults` given by topic config name
+ * (each becomes its first broker synonym; one without a broker synonym is refused).
+ */
+function brokerStaticConfigs(options: BrokerOptions): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(options.topicDefaults ?? {})) {
+    const synonym = TOPIC_CONFIG_SYNONYMS[name]?.[0]?.name
+    if (!synonym) throw new BrookError('INVALID_CONFIG', `topic config "${name}" has no broker-wide default`)
+    out[synonym] = value
+  }
+  return validateBrokerConfigs({ ...out, ...options.staticConfigs })
 }

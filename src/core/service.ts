@@ -7,9 +7,21 @@
  */
 
 import type { AclBinding, AclFilter } from './acl.ts'
+import type { ConfigSource, ConfigSynonym, ConfigType, DescribedConfig } from './broker-config.ts'
+import type { BrokerConfigAlteration, BrokerConfigScope } from './dynamic-configs.ts'
 import type { AlterConfigOp } from './topic-config.ts'
 
-export type { AclBinding, AclFilter, AlterConfigOp }
+export type {
+  AclBinding,
+  AclFilter,
+  AlterConfigOp,
+  BrokerConfigAlteration,
+  BrokerConfigScope,
+  ConfigSource,
+  ConfigSynonym,
+  ConfigType,
+  DescribedConfig,
+}
 
 export type Acks = -1 | 0 | 1
 
@@ -73,7 +85,10 @@ export interface CreatePartitionsRequest {
 export interface DescribeConfigsResult {
   name: string
   errorCode: number
-  configs: { name: string; value: string | null; isDefault: boolean; readOnly: boolean }[]
+  /** Where source, type and synonyms are absent (a service that does not know them), Kafka's UNKNOWN. */
+  configs: ({ name: string; value: string | null; isDefault: boolean; readOnly: boolean } & Partial<
+    Pick<DescribedConfig, 'source' | 'type' | 'synonyms'>
+  >)[]
 }
 
 // ---- Produce ----
@@ -341,6 +356,16 @@ export interface BrokerService {
   createAcls?(bindings: AclBinding[]): Promise<AclCreateResult[]>
   describeAcls?(filter: AclFilter): Promise<AclDescribeResult>
   deleteAcls?(filters: AclFilter[]): Promise<AclDeleteResult[]>
+
+  /**
+   * Broker configs, where the service has them (a broker, and what reaches one): describe this
+   * broker's (`broker`) or the cluster-wide dynamic defaults (`default`), and change the dynamic
+   * ones. Absent: a broker resource gets no configs, and altering one is INVALID_REQUEST.
+   */
+  describeBrokerConfigs?(scope: BrokerConfigScope): Promise<DescribedConfig[]>
+  alterBrokerConfigs?(
+    req: BrokerConfigAlteration,
+  ): Promise<{ errorCode: number; errorMessage: string | null }>
 
   /**
    * Optional push, where the transport can carry one (in-process, the browser worker; Kafka's

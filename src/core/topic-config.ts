@@ -48,9 +48,9 @@ export function collisionKey(name: string): string {
   return name.replace(/\./g, '_')
 }
 
-type Kind = 'long' | 'int' | 'double' | 'bool' | 'string' | 'list'
+export type Kind = 'long' | 'int' | 'double' | 'bool' | 'string' | 'list'
 
-interface ConfigSpec {
+export interface ConfigSpec {
   kind: Kind
   default: string | null
   /** Extra check on the parsed value; returns an error text or undefined. */
@@ -121,9 +121,22 @@ export const TOPIC_CONFIGS: Readonly<Record<string, ConfigSpec>> = {
 const INTEGER = /^-?\d+$/
 const INT32_MAX = 2_147_483_647
 
-function checkValue(name: string, value: unknown): string {
-  const spec = TOPIC_CONFIGS[name]
-  if (!spec) throw new BrookError('INVALID_CONFIG', `unknown topic config "${name}"`)
+/** A config table (topic or broker) and the word its messages use for it. */
+export interface ConfigTable {
+  what: 'topic' | 'broker'
+  specs: Readonly<Record<string, ConfigSpec>>
+}
+
+const TOPIC_TABLE: ConfigTable = { what: 'topic', specs: TOPIC_CONFIGS }
+
+function checkValue(name: string, value: unknown, table: ConfigTable = TOPIC_TABLE): string {
+  const spec = table.specs[name]
+  if (!spec) throw new BrookError('INVALID_CONFIG', `unknown ${table.what} config "${name}"`)
+  return checkSpecValue(name, spec, value)
+}
+
+/** The value, trimmed, if it suits `spec`; INVALID_CONFIG saying why otherwise. */
+export function checkSpecValue(name: string, spec: ConfigSpec, value: unknown): string {
   if (typeof value !== 'string')
     throw new BrookError('INVALID_CONFIG', `config ${name} needs a string value, got ${typeof value}`)
   const v = value.trim()
@@ -175,6 +188,7 @@ export function alteredConfigs(
   entries: readonly { name: string; value: string | null; op?: AlterConfigOp }[],
   incremental: boolean,
   brokerDefaults: Record<string, string> = {},
+  table: ConfigTable = TOPIC_TABLE,
 ): Record<string, string> {
   const out: Record<string, string> = incremental ? { ...explicit } : {}
   const list = Array.isArray(entries) ? entries : []
@@ -184,8 +198,8 @@ export function alteredConfigs(
   for (const e of list) {
     const name = e?.name
     const op = incremental ? (e.op ?? 'set') : 'set'
-    const spec = typeof name === 'string' ? TOPIC_CONFIGS[name] : undefined
-    if (!spec) throw new BrookError('INVALID_CONFIG', `unknown topic config "${String(name)}"`)
+    const spec = typeof name === 'string' ? table.specs[name] : undefined
+    if (!spec) throw new BrookError('INVALID_CONFIG', `unknown ${table.what} config "${String(name)}"`)
     if (op === 'delete') {
       delete out[name]
       continue
@@ -196,7 +210,7 @@ export function alteredConfigs(
       throw new BrookError('INVALID_CONFIG', `config "${name}" needs a value to ${op}`)
     }
     if (op === 'set') {
-      out[name] = checkValue(name, e.value)
+      out[name] = checkValue(name, e.value, table)
       continue
     }
     if (op !== 'append' && op !== 'subtract')
@@ -218,7 +232,7 @@ export function alteredConfigs(
       op === 'append'
         ? [...current, ...items.filter((v) => !current.includes(v))]
         : current.filter((v) => !items.includes(v))
-    out[name] = checkValue(name, next.join(','))
+    out[name] = checkValue(name, next.join(','), table)
   }
   return out
 }

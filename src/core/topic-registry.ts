@@ -21,7 +21,6 @@ import type { LogConfig } from './topic-config.ts'
 import {
   alteredConfigs,
   collisionKey,
-  effectiveConfigs,
   logConfigOf,
   validateConfigs,
   validateTopicName,
@@ -285,19 +284,29 @@ export class TopicRegistry {
     })
   }
 
-  async describeConfigs(topics: string[]): Promise<DescribeConfigsResult[]> {
+  /** Each topic's configs as `describe` reports them from its overrides; unknown topics get their error. */
+  async describeConfigs(
+    topics: string[],
+    describe: (explicit: Record<string, string>) => DescribeConfigsResult['configs'],
+  ): Promise<DescribeConfigsResult[]> {
     return (Array.isArray(topics) ? topics : []).map((name) => {
       const topic = this.topics.get(name)
       if (!topic) return { name: show(name), errorCode: code('UNKNOWN_TOPIC_OR_PARTITION'), configs: [] }
-      return {
-        name,
-        errorCode: NONE,
-        configs: effectiveConfigs(topic.configs, this.options.topicDefaults).map((c) => ({
-          ...c,
-          readOnly: false,
-        })),
-      }
+      return { name, errorCode: NONE, configs: describe(topic.configs) }
     })
+  }
+
+  /**
+   * New broker-wide topic defaults (a dynamic broker config changed): every topic without its own
+   * value acts on them from the next retention or cleaner pass, as with a topic override.
+   */
+  setTopicDefaults(defaults: Record<string, string>): void {
+    this.options.topicDefaults = defaults
+    for (const topic of this.topics.values()) {
+      const wasCompacted = topic.config.compactEnabled
+      topic.config = logConfigOf(topic.configs, defaults)
+      if (topic.config.compactEnabled && !wasCompacted) for (const log of topic.logs) log.dirty = true
+    }
   }
 
   /**

@@ -205,8 +205,12 @@ describe('brook configs', () => {
         .map((l) => l.trim().split(' ')[0]),
     ).toEqual(['cleanup.policy=compact,delete', 'retention.bytes=5000'])
     const all = await brook(['configs', '--topic', 'cfg', '--describe', '--all'])
+    // Kafka's synonyms: the broker config each default comes from.
     expect(all.out).toContain(
-      '  retention.ms=604800000 sensitive=false synonyms={DEFAULT_CONFIG:retention.ms=604800000}\n',
+      '  max.message.bytes=1048588 sensitive=false synonyms={DEFAULT_CONFIG:message.max.bytes=1048588}\n',
+    )
+    expect(all.out).toContain(
+      '  cleanup.policy=compact,delete sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:cleanup.policy=compact,delete, DEFAULT_CONFIG:log.cleanup.policy=delete}\n',
     )
   })
 
@@ -215,10 +219,19 @@ describe('brook configs', () => {
     const bad = await brook(['configs', '--topic', 'cfg', '--alter', '--add-config', 'retention.ms=soon'])
     expect(bad.code).toBe(1)
     expect(bad.err).toMatch(/^Error: INVALID_CONFIG: .*retention\.ms/)
-    const broker = await brook(['configs', '--entity-type', 'brokers', '--entity-name', '1', '--describe'])
+    const broker = await brook(['configs', '--entity-type', 'brokers', '--entity-name', 'one', '--describe'])
     expect(broker.err).toBe(
-      'Error: brook has no dynamic broker configs: only --entity-type topics can be described or altered\n',
+      'Error: The entity name for brokers must be a valid integer broker id, found: one\n',
     )
+    const loggers = await brook([
+      'configs',
+      '--entity-type',
+      'broker-loggers',
+      '--entity-name',
+      '1',
+      '--describe',
+    ])
+    expect(loggers.err).toBe('Error: unknown --entity-type broker-loggers (brook has topics and brokers)\n')
     const nothing = await brook(['configs', '--topic', 'cfg', '--alter'])
     expect(nothing.err).toMatch(/--alter needs --add-config or --delete-config/)
     const missing = await brook(['configs', '--topic', 'nope', '--describe'])

@@ -5,7 +5,7 @@
  */
 
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -206,6 +206,51 @@ describe('brook serve', () => {
     )
     a.proc.kill('SIGTERM')
     await a.exited
+  }, 30_000)
+
+  it('takes broker-wide topic defaults with --config, and refuses bad ones before touching the data directory', async () => {
+    const dir = join(await tempDir(), 'never-made')
+    const refuse = async (config: string) => {
+      const r = await run(process.execPath, [
+        bin,
+        'serve',
+        '--port',
+        '0',
+        '--data-dir',
+        dir,
+        '--config',
+        config,
+      ]).catch((e) => e)
+      expect(r.code).toBe(1)
+      return r.stderr
+    }
+    expect(await refuse('log.retention.ms=soon')).toBe(
+      'Error: --config: invalid value "soon" for log.retention.ms: must be an integer\n',
+    )
+    expect(await refuse('num.partitions=3')).toBe(
+      'Error: --config num.partitions: set it with --num-partitions\n',
+    )
+    expect(await refuse('broker.id=7')).toMatch(
+      /^Error: --config broker\.id: brook serve sets only the broker-wide topic defaults/,
+    )
+    expect(await refuse('retention')).toBe("Error: --config wants name=value, got 'retention'\n")
+    await expect(stat(dir)).rejects.toMatchObject({ code: 'ENOENT' })
+
+    // A topic without its own max.message.bytes takes the broker's: kcat's bigger message is refused.
+    const a = await startServe([
+      '--port',
+      '0',
+      '--data-dir',
+      await tempDir(),
+      '--config',
+      'message.max.bytes=200',
+    ])
+    const b = `localhost:${a.port}`
+    await kcat(['-b', b, '-t', 'small', '-P'], 'fits\n')
+    await kcat(['-b', b, '-t', 'small', '-P'], `${'x'.repeat(1000)}\n`).catch(() => '')
+    expect(await kcat(['-b', b, '-t', 'small', '-C', '-e', '-f', '%s\\n'])).toBe('fits\n')
+    a.proc.kill('SIGTERM')
+    expect((await a.exited).code).toBe(0)
   }, 30_000)
 
   it('serves the built demo with --demo: read-only, nothing outside its folder', async () => {

@@ -82,6 +82,53 @@ describe('brook CLI over the Kafka protocol', () => {
     expect(altered.out).toContain('PartitionCount: 3')
   }, 30_000)
 
+  it('configs: a broker’s and the cluster-wide default, as kafka-configs.sh --entity-type brokers', async () => {
+    const broker = ['configs', '--entity-type', 'brokers', '--entity-name', '1']
+    const cluster = ['configs', '--entity-type', 'brokers', '--entity-default']
+    try {
+      expect(await user([...cluster, '--alter', '--add-config', 'log.retention.ms=3600000'])).toEqual({
+        code: 0,
+        out: 'Completed updating default config for brokers in the cluster.\n',
+        err: '',
+      })
+      expect((await tcp([...broker, '--alter', '--add-config', 'message.max.bytes=2000'])).out).toBe(
+        'Completed updating config for broker 1.\n',
+      )
+      expect((await tcp([...broker, '--describe'])).out).toBe(
+        'Dynamic configs for broker 1 are:\n' +
+          '  message.max.bytes=2000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:message.max.bytes=2000, DEFAULT_CONFIG:message.max.bytes=1048588}\n',
+      )
+      expect((await tcp([...cluster, '--describe'])).out).toBe(
+        'Default configs for brokers in the cluster are:\n' +
+          '  log.retention.ms=3600000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.retention.ms=3600000}\n',
+      )
+      const all = (await tcp([...broker, '--describe', '--all'])).out
+      expect(all).toMatch(/^All configs for broker 1 are:\n/)
+      expect(all).toContain('  broker.id=1 sensitive=false synonyms={DEFAULT_CONFIG:broker.id=1}\n')
+      expect(all).toContain('  num.partitions=1 sensitive=false synonyms={DEFAULT_CONFIG:num.partitions=1}\n')
+      expect(all).toContain(
+        '  log.retention.ms=3600000 sensitive=false synonyms={DYNAMIC_DEFAULT_BROKER_CONFIG:log.retention.ms=3600000, DEFAULT_CONFIG:log.retention.hours=168}\n',
+      )
+      // A topic without its own value follows the broker's.
+      await tcp(['topics', '--create', '--topic', 'cli-cfg'])
+      expect((await tcp(['configs', '--topic', 'cli-cfg', '--describe', '--all'])).out).toContain(
+        '  max.message.bytes=2000 sensitive=false synonyms={DYNAMIC_BROKER_CONFIG:message.max.bytes=2000, DEFAULT_CONFIG:message.max.bytes=1048588}\n',
+      )
+      expect(await tcp([...broker, '--alter', '--add-config', 'num.partitions=3'])).toEqual({
+        code: 1,
+        out: '',
+        err: 'Error: INVALID_CONFIG: Cannot update these configs dynamically: num.partitions\n',
+      })
+      expect(
+        (await tcp(['configs', '--entity-type', 'brokers', '--entity-name', '2', '--describe'])).err,
+      ).toBe('Error: INVALID_REQUEST: broker 2 is not in the cluster (brokers: 1)\n')
+    } finally {
+      await tcp([...broker, '--alter', '--delete-config', 'message.max.bytes'])
+      await tcp([...cluster, '--alter', '--delete-config', 'log.retention.ms'])
+    }
+    expect((await tcp([...broker, '--describe'])).out).toBe('Dynamic configs for broker 1 are:\n')
+  })
+
   it('console-producer then console-consumer (direct and as a group), then consumer-groups', async () => {
     const lines = Array.from({ length: 50 }, (_, i) => `key${i % 5}:value ${i}`).join('\n')
     const produced = await user(

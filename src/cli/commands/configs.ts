@@ -1,7 +1,7 @@
 /**
- * @module `brook configs`: what `kafka-configs.sh` does for topics — describe a topic's configs, and
- * alter them with `--add-config` / `--delete-config` (IncrementalAlterConfigs, as Kafka's tool).
- * brook has no dynamic broker configs, so `--entity-type brokers` is refused with a clear error.
+ * @module `brook configs`: what `kafka-configs.sh` does for topics and brokers — describe configs,
+ * and alter them with `--add-config` / `--delete-config` (IncrementalAlterConfigs, as Kafka's tool):
+ * a topic's, one broker's (`--entity-name <id>`) or the cluster-wide broker default (`--entity-default`).
  */
 
 import { ConfigResourceTypes, createBrook } from '../../core/client/index.ts'
@@ -12,13 +12,17 @@ import { COMMAND_CONFIG_OPTION, defineCommand, oneAction, parseCommand, withBrok
 import { type CliContext, CommandError, write } from '../context.ts'
 
 const command = defineCommand(
-  'brook configs [--bootstrap-server host:port] --entity-type topics --entity-name <topic> --describe|--alter [options]',
-  "Describe and alter topic configs (as kafka-configs.sh). Alone, --alter's options may repeat.",
+  'brook configs [--bootstrap-server host:port] --entity-type topics|brokers --entity-name <name>|--entity-default --describe|--alter [options]',
+  "Describe and alter topic and broker configs (as kafka-configs.sh). Alone, --alter's options may repeat.",
   {
-    describe: { type: 'flag', help: "List the topic's configs (the ones set on it; --all: every one)" },
+    describe: {
+      type: 'flag',
+      help: 'List the configs set on the entity (dynamic ones; --all: every one, with its source)',
+    },
     alter: { type: 'flag', help: 'Change configs with --add-config and --delete-config' },
-    'entity-type': { type: 'string', arg: '<type>', help: 'topics (the only kind brook has)' },
-    'entity-name': { type: 'string', arg: '<name>', help: 'The topic' },
+    'entity-type': { type: 'string', arg: '<type>', help: 'topics or brokers' },
+    'entity-name': { type: 'string', arg: '<name>', help: 'The topic, or the broker id' },
+    'entity-default': { type: 'flag', help: 'With --entity-type brokers: the cluster-wide default' },
     topic: { type: 'string', arg: '<topic>', help: 'Same as --entity-type topics --entity-name <topic>' },
     all: { type: 'flag', help: 'With --describe: every config, defaults included' },
     'add-config': {
@@ -62,19 +66,46 @@ export function parseAddConfig(text: string): { name: string; value: string }[] 
   return out
 }
 
-function topicOf(args: ParsedArgs): string {
-  const type = args.values.get('entity-type')
-  const topic = args.values.get('topic') ?? args.values.get('entity-name')
-  if (type !== undefined && type !== 'topics') {
-    throw new CommandError(
-      type === 'brokers' || type === 'broker-loggers'
-        ? 'brook has no dynamic broker configs: only --entity-type topics can be described or altered'
-        : `unknown --entity-type ${type} (brook has topics)`,
-    )
-  }
-  if (!topic) throw new UsageError('name the topic with --entity-name <topic> (or --topic <topic>)')
-  return topic
+interface Entity {
+  type: number
+  /** The resource name: a topic, a broker id, or "" for the cluster-wide broker default. */
+  name: string
+  /** As kafka-configs.sh names it: `topic orders`, `broker 1`. */
+  label: string
 }
+
+function entityOf(args: ParsedArgs): Entity {
+  const type = args.values.get('entity-type') ?? (args.values.has('topic') ? 'topics' : undefined)
+  const name = args.values.get('topic') ?? args.values.get('entity-name')
+  if (type === 'brokers') {
+    if (args.flags.has('entity-default')) {
+      if (name !== undefined) throw new UsageError('give --entity-name or --entity-default, not both')
+      return { type: ConfigResourceTypes.BROKER, name: '', label: 'brokers in the cluster' }
+    }
+    if (name === undefined)
+      throw new UsageError('name the broker with --entity-name <id> (or --entity-default)')
+    if (!/^\d+$/.test(name))
+      throw new CommandError(`The entity name for brokers must be a valid integer broker id, found: ${name}`)
+    return { type: ConfigResourceTypes.BROKER, name, label: `broker ${name}` }
+  }
+  if (type !== undefined && type !== 'topics')
+    throw new CommandError(`unknown --entity-type ${type} (brook has topics and brokers)`)
+  if (!name) throw new UsageError('name the topic with --entity-name <topic> (or --topic <topic>)')
+  return { type: ConfigResourceTypes.TOPIC, name, label: `topic ${name}` }
+}
+
+/** The source kafka-configs.sh lists without --all: what was set on the entity itself. */
+const DYNAMIC_SOURCE: Record<string, number> = { topic: 1, broker: 2, default: 3 }
+
+/** Kafka's ConfigSource names, by number, for the `synonyms={…}` column. */
+const SOURCE_NAME = [
+  'UNKNOWN',
+  'DYNAMIC_TOPIC_CONFIG',
+  'DYNAMIC_BROKER_CONFIG',
+  'DYNAMIC_DEFAULT_BROKER_CONFIG',
+  'STATIC_BROKER_CONFIG',
+  'DEFAULT_CONFIG',
+]
 
 export async function configsCommand(argv: string[], ctx: CliContext): Promise<number> {
   const args = await parseCommand(argv, command, ctx)
@@ -84,7 +115,7 @@ export async function configsCommand(argv: string[], ctx: CliContext): Promise<n
     ['describe', 'alter'] as const,
     'command must include exactly one action: --describe or --alter',
   )
-  const topic = topicOf(args)
+  const entity = entityOf(args)
   const client = { clientId: 'brook-configs', props: clientProperties(args, 'command-config') }
   return await withBroker(args, ctx, client, async (service) => {
     const admin = createBrook({ service, clientId: client.clientId }).admin()
@@ -96,8 +127,8 @@ export async function configsCommand(argv: string[], ctx: CliContext): Promise<n
       await admin.incrementalAlterConfigs({
         resources: [
           {
-            type: ConfigResourceTypes.TOPIC,
-            name: topic,
+            type: entity.type,
+            name: entity.name,
             configEntries: [
               ...set.map((c) => ({ ...c, operation: 'set' as const })),
               ...remove.filter(Boolean).map((name) => ({ name, operation: 'delete' as const })),
@@ -105,22 +136,36 @@ export async function configsCommand(argv: string[], ctx: CliContext): Promise<n
           },
         ],
       })
-      await write(ctx.stdout, `Completed updating config for topic ${topic}.\n`)
-      return 0
-    }
-    const [r] = (
-      await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }] })
-    ).resources
-    if (r?.errorCode !== 0)
-      throw new CommandError(`Topic '${topic}' does not exist as expected (UNKNOWN_TOPIC_OR_PARTITION)`)
-    const all = args.flags.has('all')
-    await write(ctx.stdout, `${all ? 'All' : 'Dynamic'} configs for topic ${topic} are:\n`)
-    for (const c of r.configEntries) {
-      if (!all && c.isDefault) continue
-      const source = c.isDefault ? 'DEFAULT_CONFIG' : 'DYNAMIC_TOPIC_CONFIG'
       await write(
         ctx.stdout,
-        `  ${c.configName}=${c.configValue ?? 'null'} sensitive=false synonyms={${source}:${c.configName}=${c.configValue ?? 'null'}}\n`,
+        entity.name === ''
+          ? 'Completed updating default config for brokers in the cluster.\n'
+          : `Completed updating config for ${entity.label}.\n`,
+      )
+      return 0
+    }
+    const [r] = (await admin.describeConfigs({ resources: [{ type: entity.type, name: entity.name }] }))
+      .resources
+    if (r?.errorCode !== 0)
+      throw new CommandError(`Topic '${entity.name}' does not exist as expected (UNKNOWN_TOPIC_OR_PARTITION)`)
+    const all = args.flags.has('all')
+    const kind =
+      entity.type === ConfigResourceTypes.TOPIC ? 'topic' : entity.name === '' ? 'default' : 'broker'
+    await write(
+      ctx.stdout,
+      kind === 'default'
+        ? 'Default configs for brokers in the cluster are:\n'
+        : `${all ? 'All' : 'Dynamic'} configs for ${entity.label} are:\n`,
+    )
+    const entries = [...r.configEntries].sort((a, b) => (a.configName < b.configName ? -1 : 1))
+    for (const c of entries) {
+      if (!all && c.configSource !== DYNAMIC_SOURCE[kind]) continue
+      const synonyms = c.configSynonyms
+        .map((y) => `${SOURCE_NAME[y.configSource] ?? 'UNKNOWN'}:${y.configName}=${y.configValue ?? 'null'}`)
+        .join(', ')
+      await write(
+        ctx.stdout,
+        `  ${c.configName}=${c.configValue ?? 'null'} sensitive=false synonyms={${synonyms}}\n`,
       )
     }
     return 0

@@ -40,6 +40,8 @@ export interface ListenerSecurity {
   tls?: KafkaTlsOptions
   /** For the start line: ` (SASL_SSL: PLAIN, SCRAM-SHA-256)`, ` (SSL)` or nothing. */
   label: string
+  /** Kafka's security protocol name, as in `listeners`: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL. */
+  protocol: string
 }
 
 /** The Kafka listener's `auth` and `tls` from the options, the environment and the users. */
@@ -65,7 +67,7 @@ export async function listenerSecurity(
   }
   const protocol = `${auth ? 'SASL_' : ''}${tls ? 'SSL' : auth ? 'PLAINTEXT' : ''}`
   const label = protocol ? ` (${protocol}${auth ? `: ${mechanisms.join(', ')}` : ''})` : ''
-  return { auth, tls, label }
+  return { auth, tls, label, protocol: protocol || 'PLAINTEXT' }
 }
 
 function saslMechanisms(

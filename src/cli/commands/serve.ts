@@ -20,6 +20,7 @@ import { type Relay, startRelay } from '../../edge/node/relay.ts'
 import { intOption, type ParsedArgs } from '../args.ts'
 import { defineCommand, parseCommand } from '../command.ts'
 import { type CliContext, CommandError, write } from '../context.ts'
+import { CONFIG_OPTIONS, staticBrokerConfigs } from './serve-configs.ts'
 import { MIRROR_OPTIONS, mirrorConfig, startMirrors } from './serve-mirror.ts'
 import { listenerSecurity, SECURITY_OPTIONS } from './serve-security.ts'
 
@@ -120,6 +121,7 @@ const command = defineCommand(
       help: 'Log at this level and above: debug (connections too), info, warn, error',
       default: 'info',
     },
+    ...CONFIG_OPTIONS,
     ...MIRROR_OPTIONS,
   },
   { client: false },
@@ -146,6 +148,10 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
   const httpAuth = await relayAuth(args, ctx.env, users)
   const mirror = mirrorConfig(args, ctx.env)
   const security = await listenerSecurity(args, ctx.env, users)
+  const staticConfigs = staticBrokerConfigs(args, {
+    listener: `${security.protocol}://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    dataDir,
+  })
   const store = await FileStore.open({
     dir: dataDir,
     segmentBytes: intOption(args, 'segment-bytes', 1024),
@@ -155,7 +161,17 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
   const defaultPartitions = intOption(args, 'num-partitions', 1) ?? 1
   let broker: Broker
   try {
-    broker = await Broker.open({ store, autoCreateTopics: true, defaultPartitions, host, port, log })
+    broker = await Broker.open({
+      store,
+      autoCreateTopics: true,
+      defaultPartitions,
+      staticConfigs,
+      // The id the Kafka listener and the relay advertise.
+      nodeId: 1,
+      host,
+      port,
+      log,
+    })
   } catch (e) {
     await store.close()
     throw e
@@ -195,6 +211,11 @@ export async function serveCommand(argv: string[], ctx: CliContext): Promise<num
     throw e
   }
   const address = server.host.includes(':') ? `[${server.host}]` : server.host
+  broker.setServerConfigs({
+    listeners: `${security.protocol}://${address}:${server.port}`,
+    'advertised.listeners': `${security.protocol}://${address}:${server.port}`,
+    'log.dirs': dataDir,
+  })
   await write(
     ctx.stdout,
     `brook serve: Kafka listener on ${address}:${server.port}${security.label}, ` +

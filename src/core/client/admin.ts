@@ -12,7 +12,14 @@ import {
   ResourceTypes,
 } from '../acl.ts'
 import { BrookError, errorCode } from '../errors.ts'
-import { type BrokerService, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../service.ts'
+import { CONFIG_SOURCES } from '../protocol/config-resources.ts'
+import {
+  type BrokerConfigScope,
+  type BrokerService,
+  type DescribeConfigsResult,
+  EARLIEST_TIMESTAMP,
+  LATEST_TIMESTAMP,
+} from '../service.ts'
 import type { AlterConfigOp } from '../topic-config.ts'
 import type { Connection } from './connection.ts'
 import { decodeAssignmentTopics, decodeSubscriptionTopics } from './deps.ts'
@@ -376,29 +383,66 @@ export class Admin {
     return res
   }
 
+  /**
+   * Kafka's DescribeConfigs, in kafkajs's shape: topics, and the broker (named by its id, or ""
+   * for the cluster-wide dynamic defaults). `configSource` is Kafka's number (5 = DEFAULT_CONFIG).
+   */
   async describeConfigs(opts: {
     resources: { type?: number; name: string; configNames?: string[] }[]
   }): Promise<{
     resources: {
       resourceName: string
+      resourceType: number
       errorCode: number
+      errorMessage: string | null
       configEntries: {
         configName: string
         configValue: string | null
         isDefault: boolean
         readOnly: boolean
+        configSource: number
+        configSynonyms: { configName: string; configValue: string | null; configSource: number }[]
       }[]
     }[]
   }> {
-    const res = await this.conn.call('DescribeConfigs', (s) =>
-      s.describeConfigs(opts.resources.map((r) => r.name)),
+    const topics = opts.resources.filter(
+      (r) => (r.type ?? ConfigResourceTypes.TOPIC) === ConfigResourceTypes.TOPIC,
     )
+    const described = topics.length
+      ? await this.conn.call('DescribeConfigs', (s) => s.describeConfigs(topics.map((r) => r.name)))
+      : []
+    const results: DescribeConfigsResult[] = []
+    for (const r of opts.resources) {
+      const type = r.type ?? ConfigResourceTypes.TOPIC
+      if (type === ConfigResourceTypes.TOPIC) {
+        results.push(
+          described[topics.indexOf(r)] ?? {
+            name: r.name,
+            errorCode: errorCode('UNKNOWN_SERVER_ERROR'),
+            configs: [],
+          },
+        )
+        continue
+      }
+      if (type !== ConfigResourceTypes.BROKER)
+        throw new BrookError(
+          'INVALID_REQUEST',
+          `only topic and broker configs can be described (resource type ${type})`,
+        )
+      const scope = await this.brokerScope(r.name)
+      const configs = await this.conn.call('DescribeConfigs', (s) =>
+        brokerCall(s, 'describeBrokerConfigs')(scope),
+      )
+      results.push({ name: r.name, errorCode: 0, configs })
+    }
     return {
-      resources: res.map((r, i) => {
+      resources: results.map((r, i) => {
         const wanted = opts.resources[i]?.configNames
         return {
           resourceName: r.name,
+          resourceType: opts.resources[i]?.type ?? ConfigResourceTypes.TOPIC,
           errorCode: r.errorCode,
+          errorMessage: null,
           configEntries: r.configs
             .filter((c) => !wanted || wanted.includes(c.name))
             .map((c) => ({
@@ -406,10 +450,31 @@ export class Admin {
               configValue: c.value,
               isDefault: c.isDefault,
               readOnly: c.readOnly,
+              configSource: c.source ? CONFIG_SOURCES[c.source] : c.isDefault ? 5 : 1,
+              configSynonyms: (c.synonyms ?? []).map((y) => ({
+                configName: y.name,
+                configValue: y.value,
+                configSource: CONFIG_SOURCES[y.source],
+              })),
             })),
         }
       }),
     }
+  }
+
+  /**
+   * A broker resource's level: "" is the cluster-wide default; an id must be one of the cluster's
+   * brokers (Kafka's admin client sends the request to that broker, which refuses another's id).
+   */
+  private async brokerScope(name: string): Promise<BrokerConfigScope> {
+    if (name === '') return 'default'
+    const brokers = (await this.conn.call('Metadata', (s) => s.metadata({ topics: [] }))).brokers
+    if (!brokers.some((b) => String(b.nodeId) === name))
+      throw new BrookError(
+        'INVALID_REQUEST',
+        `broker ${name} is not in the cluster (brokers: ${brokers.map((b) => b.nodeId).join(', ')})`,
+      )
+    return 'broker'
   }
 
   /**
@@ -465,29 +530,41 @@ export class Admin {
       configEntries: { name: string; value: string | null; op: AlterConfigOp }[]
     }[],
   ): Promise<{ resources: AlteredResource[] }> {
-    const other = resources.find((r) => r.type !== ConfigResourceTypes.TOPIC)
+    const other = resources.find(
+      (r) => r.type !== ConfigResourceTypes.TOPIC && r.type !== ConfigResourceTypes.BROKER,
+    )
     if (other)
       throw new BrookError(
         'INVALID_REQUEST',
-        `only topic configs can be altered (resource type ${other.type})`,
+        `only topic and broker configs can be altered (resource type ${other.type})`,
       )
-    const res = await this.conn.call(incremental ? 'IncrementalAlterConfigs' : 'AlterConfigs', (s) =>
-      s.alterConfigs({
-        incremental,
-        validateOnly,
-        topics: resources.map((r) => ({ name: r.name, configs: r.configEntries })),
-      }),
-    )
-    const failed = res.find((r) => r.errorCode !== 0)
-    if (failed) throw BrookError.fromCode(failed.errorCode, failed.errorMessage ?? `topic "${failed.name}"`)
-    return {
-      resources: res.map((r) => ({
-        errorCode: r.errorCode,
-        errorMessage: r.errorMessage ?? null,
-        resourceName: r.name,
-        resourceType: ConfigResourceTypes.TOPIC,
-      })),
+    const what = incremental ? 'IncrementalAlterConfigs' : 'AlterConfigs'
+    const topics = resources.filter((r) => r.type === ConfigResourceTypes.TOPIC)
+    const res = topics.length
+      ? await this.conn.call(what, (s) =>
+          s.alterConfigs({
+            incremental,
+            validateOnly,
+            topics: topics.map((r) => ({ name: r.name, configs: r.configEntries })),
+          }),
+        )
+      : []
+    const out: AlteredResource[] = res.map((r) => ({
+      errorCode: r.errorCode,
+      errorMessage: r.errorMessage ?? null,
+      resourceName: r.name,
+      resourceType: ConfigResourceTypes.TOPIC,
+    }))
+    for (const r of resources.filter((x) => x.type === ConfigResourceTypes.BROKER)) {
+      const scope = await this.brokerScope(r.name)
+      const done = await this.conn.call(what, (s) =>
+        brokerCall(s, 'alterBrokerConfigs')({ scope, incremental, validateOnly, configs: r.configEntries }),
+      )
+      out.push({ ...done, resourceName: r.name, resourceType: ConfigResourceTypes.BROKER })
     }
+    const failed = out.find((r) => r.errorCode !== 0)
+    if (failed) throw BrookError.fromCode(failed.errorCode, failed.errorMessage ?? `${failed.resourceName}`)
+    return { resources: out }
   }
 
   /** Deletes records before `offset` per partition (-1 = up to the high watermark). */
@@ -576,4 +653,14 @@ function tryDecode<T>(fn: () => T): T | null {
   } catch {
     return null
   }
+}
+
+/** A broker-config method of the service; a service without broker configs is INVALID_REQUEST, as Kafka's answer. */
+function brokerCall<K extends 'describeBrokerConfigs' | 'alterBrokerConfigs'>(
+  s: BrokerService,
+  name: K,
+): NonNullable<BrokerService[K]> {
+  const fn = s[name]
+  if (!fn) throw new BrookError('INVALID_REQUEST', 'this broker has no broker configs to describe or alter')
+  return fn.bind(s) as NonNullable<BrokerService[K]>
 }

@@ -14,12 +14,15 @@ import type {
   AclDeleteResult,
   AclDescribeResult,
   AlterConfigsRequest,
+  BrokerConfigAlteration,
+  BrokerConfigScope,
   BrokerService,
   CreatePartitionsRequest,
   CreateTopicsRequest,
   DeleteRecordsRequest,
   DeleteRecordsResponse,
   DescribeConfigsResult,
+  DescribedConfig,
   FetchRequest,
   FetchResponse,
   InitProducerIdRequest,
@@ -36,7 +39,51 @@ import { BOOTSTRAP, type KafkaProtocolServiceOptions, wholeBatches } from './cli
 import type { KafkaConnection } from './client-connection.ts'
 import { KafkaGroupClient } from './client-groups.ts'
 import { negotiate, versionOf } from './client-negotiate.ts'
-import { CONFIG_OPS, RESOURCE_TOPIC } from './config-resources.ts'
+import {
+  CONFIG_OPS,
+  CONFIG_SOURCES,
+  CONFIG_TYPES,
+  RESOURCE_BROKER,
+  RESOURCE_TOPIC,
+} from './config-resources.ts'
+
+const SOURCE_NAMES = new Map(
+  Object.entries(CONFIG_SOURCES).map(([name, n]) => [n, name as DescribedConfig['source']]),
+)
+const TYPE_NAMES = new Map(
+  Object.entries(CONFIG_TYPES).map(([name, n]) => [n, name as DescribedConfig['type']]),
+)
+
+interface WireConfig {
+  name: string
+  value: string | null
+  readOnly: boolean
+  isDefault: boolean
+  configSource: number
+  synonyms: { name: string; value: string | null; source: number }[]
+  configType: number
+}
+
+/** A described config as the response's version carries it: source from v1, type from v3. */
+function describedOf(c: WireConfig, version: number): DescribeConfigsResult['configs'][number] {
+  const source = version >= 1 ? SOURCE_NAMES.get(c.configSource) : undefined
+  return {
+    name: c.name,
+    value: c.value,
+    // v1+ reports a source instead; for a topic, only DYNAMIC_TOPIC_CONFIG (1) was set on the topic.
+    isDefault: version === 0 ? c.isDefault : c.configSource !== 1,
+    readOnly: c.readOnly,
+    source,
+    type: version >= 3 ? TYPE_NAMES.get(c.configType) : undefined,
+    synonyms:
+      version >= 1
+        ? c.synonyms.flatMap((s) => {
+            const source = SOURCE_NAMES.get(s.source)
+            return source ? [{ name: s.name, value: s.value, source }] : []
+          })
+        : undefined,
+  }
+}
 
 export type { KafkaProtocolServiceOptions } from './client-cluster.ts'
 
@@ -143,19 +190,67 @@ export class KafkaProtocolService extends KafkaGroupClient implements BrokerServ
   async describeConfigs(topics: string[]): Promise<DescribeConfigsResult[]> {
     const { version, res } = await this.call(BOOTSTRAP, 32, () => ({
       resources: topics.map((name) => ({ resourceType: 2, resourceName: name, configurationKeys: null })),
-      includeSynonyms: false,
+      includeSynonyms: true,
     }))
     return res.results.map((r) => ({
       name: r.resourceName,
       errorCode: r.errorCode,
-      configs: r.configs.map((c) => ({
-        name: c.name,
-        value: c.value,
-        // v1+ reports a source instead; for a topic, only DYNAMIC_TOPIC_CONFIG (1) was set on the topic.
-        isDefault: version === 0 ? c.isDefault : c.configSource !== 1,
-        readOnly: c.readOnly,
-      })),
+      configs: r.configs.map((c) => describedOf(c, version)),
     }))
+  }
+
+  /** The broker resource of `scope`: this cluster's controller by its id, or "" for the cluster default. */
+  private async brokerResource(scope: BrokerConfigScope): Promise<{ node: number; name: string }> {
+    const node = await this.controller()
+    if (scope === 'default') return { node, name: '' }
+    const meta = await this.metadata({ topics: [] })
+    const id = meta.controllerId >= 0 ? meta.controllerId : meta.brokers[0]?.nodeId
+    if (id === undefined) throw new BrookError('BROKER_NOT_AVAILABLE', 'the cluster lists no broker')
+    return { node, name: String(id) }
+  }
+
+  async describeBrokerConfigs(scope: BrokerConfigScope): Promise<DescribedConfig[]> {
+    const { node, name } = await this.brokerResource(scope)
+    const { version, res } = await this.call(node, 32, () => ({
+      resources: [{ resourceType: RESOURCE_BROKER, resourceName: name, configurationKeys: null }],
+      includeSynonyms: true,
+    }))
+    const r = res.results[0]
+    if (!r) throw new BrookError('UNKNOWN_SERVER_ERROR', 'DescribeConfigs answered no resource')
+    if (r.errorCode !== 0) throw BrookError.fromCode(r.errorCode, r.errorMessage ?? undefined)
+    return r.configs.map((c) => {
+      const d = describedOf(c, version)
+      return {
+        ...d,
+        isDefault: d.source ? d.source === 'DEFAULT_CONFIG' : c.isDefault,
+        source: d.source ?? 'STATIC_BROKER_CONFIG',
+        type: d.type ?? 'STRING',
+        synonyms: d.synonyms ?? [],
+      }
+    })
+  }
+
+  async alterBrokerConfigs(
+    req: BrokerConfigAlteration,
+  ): Promise<{ errorCode: number; errorMessage: string | null }> {
+    const { node, name } = await this.brokerResource(req.scope)
+    const resources = [
+      {
+        resourceType: RESOURCE_BROKER,
+        resourceName: name,
+        configs: req.configs.map((c) => ({
+          name: c.name,
+          value: c.value,
+          configOperation: CONFIG_OPS.indexOf(c.op ?? 'set'),
+        })),
+      },
+    ]
+    const validateOnly = req.validateOnly ?? false
+    const { res } = req.incremental
+      ? await this.call(node, 44, () => ({ resources, validateOnly }))
+      : await this.call(node, 33, () => ({ resources, validateOnly }))
+    const r = res.responses[0]
+    return { errorCode: r?.errorCode ?? -1, errorMessage: r?.errorMessage ?? null }
   }
 
   // ---- records ----
