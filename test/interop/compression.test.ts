@@ -88,7 +88,7 @@ describe('compression interop', () => {
     },
   )
 
-  it.each(['snappy', 'lz4'] as const)(
+  it.each(['gzip', 'snappy', 'lz4', 'zstd'] as const)(
     'brook console-producer --compression-codec %s: stored so, and kcat reads it',
     async (codec) => {
       const topic = `cli-${codec}`
