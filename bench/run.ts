@@ -18,6 +18,11 @@ const suites: Suite[] = [
   { name: 'codec', baseline: '', run: async () => (await import('./codec.ts')).benchCodec() },
   { name: 'protocol', baseline: '', run: async () => (await import('./protocol.ts')).benchProtocol() },
   {
+    name: 'compression',
+    baseline: 'produce none',
+    run: async () => (await import('./compression.ts')).benchCompression(),
+  },
+  {
     name: 'client',
     baseline: 'raw encodeBatch',
     run: async () => (await import('./client.ts')).benchClient(),

@@ -92,6 +92,25 @@ describe('src/core stays runtime-neutral', () => {
     expect(bad).toEqual([])
   })
 
+  it('loads the WebAssembly zstd compressor only on demand, from the zstd codec', () => {
+    // A static import anywhere would put 350 KB into every bundle that reaches it (the browser worker).
+    const importers = sourceFiles(CORE).flatMap((f) => {
+      const src = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, '')
+      const staticImport = /(?:^|[\s;}])(?:import|export)\s[^'"()]*?from\s+['"]([^'"]+)['"]/g
+      const dynamicImport = /\bimport\s*\(\s*['"]([^'"]+)['"]/g
+      const hits: string[] = []
+      for (const m of src.matchAll(staticImport))
+        if (/zstd-wasm(\.generated)?\.ts$/.test(m[1]!)) hits.push(`${relative(ROOT, f)} static ${m[1]}`)
+      for (const m of src.matchAll(dynamicImport))
+        if (/zstd-wasm(\.generated)?\.ts$/.test(m[1]!)) hits.push(`${relative(ROOT, f)} dynamic ${m[1]}`)
+      return hits
+    })
+    expect(importers.sort()).toEqual([
+      'src/core/format/codecs/zstd-wasm.ts static ./zstd-wasm.generated.ts',
+      'src/core/format/codecs/zstd.ts dynamic ./zstd-wasm.ts',
+    ])
+  })
+
   it('catches the imports and globals it is meant to catch', () => {
     const file = join(CORE, 'x.ts')
     const cases: [string, number][] = [

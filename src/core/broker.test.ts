@@ -9,6 +9,7 @@ import { Compression } from './format/compression.ts'
 import { crc32c } from './format/crc32c.ts'
 import {
   decodeRecords,
+  decodeRecordsAsync,
   encodeBatch,
   encodeBatchAsync,
   readBatchHeader,
@@ -20,6 +21,7 @@ import type { FetchRequest } from './service.ts'
 const open = (options: Partial<Parameters<typeof Broker.open>[0]> = {}) =>
   Broker.open({ store: new MemoryStore(), clock: new ManualClock(), ...options })
 
+const dec = (b: Uint8Array) => new TextDecoder().decode(b)
 const names = (codes: { errorCode: number }[]) => codes.map((c) => errorName(c.errorCode))
 
 function fetchReq(
@@ -368,6 +370,81 @@ describe('Broker produce', () => {
     expect(errorName((await produce(broker, 't', 0, codec7)).errorCode)).toBe('UNSUPPORTED_COMPRESSION_TYPE')
     expect((await produce(broker, 't', 0, gappy)).baseOffset).toBe(0)
     expect(broker.log('t', 0)!.highWatermark).toBe(2)
+    await broker.close()
+  })
+
+  it('stores batches in the codec compression.type names, keeping records and producer fields', async () => {
+    const broker = await open()
+    const enc = new TextEncoder()
+    const input = (compression: number, baseSequence: number) => ({
+      compression,
+      producerId: 9,
+      producerEpoch: 2,
+      baseSequence,
+      partitionLeaderEpoch: 0,
+      records: [
+        {
+          key: enc.encode('k1'),
+          value: enc.encode('one'),
+          timestamp: 1_000,
+          headers: [{ key: 'h', value: null }],
+        },
+        { key: null, value: null, timestamp: 1_500 },
+        { key: enc.encode('k3'), value: enc.encode('x'.repeat(300)), timestamp: 1_200 },
+      ],
+    })
+    const types = ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'] as const
+    for (const type of types) {
+      await broker.createTopics({ topics: [{ name: type, configs: { 'compression.type': type } }] })
+      let seq = 0
+      for (const from of [Compression.none, Compression.gzip, Compression.zstd]) {
+        const sent = await encodeBatchAsync(input(from, seq))
+        expect((await produce(broker, type, 0, sent)).errorCode).toBe(0)
+        // A retry of the same batch is answered with its offset, not stored again.
+        expect((await produce(broker, type, 0, sent)).baseOffset).toBe(seq)
+        seq += 3
+      }
+      const f = await broker.fetch(fetchReq(type, 0, 0))
+      const stored = splitBatches(f.topics[0]!.partitions[0]!.records)
+      const codecs = stored.map((b) => readBatchHeader(b).attributes & 7)
+      const want =
+        type === 'producer' ? [0, 1, 4] : Array(3).fill(Compression[type === 'uncompressed' ? 'none' : type])
+      expect({ type, codecs }).toEqual({ type, codecs: want })
+      for (const [i, b] of stored.entries()) {
+        const h = readBatchHeader(b)
+        expect([h.baseOffset, h.producerId, h.producerEpoch, h.baseSequence, h.maxTimestamp]).toEqual([
+          i * 3,
+          9,
+          2,
+          i * 3,
+          1_500,
+        ])
+        const recs = await decodeRecordsAsync(b)
+        expect(
+          recs.map((r) => [r.offset, r.timestamp, r.key && dec(r.key), r.value && dec(r.value)]),
+        ).toEqual([
+          [i * 3, 1_000, 'k1', 'one'],
+          [i * 3 + 1, 1_500, null, null],
+          [i * 3 + 2, 1_200, 'k3', 'x'.repeat(300)],
+        ])
+        expect(recs[0]!.headers).toEqual([{ key: 'h', value: null }])
+      }
+    }
+    await broker.close()
+  })
+
+  it('refuses a batch that outgrows max.message.bytes once recompressed', async () => {
+    const broker = await open()
+    await broker.createTopics({
+      topics: [{ name: 'u', configs: { 'compression.type': 'uncompressed', 'max.message.bytes': '2000' } }],
+    })
+    const big = await encodeBatchAsync({
+      compression: Compression.gzip,
+      records: [{ value: new Uint8Array(5000).fill(65) }],
+    })
+    expect(big.length).toBeLessThan(2000)
+    expect(errorName((await produce(broker, 'u', 0, big)).errorCode)).toBe('MESSAGE_TOO_LARGE')
+    expect(broker.log('u', 0)!.highWatermark).toBe(0)
     await broker.close()
   })
 

@@ -19,7 +19,7 @@ import { FetchWaiters, partitionKey } from './fetch-waiter.ts'
 import { GroupCoordinator } from './group-coordinator.ts'
 import type { Log } from './log.ts'
 import type { PartitionLog } from './partition-log.ts'
-import { checkKeysForCompaction, checkProduceRecords } from './produce-validation.ts'
+import { checkKeysForCompaction, checkProduceRecords, toTopicCompression } from './produce-validation.ts'
 import { code, errorCodeOf, errorMessageOf, isInt, NONE, nameOf, show } from './request-values.ts'
 import type {
   AclCreateResult,
@@ -489,8 +489,13 @@ export class Broker implements BrokerService {
     if (!topic || !log)
       return fail(new BrookError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${show(partition)} does not exist`))
     try {
-      const { batches, headers } = checkProduceRecords(records, topic.config.maxMessageBytes)
-      if (topic.config.compactEnabled) await checkKeysForCompaction(batches, topic.name, p)
+      const checked = checkProduceRecords(records, topic.config.maxMessageBytes)
+      if (topic.config.compactEnabled) await checkKeysForCompaction(checked.batches, topic.name, p)
+      const { batches, headers } = await toTopicCompression(
+        checked,
+        topic.config.compression,
+        topic.config.maxMessageBytes,
+      )
       const appendTime = topic.config.logAppendTime ? this.clock.now() : undefined
       const r = await log.append(batches, headers, appendTime, keepOffsets)
       return {

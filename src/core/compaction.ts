@@ -120,7 +120,7 @@ export async function compactBatches(batches: Uint8Array[], options: CompactOpti
         offsetDelta: r.offset - h.baseOffset,
       })),
     }).catch((e: unknown) => {
-      // A codec brook reads but cannot write (zstd): the batch stays whole, as it was stored.
+      // A codec brook reads but cannot write here (zstd on workerd): the batch stays whole, as stored.
       if (e instanceof BrookError && e.type === 'UNSUPPORTED_COMPRESSION_TYPE') return undefined
       throw e
     })

@@ -10,8 +10,11 @@ import type { BatchHeader } from './format/record-batch.ts'
 import {
   ATTR_COMPRESSION_MASK,
   ATTR_CONTROL,
+  ATTR_TRANSACTIONAL,
   decodeRecordsAsync,
+  encodeBatchAsync,
   LOG_OVERHEAD,
+  readBatchHeader,
   verifyBatch,
 } from './format/record-batch.ts'
 
@@ -84,4 +87,56 @@ export async function checkKeysForCompaction(
         )
     }
   }
+}
+
+/**
+ * Kafka's LogValidator for a topic whose compression.type names a codec (`target`): a batch in
+ * another codec is rebuilt in that one — its records' keys, values, headers and timestamps, its
+ * base timestamp, producer id, epoch, base sequence, transactional flag and partition leader epoch
+ * kept, inner offsets renumbered from 0 as Kafka's builder does, the CRC computed anew. A batch
+ * already in the target codec is kept byte for byte (Kafka's in-place assignment). As in Kafka the
+ * rebuilt batch must still fit max.message.bytes (MESSAGE_TOO_LARGE otherwise). A codec brook
+ * cannot write where it runs (zstd on workerd) answers UNSUPPORTED_COMPRESSION_TYPE.
+ */
+export async function toTopicCompression(
+  checked: CheckedBatches,
+  target: number | undefined,
+  maxMessageBytes: number,
+): Promise<CheckedBatches> {
+  if (target === undefined) return checked
+  const { batches, headers } = checked
+  if (headers.every((h) => (h.attributes & ATTR_COMPRESSION_MASK) === target)) return checked
+  const out: CheckedBatches = { batches: [...batches], headers: [...headers] }
+  for (let i = 0; i < batches.length; i++) {
+    const h = headers[i]!
+    if ((h.attributes & ATTR_COMPRESSION_MASK) === target) continue
+    // The CRC was checked by checkProduceRecords.
+    const records = await decodeRecordsAsync(batches[i]!, false)
+    const batch = await encodeBatchAsync({
+      records: records.map((r, offsetDelta) => ({
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        timestamp: r.timestamp,
+        offsetDelta,
+      })),
+      baseOffset: h.baseOffset,
+      partitionLeaderEpoch: h.partitionLeaderEpoch,
+      baseTimestamp: h.baseTimestamp,
+      compression: target,
+      transactional: (h.attributes & ATTR_TRANSACTIONAL) !== 0,
+      producerId: h.producerId,
+      producerEpoch: h.producerEpoch,
+      baseSequence: h.baseSequence,
+    })
+    if (batch.length > maxMessageBytes)
+      throw new BrookError(
+        'MESSAGE_TOO_LARGE',
+        `record batch of ${batch.length} bytes once recompressed for the topic's compression.type is ` +
+          `larger than max.message.bytes (${maxMessageBytes})`,
+      )
+    out.batches[i] = batch
+    out.headers[i] = readBatchHeader(batch)
+  }
+  return out
 }

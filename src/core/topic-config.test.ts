@@ -56,7 +56,15 @@ describe('topic configs', () => {
       deleteRetentionMs: 86_400_000,
       maxMessageBytes: 1_048_588,
       logAppendTime: false,
+      compression: undefined,
     })
+    // compression.type: `producer` keeps the producer's codec; the others name the stored one.
+    expect(
+      ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'].map(
+        (t) => logConfigOf({ 'compression.type': t }).compression,
+      ),
+    ).toEqual([undefined, 0, 1, 2, 3, 4])
+    expect(logConfigOf({}, { 'compression.type': 'lz4' }).compression).toBe(3)
     const c = logConfigOf(
       { 'cleanup.policy': 'compact', 'message.timestamp.type': 'LogAppendTime', 'retention.ms': '-1' },
       { 'retention.bytes': '5000000' },

@@ -250,7 +250,15 @@ export interface LogConfig {
   deleteRetentionMs: number
   maxMessageBytes: number
   logAppendTime: boolean
+  /**
+   * compression.type as a codec (0 = none … 4 = zstd) the broker stores batches in, recompressing
+   * those that arrive in another; undefined for `producer` (batches kept as the producer sent them).
+   */
+  compression: number | undefined
 }
+
+/** compression.type values that name a codec, by its attribute code. */
+const COMPRESSION_CODES: Record<string, number> = { uncompressed: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 }
 
 /** Kafka's "infinite" longs (Long.MAX_VALUE) become Infinity rather than an inexact number. */
 function long(v: string): number {
@@ -289,5 +297,6 @@ export function logConfigOf(
     deleteRetentionMs: long(get('delete.retention.ms')),
     maxMessageBytes: long(get('max.message.bytes')),
     logAppendTime: get('message.timestamp.type') === 'LogAppendTime',
+    compression: COMPRESSION_CODES[get('compression.type')],
   }
 }

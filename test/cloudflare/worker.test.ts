@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { AclOperations, PatternTypes, PermissionTypes, ResourceTypes } from '../../src/core/acl.ts'
+import { Compression } from '../../src/core/format/compression.ts'
 import type { WebSocketConstructor } from '../../src/core/protocol/client-websocket.ts'
 import { connect } from '../../src/edge/node/connect.ts'
 import { edgeHttpSuite } from '../conformance/edge-http.ts'
@@ -71,6 +72,46 @@ describe('brook on Cloudflare', () => {
       expect(new Set(got).size).toBe(30)
       await consumer.disconnect()
       await producer.disconnect()
+    } finally {
+      await brook.close()
+    }
+  }, 60_000)
+
+  it('reads and stores zstd, but cannot write it (no WebAssembly from bytes): a zstd topic refuses other codecs clearly', async () => {
+    const brook = await connect({ url: worker.url })
+    try {
+      const admin = brook.admin()
+      await admin.createTopics({
+        topics: [
+          { topic: 'cf-zstd', configEntries: [{ name: 'compression.type', value: 'zstd' }] },
+          { topic: 'cf-lz4', configEntries: [{ name: 'compression.type', value: 'lz4' }] },
+        ],
+      })
+      const producer = brook.producer({ retry: { retries: 0 } })
+      await producer.connect()
+      // Compressed here, in Node: the worker stores it as it is (already the topic's codec).
+      await producer.send({ topic: 'cf-zstd', compression: Compression.zstd, messages: [{ value: 'z1' }] })
+      // The worker would have to compress this one itself.
+      const refused = await producer.send({ topic: 'cf-zstd', messages: [{ value: 'plain' }] }).then(
+        () => 'stored',
+        (e: Error) => e.message,
+      )
+      expect(refused).toMatch(
+        /^UNSUPPORTED_COMPRESSION_TYPE: brook cannot write zstd here: .*disallowed by embedder/,
+      )
+      // Recompressing into a pure-JS codec works there, from zstd as well.
+      await producer.send({ topic: 'cf-lz4', compression: Compression.zstd, messages: [{ value: 'l1' }] })
+      await producer.disconnect()
+      const got: string[] = []
+      const consumer = brook.consumer({ groupId: 'cf-zstd-readers' })
+      await consumer.connect()
+      await consumer.subscribe({ topics: ['cf-zstd', 'cf-lz4'], fromBeginning: true })
+      await consumer.run({
+        eachMessage: async ({ message }) => void got.push(new TextDecoder().decode(message.value!)),
+      })
+      await expect.poll(() => got.length, { timeout: 20_000 }).toBe(2)
+      expect(got.sort()).toEqual(['l1', 'z1'])
+      await consumer.disconnect()
     } finally {
       await brook.close()
     }

@@ -88,7 +88,7 @@ describe('compression interop', () => {
     },
   )
 
-  it.each(['snappy', 'lz4'] as const)(
+  it.each(['gzip', 'snappy', 'lz4', 'zstd'] as const)(
     'brook console-producer --compression-codec %s: stored so, and kcat reads it',
     async (codec) => {
       const topic = `cli-${codec}`
@@ -118,7 +118,7 @@ describe('compression interop', () => {
 
   it('brook console-consumer reads the zstd batches kcat wrote', async () => {
     const lines = Array.from({ length: 200 }, (_, i) => `zstd line ${i}`)
-    await run('kcat', ['-b', bootstrap, '-P', '-t', 'cli-zstd', '-z', 'zstd'], {
+    await run('kcat', ['-b', bootstrap, '-P', '-t', 'kcat-zstd-for-cli', '-z', 'zstd'], {
       input: `${lines.join('\n')}\n`,
     })
     const c = await run(
@@ -129,7 +129,7 @@ describe('compression interop', () => {
         '--bootstrap-server',
         bootstrap,
         '--topic',
-        'cli-zstd',
+        'kcat-zstd-for-cli',
         '--from-beginning',
         '--max-messages',
         '200',

@@ -1,4 +1,4 @@
-/** zstd bytes made by Python's zstandard (the library kafka-python uses): brook does not write zstd. */
+/** zstd bytes made by Python's zstandard (the library kafka-python uses): an independent writer. */
 import { spawnSync } from 'node:child_process'
 
 export function zstdByPython(data: Uint8Array): Uint8Array {

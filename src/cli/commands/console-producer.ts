@@ -36,7 +36,7 @@ const command = defineCommand(
     'compression-codec': {
       type: 'string',
       arg: '<codec>',
-      help: 'none, gzip, snappy or lz4 (zstd is read, not written yet)',
+      help: 'none, gzip, snappy, lz4 or zstd',
     },
     'producer.config': {
       type: 'string',

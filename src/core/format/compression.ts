@@ -1,8 +1,9 @@
 /**
  * @module Record-batch compression codecs (attribute bits 0–2). gzip uses the web-standard
- * CompressionStream, present in Node 20, browsers and workerd. snappy, lz4 and zstd are pure-JS
- * packages (codecs/), each loaded the first time a batch needs it, so a worker that never sees one
- * does not load it. Any codec can be replaced with `registerCodec` (a native one on Node, say).
+ * CompressionStream, present in Node 20, browsers and workerd. snappy, lz4 and zstd live in codecs/,
+ * each loaded the first time a batch needs it, so a worker that never sees one does not load it:
+ * pure JS, but for the zstd compressor (WebAssembly, loaded only to write zstd). Any codec, or only
+ * its compressor, can be replaced with `registerCodec` (a native one on Node, say).
  */
 
 import { BrookError } from '../errors.ts'
@@ -64,9 +65,28 @@ const bundled: Record<number, () => Promise<Codec>> = {
   [Compression.zstd]: async () => (await import('./codecs/zstd.ts')).zstd,
 }
 
-/** Adds or replaces a codec, e.g. a native zstd: `registerCodec(Compression.zstd, nativeZstd)`. */
-export function registerCodec(code: CompressionCode, codec: Codec): void {
-  codecs.set(code, codec)
+/** brook's own codec for `code`, bypassing any registered one. */
+async function builtin(code: number): Promise<Codec> {
+  if (code === Compression.gzip) return gzip
+  const load = bundled[code]
+  if (!load) throw new BrookError('UNSUPPORTED_COMPRESSION_TYPE', `no codec for compression code ${code}`)
+  return load()
+}
+
+/**
+ * Adds or replaces a codec, e.g. a native zstd: `registerCodec(Compression.zstd, nativeZstd)`. Given
+ * only `compress`, brook keeps its own decompressor (bounded by `MAX_DECOMPRESSED_BYTES`): on Node
+ * ≥ 22.15, `registerCodec(Compression.zstd, { compress: async (d) => zlib.zstdCompressSync(d) })`.
+ */
+export function registerCodec(code: CompressionCode, codec: Codec | Pick<Codec, 'compress'>): void {
+  if ('decompress' in codec && typeof codec.decompress === 'function') {
+    codecs.set(code, codec as Codec)
+    return
+  }
+  codecs.set(code, {
+    compress: (data) => codec.compress(data),
+    decompress: async (data, maxBytes) => (await builtin(code)).decompress(data, maxBytes),
+  })
 }
 
 export async function codecFor(code: number): Promise<Codec> {

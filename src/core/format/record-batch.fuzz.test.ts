@@ -53,6 +53,9 @@ async function seeds(): Promise<Uint8Array[]> {
     encodeBatch({ records, producerId: 5, producerEpoch: 1, baseSequence: 9 }),
     encodeBatch({ records: [{ value: null }] }),
     await encodeBatchAsync({ records, compression: Compression.gzip }),
+    await encodeBatchAsync({ records, compression: Compression.snappy }),
+    await encodeBatchAsync({ records, compression: Compression.lz4 }),
+    await encodeBatchAsync({ records, compression: Compression.zstd }),
   ]
 }
 
@@ -145,7 +148,7 @@ describe('fuzzed batches', () => {
       )
       await attempt(() => decodeRecords(buf, false), failures, `${label} decodeRecords`)
       await attempt(() => decodeRecords(buf), failures, `${label} decodeRecords+crc`)
-      // Inflating costs more; a sample of gzip batches is enough to cover DecompressionStream errors.
+      // Inflating costs more; a sample of compressed batches is enough to cover each codec's errors.
       if ((buf[22]! & 7) === 0 || i % 10 === 0)
         await attempt(() => decodeRecordsAsync(buf, false), failures, `${label} decodeRecordsAsync`)
       if (failures.length > 5) break

@@ -90,6 +90,36 @@ function compressBlock(src: Uint8Array, dst: Uint8Array, table: Int32Array): num
   return op < n ? op : 0
 }
 
+/** Block maximum sizes by the BD byte's code (4–7). */
+const BLOCK_MAX: Record<number, number> = { 4: 64 << 10, 5: 256 << 10, 6: 1 << 20, 7: 4 << 20 }
+
+/**
+ * Walks the frame's block headers before lz4js sees it: lz4js trusts every size it reads, and a
+ * damaged block size (up to 2 GiB) has it loop over bytes that are not there — an 84-byte batch
+ * kept it busy for 18 s. Here each block must fit in the bytes given and in the frame's block size,
+ * so lz4js's work stays proportional to the input.
+ */
+function checkFrame(data: Uint8Array): void {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
+  if (data.length < 7 || view.getUint32(0, true) !== MAGIC) throw new Error('not an LZ4 frame (bad magic)')
+  const flg = data[4]!
+  if ((flg & 0xc0) !== 0x40) throw new Error(`LZ4 frame version ${(flg & 0xc0) >> 6} is not 1`)
+  const blockMax = BLOCK_MAX[(data[5]! >> 4) & 7]
+  if (blockMax === undefined) throw new Error(`LZ4 block size code ${(data[5]! >> 4) & 7} is invalid`)
+  const blockChecksums = (flg & 0x10) !== 0
+  let at = 7 + ((flg & 0x08) !== 0 ? 8 : 0)
+  for (;;) {
+    if (at + 4 > data.length) throw new Error(`LZ4 frame ends inside a block header at byte ${at}`)
+    const word = view.getUint32(at, true)
+    at += 4
+    if (word === 0) return
+    const size = word & 0x7fffffff
+    if (size > blockMax) throw new Error(`LZ4 block of ${size} bytes exceeds the frame's ${blockMax}`)
+    at += size + (blockChecksums ? 4 : 0)
+    if (at > data.length) throw new Error(`LZ4 block of ${size} bytes runs past the frame's end`)
+  }
+}
+
 export const lz4: Codec = {
   async compress(data) {
     const blocks = Math.max(1, Math.ceil(data.length / BLOCK_BYTES))
@@ -120,8 +150,7 @@ export const lz4: Codec = {
   },
 
   async decompress(data, maxBytes = Number.POSITIVE_INFINITY) {
-    if (data.length < 7 || new DataView(data.buffer, data.byteOffset).getUint32(0, true) !== MAGIC)
-      throw new Error('not an LZ4 frame (bad magic)')
+    checkFrame(data)
     // The most the frame can hold (its blocks times their maximum size), and no more than one
     // byte past the limit: lz4js stops writing where its buffer ends, so a longer output shows.
     const out = decompress(data, Math.min(decompressBound(data), maxBytes + 1))

@@ -1,21 +1,18 @@
 /**
- * @module zstd for record batches (compression code 4): read with fzstd (pure JS, streaming, so
- * the output is bounded as it grows). Writing zstd is not available yet: no pure-JS compressor
- * exists, and the WebAssembly ones need their .wasm file served beside the worker, or cannot
- * compile at run time at all (workerd).
+ * @module zstd for record batches (compression code 4). Read with fzstd (pure JS, streaming, so the
+ * output is bounded as it grows; it runs everywhere brook does). Written with the reference C
+ * library compiled to WebAssembly (zstd-wasm.ts), a module of its own loaded the first time a batch
+ * is written with zstd: readers never load it. Where WebAssembly cannot be compiled at run time
+ * (Cloudflare workerd), writing zstd is UNSUPPORTED_COMPRESSION_TYPE and reading works.
  */
 
 import { Decompress } from 'fzstd'
-import { BrookError } from '../../errors.ts'
 import { concatBytes } from '../bytes.ts'
 import type { Codec } from '../compression.ts'
 
 export const zstd: Codec = {
-  async compress() {
-    throw new BrookError(
-      'UNSUPPORTED_COMPRESSION_TYPE',
-      'brook reads zstd but cannot write it yet: use gzip, snappy or lz4',
-    )
+  async compress(data) {
+    return (await import('./zstd-wasm.ts')).zstdCompress(data)
   },
 
   async decompress(data, maxBytes = Number.POSITIVE_INFINITY) {
