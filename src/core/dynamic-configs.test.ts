@@ -5,6 +5,8 @@ import { Broker } from './broker.ts'
 import { consume, produce, records } from './broker-test-helpers.ts'
 import { ManualClock } from './clock.ts'
 import { errorName } from './errors.ts'
+import { Compression } from './format/compression.ts'
+import { compressionOf, decodeRecordsAsync, readBatchHeader } from './format/record-batch.ts'
 import { MemoryStore } from './memory-store.ts'
 
 const open = (options: Partial<Parameters<typeof Broker.open>[0]> = {}) =>
@@ -148,6 +150,34 @@ describe('dynamic broker configs', () => {
       source: 'STATIC_BROKER_CONFIG',
     })
     expect((await brokerConfig(broker, 'log.retention.bytes')).value).toBe('4096')
+    await broker.close()
+  })
+
+  it('a broker-wide compression.type makes topics without their own store batches in that codec', async () => {
+    const broker = await open()
+    await broker.createTopics({
+      topics: [{ name: 'plain' }, { name: 'own', configs: { 'compression.type': 'producer' } }],
+    })
+    await broker.alterBrokerConfigs({
+      scope: 'default',
+      incremental: true,
+      configs: [{ name: 'compression.type', value: 'lz4', op: 'set' }],
+    })
+    for (const topic of ['plain', 'own'])
+      expect((await produce(broker, topic, 0, records(['a', 'b']))).errorCode).toBe(0)
+    const codecOf = async (topic: string) => {
+      const res = await broker.fetch({
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 1 << 20,
+        topics: [{ name: topic, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }],
+      })
+      const batch = res.topics[0]!.partitions[0]!.records
+      const values = (await decodeRecordsAsync(batch)).map((r) => new TextDecoder().decode(r.value!))
+      return { codec: compressionOf(readBatchHeader(batch)), values }
+    }
+    expect(await codecOf('plain')).toEqual({ codec: Compression.lz4, values: ['a', 'b'] })
+    expect(await codecOf('own')).toEqual({ codec: Compression.none, values: ['a', 'b'] })
     await broker.close()
   })
 })

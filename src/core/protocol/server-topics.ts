@@ -16,7 +16,7 @@ import {
   topicResults,
 } from './api-context.ts'
 import type { API } from './api-keys.ts'
-import { SOURCE_DEFAULT, SOURCE_DYNAMIC_TOPIC } from './server-configs.ts'
+import { CONFIG_SOURCES } from './config-resources.ts'
 import { ZERO_TOPIC_ID } from './topic-ids.ts'
 
 export async function metadata(
@@ -194,7 +194,9 @@ async function createdTopics(ctx: ApiContext, names: string[]): Promise<Map<stri
             name: c.name,
             value: c.value,
             readOnly: c.readOnly,
-            configSource: c.isDefault ? SOURCE_DEFAULT : SOURCE_DYNAMIC_TOPIC,
+            configSource: c.source
+              ? CONFIG_SOURCES[c.source]
+              : CONFIG_SOURCES[c.isDefault ? 'DEFAULT_CONFIG' : 'DYNAMIC_TOPIC_CONFIG'],
             isSensitive: false,
           })) ?? null,
       })
