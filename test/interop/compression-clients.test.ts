@@ -1,6 +1,6 @@
 /**
  * Compression with every client (issue 13). For each codec, confluent-kafka (librdkafka, its
- * `compression.type`) and kafkajs (gzip built in; snappy, lz4 and zstd through codec packages)
+ * `compression.type`), kafka-python (Debian's codec modules) and kafkajs (gzip built in; snappy, lz4 and zstd through codec packages)
  * produce; the batches are stored as the producer compressed them; kcat, kafka-python (Debian's
  * codec modules), kafkajs and brook's own CLI read every record back. Then the topic config
  * `compression.type`: whatever kcat and kafka-python send, the broker stores batches in the topic's
@@ -195,6 +195,33 @@ describe('compression with every client', () => {
       await producer.disconnect()
       const { batches, records } = await stored(brook, topic)
       expect(batches.map((b) => b.codec)).toEqual([1, 2, 3].map(() => Compression[codec]))
+      expect(records.map((r) => [r.key, r.value, r.header, r.timestamp])).toEqual(
+        want.map((v, i) => [`k${i}`, v, String(i), 1_700_000_000_000 + i]),
+      )
+      await everyReaderGets(topic, want)
+    },
+    180_000,
+  )
+
+  it.each(CODECS)(
+    'kafka-python with %s (magic 2 batches, Debian codec modules): stored so, and every reader gets every record',
+    async (codec) => {
+      const topic = `kafka-python-${codec}`
+      const count = 400
+      const p = await run(
+        PYTHON,
+        [`${PY_DIR}kp_produce.py`, String(brook.port), topic, String(count), codec],
+        {
+          timeoutMs: 60_000,
+        },
+      )
+      expect(p.stderr).not.toMatch(/Traceback/)
+      expect(p.code).toBe(0)
+      const want = Array.from({ length: count }, (_, i) => `${codec}-${i}`)
+      const { batches, records } = await stored(brook, topic)
+      expect(batches.length).toBeGreaterThan(0)
+      // kafka-python compresses every batch it sends, however small.
+      expect(batches.map((b) => b.codec)).toEqual(batches.map(() => Compression[codec]))
       expect(records.map((r) => [r.key, r.value, r.header, r.timestamp])).toEqual(
         want.map((v, i) => [`k${i}`, v, String(i), 1_700_000_000_000 + i]),
       )

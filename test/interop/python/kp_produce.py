@@ -1,5 +1,5 @@
-# kafka-python (current protocol: magic 2 record batches) producing COUNT records, optionally gzip.
-# usage: kp_produce.py PORT TOPIC COUNT CODEC(none|gzip)
+# kafka-python (current protocol: magic 2 record batches) producing COUNT records with a codec.
+# usage: kp_produce.py PORT TOPIC COUNT CODEC(none|gzip|snappy|lz4|zstd)
 # Keys "kI", values "CODEC-I", one header "i" = I, timestamps 1700000000000 + I.
 import sys
 
