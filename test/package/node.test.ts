@@ -43,6 +43,14 @@ describe('the tarball', () => {
     expect(paths).toContain('dist/browser/brook.js')
   })
 
+  it('carries the notices of what it bundles (MIT, ISC, BSD and Apache ask for them)', async () => {
+    const text = (await run('tar', ['xzOf', TARBALL, 'package/dist/THIRD-PARTY-NOTICES.md'], { cwd: ROOT }))
+      .out
+    for (const name of ['comlink', 'idb', 'hono', 'snappyjs', 'lz4js', 'fzstd', '@bokuweb/zstd-wasm', 'zstd'])
+      expect(text, name).toMatch(new RegExp(`^## ${name.replace('/', '\\/')} `, 'm'))
+    expect(text).toContain('Copyright (c) Meta Platforms') // zstd, inlined as WebAssembly
+  })
+
   it('resolves every export to a file it ships, with types for every code entry', () => {
     const paths = new Set(files.map((f) => f.path))
     const exports = pkg.exports as Record<string, string | { types: string; import: string }>
