@@ -135,7 +135,13 @@ async function group() {
     ;(async () => {
       for await (const m of stream) {
         seen.push({ member, partition: m.partition, offset: Number(m.offset), value: m.value })
-        await m.commit()
+        // This client can deliver records of a partition it just lost, from a fetch sent before
+        // the rebalance; committing those could move the new owner's offset back. A careful
+        // application commits only what its member owns now.
+        const owns = (c.assignments ?? []).some(
+          (a) => a.topic === topic && a.partitions.includes(m.partition),
+        )
+        if (owns) await m.commit()
       }
     })().catch(() => {})
     return stream
