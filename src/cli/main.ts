@@ -101,8 +101,19 @@ export async function main(): Promise<void> {
     connect: lazyKafkaConnector,
     env: process.env,
   })
+  // Where stdout is a socket (a parent's child_process pipe), writes are asynchronous: exiting at
+  // once dropped the last lines of a console-consumer run. The callback of an empty write runs
+  // once every write before it is out.
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)])
   // Sockets and timers of a finished client must not keep the command alive.
   process.exit(code)
+}
+
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve()
+    stream.write('', () => resolve())
+  })
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main()
