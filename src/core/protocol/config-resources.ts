@@ -21,6 +21,14 @@ export const CONFIG_SOURCES: Readonly<Record<ConfigSource, number>> = {
   DEFAULT_CONFIG: 5,
 }
 
+/**
+ * The ConfigSource number of a described config; one from a service that gives no source is a
+ * topic's: set on the topic, or Kafka's default.
+ */
+export function configSourceOf(c: { source?: ConfigSource; isDefault: boolean }): number {
+  return CONFIG_SOURCES[c.source ?? (c.isDefault ? 'DEFAULT_CONFIG' : 'DYNAMIC_TOPIC_CONFIG')]
+}
+
 /** DescribeConfigs v3+'s ConfigType numbers (Kafka's DescribeConfigsResponse.ConfigType; 0 is UNKNOWN). */
 export const CONFIG_TYPES: Readonly<Record<ConfigType, number>> = {
   BOOLEAN: 1,

@@ -13,6 +13,7 @@ import {
   CONFIG_OPS,
   CONFIG_SOURCES,
   CONFIG_TYPES,
+  configSourceOf,
   RESOURCE_BROKER,
   RESOURCE_TOPIC,
 } from './config-resources.ts'
@@ -64,7 +65,7 @@ export async function describeConfigs(
     value: c.value,
     readOnly: c.readOnly,
     isDefault: c.isDefault,
-    configSource: c.source ? CONFIG_SOURCES[c.source] : c.isDefault ? 5 : 1,
+    configSource: configSourceOf(c),
     isSensitive: false,
     synonyms: body.includeSynonyms
       ? (c.synonyms ?? []).map((s) => ({ name: s.name, value: s.value, source: CONFIG_SOURCES[s.source] }))

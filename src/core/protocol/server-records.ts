@@ -149,10 +149,7 @@ export async function fetch(
     })),
   }
   const empty = new Uint8Array(0)
-  const results =
-    known.length > 0 || topics.length === 0
-      ? await partitionResults(ctx, 'fetch', () => ctx.service.fetch(req))
-      : { get: () => undefined, missingCode: UNKNOWN_TOPIC_OR_PARTITION }
+  const results = await partitionResults(ctx, 'fetch', () => ctx.service.fetch(req))
   const unknownId = codeNamed('UNKNOWN_TOPIC_ID')
   return {
     throttleTimeMs: 0,

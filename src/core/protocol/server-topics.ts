@@ -16,8 +16,8 @@ import {
   topicResults,
 } from './api-context.ts'
 import type { API } from './api-keys.ts'
-import { CONFIG_SOURCES } from './config-resources.ts'
-import { ZERO_TOPIC_ID } from './topic-ids.ts'
+import { configSourceOf } from './config-resources.ts'
+import { isTopicId, ZERO_TOPIC_ID } from './topic-ids.ts'
 
 export async function metadata(
   ctx: ApiContext,
@@ -26,20 +26,14 @@ export async function metadata(
 ): Promise<Response<typeof API.Metadata>> {
   const asked = body.topics === null ? null : arr(body.topics)
   // v12 may name a topic by id alone (KIP-516); an id no topic has is UNKNOWN_TOPIC_ID.
-  const byIdOnly = (asked ?? []).filter((t) => t.name === null && t.topicId && t.topicId !== ZERO_TOPIC_ID)
-  const idNames =
-    byIdOnly.length > 0
-      ? await ctx.topicIds.names(
-          ctx.service,
-          byIdOnly.map((t) => t.topicId),
-          true,
-        )
-      : new Map<string, string>()
+  const byIdOnly = (asked ?? []).filter((t) => t.name === null && isTopicId(t.topicId))
+  if (byIdOnly.length > 0) await ctx.topicIds.refresh(ctx.service)
+  const nameOfId = (id: string) => (byIdOnly.length > 0 ? ctx.topicIds.nameOf(id) : undefined)
   let topics: string[] | null =
     asked === null
       ? null
       : asked.flatMap((t) => {
-          const name = t.name ?? idNames.get(t.topicId)
+          const name = t.name ?? nameOfId(t.topicId)
           return name === undefined ? [] : [name]
         })
   // v0 has no null: an empty list asks for every topic.
@@ -66,7 +60,7 @@ export async function metadata(
     }
   }
   const unknownIds = byIdOnly
-    .filter((t) => !idNames.has(t.topicId))
+    .filter((t) => nameOfId(t.topicId) === undefined)
     .map((t) => ({
       errorCode: errorCode('UNKNOWN_TOPIC_ID'),
       name: null,
@@ -194,9 +188,7 @@ async function createdTopics(ctx: ApiContext, names: string[]): Promise<Map<stri
             name: c.name,
             value: c.value,
             readOnly: c.readOnly,
-            configSource: c.source
-              ? CONFIG_SOURCES[c.source]
-              : CONFIG_SOURCES[c.isDefault ? 'DEFAULT_CONFIG' : 'DYNAMIC_TOPIC_CONFIG'],
+            configSource: configSourceOf(c),
             isSensitive: false,
           })) ?? null,
       })
@@ -219,23 +211,19 @@ export async function deleteTopics(
       responses: await topicResults(ctx, 'deleteTopics', names, () => ctx.service.deleteTopics(names)),
     }
   }
-  // v6 names each topic by name or by id (KIP-516), never both.
+  // v6 names each topic by name or by id (KIP-516), never both. One fresh look at every topic
+  // gives the names of the ids asked for and the ids of the names (without it, topics asked for by
+  // name are still deleted).
   const asked = arr(body.topics)
-  const hasId = (t: (typeof asked)[number]) => t.topicId !== ZERO_TOPIC_ID && t.topicId !== ''
-  const ids = asked.filter((t) => t.name === null).map((t) => t.topicId)
-  const idNames =
-    ids.length > 0 ? await ctx.topicIds.names(ctx.service, ids, true) : new Map<string, string>()
+  await ctx.topicIds.refresh(ctx.service).catch(() => {})
   const refusal = (t: (typeof asked)[number]): string | null =>
-    t.name !== null && hasId(t)
+    t.name !== null && isTopicId(t.topicId)
       ? 'INVALID_REQUEST'
-      : t.name === null && !idNames.has(t.topicId)
+      : t.name === null && ctx.topicIds.nameOf(t.topicId) === undefined
         ? 'UNKNOWN_TOPIC_ID'
         : null
-  const nameOf = (t: (typeof asked)[number]) => t.name ?? idNames.get(t.topicId)!
+  const nameOf = (t: (typeof asked)[number]) => t.name ?? ctx.topicIds.nameOf(t.topicId)!
   const names = [...new Set(asked.filter((t) => refusal(t) === null).map(nameOf))]
-  const idOf = new Map<string, string>()
-  const md = await ctx.service.metadata({ topics: names, allowAutoTopicCreation: false }).catch(() => null)
-  for (const t of md?.topics ?? []) if (t.errorCode === 0) idOf.set(t.name, t.topicId)
   const results = new Map(
     (names.length > 0
       ? await topicResults(ctx, 'deleteTopics', names, () => ctx.service.deleteTopics(names))
@@ -264,7 +252,7 @@ export async function deleteTopics(
       const r = results.get(name)
       return {
         name,
-        topicId: idOf.get(name) ?? ZERO_TOPIC_ID,
+        topicId: ctx.topicIds.idOf(name) ?? ZERO_TOPIC_ID,
         errorCode: r?.errorCode ?? errorCode('UNKNOWN_SERVER_ERROR'),
         errorMessage: r?.errorMessage ?? null,
       }

@@ -11,29 +11,49 @@ import type { BrokerService } from '../service.ts'
 /** Kafka's Uuid.ZERO_UUID as Uuid.toString prints it: "no topic id". */
 export const ZERO_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAA'
 
+/** Whether a request's topic id names a topic (the zero id and an absent one do not). */
+export const isTopicId = (id: string | null | undefined): id is string => !!id && id !== ZERO_TOPIC_ID
+
 export class TopicIds {
   private readonly byId = new Map<string, string>()
+  private readonly byName = new Map<string, string>()
 
   /** Remembers ids a response carried, so a consumer's fetches need no lookup of their own. */
   learn(topics: readonly { name: string; topicId: string }[]): void {
-    for (const t of topics) if (t.topicId && t.topicId !== ZERO_TOPIC_ID) this.byId.set(t.topicId, t.name)
+    for (const t of topics) {
+      if (!isTopicId(t.topicId)) continue
+      this.byId.set(t.topicId, t.name)
+      this.byName.set(t.name, t.topicId)
+    }
   }
 
   /**
-   * The names of `ids` (those not found are absent). `fresh` asks the service even for known ids,
-   * for calls that act on the topic itself (DeleteTopics) rather than on data the service checks.
+   * Forgets what it knew and reads every topic's id again: for calls that act on the topic itself
+   * (Metadata by id, DeleteTopics) rather than on data the service checks.
    */
-  async names(service: BrokerService, ids: readonly string[], fresh = false): Promise<Map<string, string>> {
-    if (fresh || ids.some((id) => !this.byId.has(id))) {
-      if (fresh) this.byId.clear()
-      const md = await service.metadata({ topics: null, allowAutoTopicCreation: false })
-      this.learn(md.topics.filter((t) => t.errorCode === 0))
-    }
+  async refresh(service: BrokerService): Promise<void> {
+    this.byId.clear()
+    this.byName.clear()
+    const md = await service.metadata({ topics: null, allowAutoTopicCreation: false })
+    this.learn(md.topics.filter((t) => t.errorCode === 0))
+  }
+
+  /** The names of `ids` (those not found are absent), looked up once more if any is not known. */
+  async names(service: BrokerService, ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.some((id) => !this.byId.has(id))) await this.refresh(service)
     const out = new Map<string, string>()
     for (const id of ids) {
       const name = this.byId.get(id)
       if (name !== undefined) out.set(id, name)
     }
     return out
+  }
+
+  nameOf(id: string): string | undefined {
+    return this.byId.get(id)
+  }
+
+  idOf(name: string): string | undefined {
+    return this.byName.get(name)
   }
 }
