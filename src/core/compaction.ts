@@ -9,10 +9,8 @@ import { BrookError } from './errors.ts'
 import { crc32c } from './format/crc32c.ts'
 import type { Record } from './format/record-batch.ts'
 import {
-  ATTR_COMPRESSION_MASK,
   ATTR_CONTROL,
-  ATTR_LOG_APPEND_TIME,
-  ATTR_TRANSACTIONAL,
+  batchFieldsOf,
   decodeRecordsAsync,
   encodeBatchAsync,
   readBatchHeader,
@@ -103,15 +101,7 @@ export async function compactBatches(batches: Uint8Array[], options: CompactOpti
     }
     const h = readBatchHeader(b)
     const rebuilt = await encodeBatchAsync({
-      baseOffset: h.baseOffset,
-      partitionLeaderEpoch: h.partitionLeaderEpoch,
-      baseTimestamp: h.baseTimestamp,
-      compression: h.attributes & ATTR_COMPRESSION_MASK,
-      logAppendTime: (h.attributes & ATTR_LOG_APPEND_TIME) !== 0,
-      transactional: (h.attributes & ATTR_TRANSACTIONAL) !== 0,
-      producerId: h.producerId,
-      producerEpoch: h.producerEpoch,
-      baseSequence: h.baseSequence,
+      ...batchFieldsOf(h),
       records: kept.map((r) => ({
         key: r.key,
         value: r.value,

@@ -10,7 +10,7 @@ import type { BatchHeader } from './format/record-batch.ts'
 import {
   ATTR_COMPRESSION_MASK,
   ATTR_CONTROL,
-  ATTR_TRANSACTIONAL,
+  batchFieldsOf,
   decodeRecordsAsync,
   encodeBatchAsync,
   LOG_OVERHEAD,
@@ -113,6 +113,10 @@ export async function toTopicCompression(
     // The CRC was checked by checkProduceRecords.
     const records = await decodeRecordsAsync(batches[i]!, false)
     const batch = await encodeBatchAsync({
+      ...batchFieldsOf(h),
+      compression: target,
+      // The timestamp type is the topic's, which the append sets.
+      logAppendTime: false,
       records: records.map((r, offsetDelta) => ({
         key: r.key,
         value: r.value,
@@ -120,14 +124,6 @@ export async function toTopicCompression(
         timestamp: r.timestamp,
         offsetDelta,
       })),
-      baseOffset: h.baseOffset,
-      partitionLeaderEpoch: h.partitionLeaderEpoch,
-      baseTimestamp: h.baseTimestamp,
-      compression: target,
-      transactional: (h.attributes & ATTR_TRANSACTIONAL) !== 0,
-      producerId: h.producerId,
-      producerEpoch: h.producerEpoch,
-      baseSequence: h.baseSequence,
     })
     if (batch.length > maxMessageBytes)
       throw new BrookError(

@@ -305,6 +305,25 @@ export async function encodeBatchAsync(input: BatchInput): Promise<Uint8Array> {
 // ---- headers ----
 
 /**
+ * What a batch's header says of the batch as a whole — offsets, epoch, base timestamp, codec,
+ * timestamp type, transactional flag, producer id, epoch and base sequence — to build the batch
+ * again with other records (compaction) or another codec (a topic's compression.type).
+ */
+export function batchFieldsOf(h: BatchHeader): Omit<BatchInput, 'records'> {
+  return {
+    baseOffset: h.baseOffset,
+    partitionLeaderEpoch: h.partitionLeaderEpoch,
+    baseTimestamp: h.baseTimestamp,
+    compression: h.attributes & ATTR_COMPRESSION_MASK,
+    logAppendTime: (h.attributes & ATTR_LOG_APPEND_TIME) !== 0,
+    transactional: (h.attributes & ATTR_TRANSACTIONAL) !== 0,
+    producerId: h.producerId,
+    producerEpoch: h.producerEpoch,
+    baseSequence: h.baseSequence,
+  }
+}
+
+/**
  * Reads the 61-byte header of the batch at `pos` without touching its records. Checks the magic
  * byte, that the batch fits in `buf`, and that the counts are possible; does not check the CRC
  * (see `verifyBatch`).
