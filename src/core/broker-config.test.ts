@@ -20,6 +20,17 @@ const levels = (l: Partial<BrokerConfigLevels> = {}): BrokerConfigLevels => ({
 const byName = (configs: DescribedConfig[]) => Object.fromEntries(configs.map((c) => [c.name, c]))
 
 describe('topic configs described', () => {
+  it('describes every config in name order, marking the ones set on the topic', () => {
+    const all = describeTopicConfigs(levels({ static: { 'log.retention.bytes': '7' } }), {
+      'retention.ms': '5',
+    })
+    const c = byName(all)
+    expect(c['retention.ms']).toMatchObject({ value: '5', isDefault: false })
+    expect(c['retention.bytes']).toMatchObject({ value: '7', isDefault: true })
+    expect(c['segment.bytes']).toMatchObject({ value: '1073741824', isDefault: true })
+    expect(all.map((x) => x.name)).toEqual([...all.map((x) => x.name)].sort())
+  })
+
   it('gives each config its type: retention.bytes is a LONG, max.message.bytes an INT, cleanup.policy a LIST', () => {
     const c = byName(describeTopicConfigs(levels(), {}))
     expect(c['retention.bytes']!.type).toBe('LONG')

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { BrookError } from './errors.ts'
-import { effectiveConfigs, logConfigOf, validateConfigs, validateTopicName } from './topic-config.ts'
+import { logConfigOf, validateConfigs, validateTopicName } from './topic-config.ts'
 
 function errorType(fn: () => unknown): string | undefined {
   try {
@@ -82,14 +82,5 @@ describe('topic configs', () => {
       deleteEnabled: true,
       compactEnabled: true,
     })
-  })
-
-  it('describes every config, marking the explicit ones', () => {
-    const all = effectiveConfigs({ 'retention.ms': '5' }, { 'retention.bytes': '7' })
-    const byName = Object.fromEntries(all.map((c) => [c.name, c]))
-    expect(byName['retention.ms']).toEqual({ name: 'retention.ms', value: '5', isDefault: false })
-    expect(byName['retention.bytes']).toEqual({ name: 'retention.bytes', value: '7', isDefault: true })
-    expect(byName['segment.bytes']).toEqual({ name: 'segment.bytes', value: '1073741824', isDefault: true })
-    expect(all.map((c) => c.name)).toEqual([...all.map((c) => c.name)].sort())
   })
 })

@@ -266,20 +266,6 @@ function long(v: string): number {
   return n >= Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : n
 }
 
-/** The effective value of every known config: explicit ones, then broker defaults, then Kafka's. */
-export function effectiveConfigs(
-  explicit: Record<string, string>,
-  brokerDefaults: Record<string, string> = {},
-): { name: string; value: string | null; isDefault: boolean }[] {
-  return Object.keys(TOPIC_CONFIGS)
-    .sort()
-    .map((name) => {
-      if (name in explicit) return { name, value: explicit[name]!, isDefault: false }
-      if (name in brokerDefaults) return { name, value: brokerDefaults[name]!, isDefault: true }
-      return { name, value: TOPIC_CONFIGS[name]!.default, isDefault: true }
-    })
-}
-
 export function logConfigOf(
   explicit: Record<string, string>,
   brokerDefaults: Record<string, string> = {},
