@@ -23,7 +23,7 @@ import {
   readBatchHeader,
   splitBatches,
 } from '../../src/core/format/record-batch.ts'
-import { BIN } from '../support/cli.ts'
+import { brookProcess } from '../support/cli.ts'
 import { type Brook, PY_DIR, PYTHON, run, startBrook } from './support.ts'
 
 type Codec = 'gzip' | 'snappy' | 'lz4' | 'zstd'
@@ -123,23 +123,14 @@ describe('compression with every client', () => {
     await consumer.disconnect()
     expect(got).toEqual(want)
 
-    const cli = await run(
-      process.execPath,
-      [
-        BIN,
-        'console-consumer',
-        '--bootstrap-server',
-        bootstrap,
-        '--topic',
-        topic,
-        '--from-beginning',
-        '--max-messages',
-        String(want.length),
-      ],
-      { timeoutMs: 60_000 },
+    const cli = await brookProcess(
+      ['console-consumer', '--topic', topic, '--from-beginning', '--max-messages', String(want.length)],
+      bootstrap,
+      '',
+      60_000,
     )
     expect(cli.code).toBe(0)
-    expect(cli.stdout.trim().split('\n')).toEqual(want)
+    expect(cli.out.trim().split('\n')).toEqual(want)
   }
 
   it.each(CODECS)(

@@ -15,7 +15,7 @@ import {
   readBatchHeader,
   splitBatches,
 } from '../../src/core/format/record-batch.ts'
-import { BIN } from '../support/cli.ts'
+import { brookProcess } from '../support/cli.ts'
 import { type Brook, PYTHON, run, startBrook } from './support.ts'
 
 const PY = new URL('./python/', import.meta.url).pathname
@@ -93,21 +93,13 @@ describe('compression interop', () => {
     async (codec) => {
       const topic = `cli-${codec}`
       const lines = Array.from({ length: 300 }, (_, i) => `${codec} line ${i} ${'y'.repeat(i % 40)}`)
-      const p = await run(
-        process.execPath,
-        [
-          BIN,
-          'console-producer',
-          '--bootstrap-server',
-          bootstrap,
-          '--topic',
-          topic,
-          '--compression-codec',
-          codec,
-        ],
-        { input: `${lines.join('\n')}\n`, timeoutMs: 60_000 },
+      const p = await brookProcess(
+        ['console-producer', '--topic', topic, '--compression-codec', codec],
+        bootstrap,
+        `${lines.join('\n')}\n`,
+        60_000,
       )
-      expect(p.stderr).toBe('')
+      expect(p.err).toBe('')
       expect(p.code).toBe(0)
       for (const b of await stored(brook, topic))
         expect(compressionOf(readBatchHeader(b))).toBe(Compression[codec])
@@ -121,23 +113,14 @@ describe('compression interop', () => {
     await run('kcat', ['-b', bootstrap, '-P', '-t', 'kcat-zstd-for-cli', '-z', 'zstd'], {
       input: `${lines.join('\n')}\n`,
     })
-    const c = await run(
-      process.execPath,
-      [
-        BIN,
-        'console-consumer',
-        '--bootstrap-server',
-        bootstrap,
-        '--topic',
-        'kcat-zstd-for-cli',
-        '--from-beginning',
-        '--max-messages',
-        '200',
-      ],
-      { timeoutMs: 60_000 },
+    const c = await brookProcess(
+      ['console-consumer', '--topic', 'kcat-zstd-for-cli', '--from-beginning', '--max-messages', '200'],
+      bootstrap,
+      '',
+      60_000,
     )
     expect(c.code).toBe(0)
-    expect(c.stdout.trim().split('\n')).toEqual(lines)
+    expect(c.out.trim().split('\n')).toEqual(lines)
   })
 
   it.each([

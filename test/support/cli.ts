@@ -19,12 +19,17 @@ export const ROOT = join(import.meta.dirname, '..', '..')
 export const BIN = join(ROOT, 'bin', 'brook.js')
 
 /** `brook <args> --bootstrap-server <bootstrap>` as a child process, `stdin` piped in. */
-export function brookProcess(args: string[], bootstrap: string, stdin = ''): Promise<CliResult> {
+export function brookProcess(
+  args: string[],
+  bootstrap: string,
+  stdin = '',
+  timeout = 20_000,
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [BIN, ...args, '--bootstrap-server', bootstrap],
-      { cwd: ROOT, timeout: 20_000 },
+      { cwd: ROOT, timeout },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
         resolve({ code, out: stdout, err: stderr })
