@@ -45,16 +45,10 @@ export async function consume(topic, count) {
 
 /** The codec of each batch the page's broker stores for partition 0 of a topic. */
 export async function codecs(topic) {
+  const { readBatchHeader, splitBatches } = await import('/lib/index.js')
   const res = await window.brook.service.fetch({ maxWaitMs: 0, minBytes: 0, maxBytes: 16 << 20,
     topics: [{ name: topic, partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 16 << 20 }] }] })
-  const bytes = res.topics[0].partitions[0].records
-  const out = []
-  for (let at = 0; at < bytes.length; ) {
-    const view = new DataView(bytes.buffer, bytes.byteOffset + at)
-    out.push(view.getInt16(21) & 7)
-    at += 12 + view.getInt32(8)
-  }
-  return out
+  return splitBatches(res.topics[0].partitions[0].records).map((b) => readBatchHeader(b).attributes & 7)
 }
 
 export async function produce(topic, codec, values) {
